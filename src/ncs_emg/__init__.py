@@ -1,0 +1,63 @@
+"""ncs_emg: electrodiagnostic signal processing for nerve conduction studies.
+
+Reads CMAP and F-wave recordings (EDF/EDF+/BDF and a documented HDF5 format), measures them with numba
+kernels, compares stimulation sites segment by segment, and evaluates published criteria.
+
+ncs_emg is a research tool, not a certified medical device: every clinical output shows the rule,
+threshold, value and source behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import (
+    FormatError,
+    NcsEmgError,
+    NcsEmgWarning,
+    NotAvailableError,
+    ParameterError,
+    UnitError,
+)
+from .io import read_study, write_study
+from .measure import (
+    CmapMeasures,
+    OnsetMethod,
+    SiteMeasures,
+    measure_cmap,
+    measure_study,
+    measure_sweeps,
+    onset_methods,
+)
+from .types import Nerve, Site, Study, Sweeps
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    # errors
+    "NcsEmgError",
+    "ParameterError",
+    "FormatError",
+    "UnitError",
+    "NotAvailableError",
+    "NcsEmgWarning",
+    # recording model
+    "Sweeps",
+    "Site",
+    "Nerve",
+    "Study",
+    # measurement
+    "CmapMeasures",
+    "OnsetMethod",
+    "SiteMeasures",
+    "measure_cmap",
+    "measure_sweeps",
+    "measure_study",
+    "onset_methods",
+    # files
+    "read_study",
+    "write_study",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

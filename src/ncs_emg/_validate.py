@@ -1,0 +1,81 @@
+"""Input coercion and checks. Messages name the parameter, the bad value and what would be valid."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+
+__all__ = ["as_sweeps", "check_positive", "check_finite", "check_option", "check_range"]
+
+
+def as_sweeps(x: Any, *, name: str = "x") -> tuple[np.ndarray, bool]:
+    """Coerce ``x`` to a C-contiguous float64 array of shape ``(n_sweeps, n_samples)``.
+
+    Returns the array and whether the input was a single 1-D sweep. Integer input is accepted.
+    Raises :class:`ParameterError` for 0-D, >2-D, empty, non-numeric or non-finite input.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy raises many types here
+        raise ParameterError(f"{name}: cannot be converted to an array ({exc})") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ParameterError(
+            f"{name}: expected a numeric array (int or float), got dtype {arr.dtype}"
+        )
+    single = arr.ndim == 1
+    if arr.ndim == 1:
+        arr = arr[np.newaxis, :]
+    if arr.ndim != 2:
+        raise ParameterError(
+            f"{name}: expected one sweep (n_samples,) or sweeps (n_sweeps, n_samples), "
+            f"got an array with {arr.ndim} dimensions, shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ParameterError(f"{name}: empty array of shape {arr.shape}; need at least one sample")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ParameterError(
+            f"{name}: non-finite sample {arr[tuple(bad)]!r} at sweep {bad[0]}, sample {bad[1]}; "
+            "all samples must be finite numbers in mV"
+        )
+    return arr, single
+
+
+def check_finite(value: Any, name: str) -> float:
+    """Return ``value`` as float, raising when it is not a finite real number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name}: expected a finite number, got {value!r}") from exc
+    if not math.isfinite(v):
+        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+    return v
+
+
+def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as float, raising unless it is finite and > 0 (or >= 0)."""
+    v = check_finite(value, name)
+    if v < 0 or (v == 0 and not allow_zero):
+        rel = ">= 0" if allow_zero else "> 0"
+        raise ParameterError(f"{name}: must be {rel}, got {value!r}")
+    return v
+
+
+def check_range(value: Any, name: str, lo: float, hi: float) -> float:
+    """Return ``value`` as float, raising unless ``lo <= value <= hi``."""
+    v = check_finite(value, name)
+    if not lo <= v <= hi:
+        raise ParameterError(f"{name}: must lie in [{lo}, {hi}], got {value!r}")
+    return v
+
+
+def check_option(value: Any, name: str, allowed: Any) -> Any:
+    """Raise unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ParameterError(f"{name}: invalid value {value!r}; valid options: {sorted(allowed)}")
+    return value

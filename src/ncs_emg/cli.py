@@ -1,0 +1,325 @@
+"""The ``ncs-emg`` command.
+
+``main(argv=None) -> int``: exit 0 on success, 1 for bad data or an unreadable file (one line on
+stderr, no traceback), 2 for usage errors (argparse). Results go to stdout; logs to stderr.
+
+Subcommands register themselves in ``_COMMANDS``: each entry adds its parser and returns the function
+that runs it. Add new subcommands with their own ``_add_*`` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import __version__
+from .errors import NcsEmgError
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+
+# ---- output helpers ------------------------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, float):
+        return "NaN" if math.isnan(v) else f"{v:.3f}"
+    return str(v)
+
+
+def format_table(
+    rows: list[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None
+) -> str:
+    """Rows of dicts as an aligned text table (floats to 3 decimals, NaN as "NaN")."""
+    headers = list(headers or columns)
+    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def format_csv(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows of dicts as CSV (NaN written as empty cells)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace NaN/inf floats by None recursively (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+# ---- info ----------------------------------------------------------------------------------------
+
+
+def _add_info(sub) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser("info", help="show what a study file holds")
+    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+
+    def run(args: argparse.Namespace) -> int:
+        from .io import read_study, sniff_format
+
+        fmt = sniff_format(args.file)
+        study = read_study(args.file)
+        nerves = []
+        for n in study.nerves:
+            nerves.append(
+                {
+                    "nerve": n.nerve,
+                    "side": n.side,
+                    "muscle": n.muscle,
+                    "kind": n.kind,
+                    "lff_hz": n.lff_hz,
+                    "hff_hz": n.hff_hz,
+                    "temperature_c": n.temperature_c,
+                    "sites": [
+                        {
+                            "name": s.name,
+                            "distance_mm": s.distance_mm,
+                            "segment": s.segment,
+                            "n_sweeps": s.sweeps.n_sweeps,
+                            "n_samples": s.sweeps.n_samples,
+                            "sfreq_hz": s.sweeps.sfreq_hz,
+                            "t0_ms": s.sweeps.t0_ms,
+                        }
+                        for s in n.sites
+                    ],
+                    "fwave_sweeps": None if n.fwaves is None else n.fwaves.n_sweeps,
+                }
+            )
+        info = {
+            "file": str(args.file),
+            "format": fmt,
+            "subject_id": study.subject_id,
+            "date": study.date,
+            "device": study.device,
+            "source": study.source,
+            "nerves": nerves,
+        }
+        if args.format == "json":
+            print(json.dumps(json_safe(info), indent=2, default=str))
+            return 0
+        print(f"file:     {args.file} ({fmt})")
+        print(
+            f"subject:  {study.subject_id}   date: {study.date or '-'}   device: {study.device or '-'}"
+        )
+        print(f"nerves:   {len(study.nerves)}")
+        rows = []
+        for ni, n in enumerate(study.nerves):
+            for s in n.sites:
+                rows.append(
+                    {
+                        "#": ni,
+                        "nerve": n.label,
+                        "site": s.name,
+                        "distance_mm": s.distance_mm,
+                        "segment": s.segment,
+                        "sweeps": s.sweeps.n_sweeps,
+                        "samples": s.sweeps.n_samples,
+                        "sfreq_hz": s.sweeps.sfreq_hz,
+                        "t0_ms": s.sweeps.t0_ms,
+                    }
+                )
+            if n.fwaves is not None:
+                rows.append(
+                    {
+                        "#": ni,
+                        "nerve": n.label,
+                        "site": "F-wave train",
+                        "sweeps": n.fwaves.n_sweeps,
+                        "samples": n.fwaves.n_samples,
+                        "sfreq_hz": n.fwaves.sfreq_hz,
+                        "t0_ms": n.fwaves.t0_ms,
+                    }
+                )
+        cols = [
+            "#",
+            "nerve",
+            "site",
+            "distance_mm",
+            "segment",
+            "sweeps",
+            "samples",
+            "sfreq_hz",
+            "t0_ms",
+        ]
+        print(format_table(rows, cols))
+        return 0
+
+    return run
+
+
+# ---- measure -------------------------------------------------------------------------------------
+
+_MEASURE_COLUMNS = [
+    "nerve",
+    "side",
+    "muscle",
+    "site",
+    "sweep",
+    "onset_latency_ms",
+    "neg_peak_latency_ms",
+    "neg_peak_amp_mv",
+    "peak_to_peak_amp_mv",
+    "neg_area_mv_ms",
+    "total_area_mv_ms",
+    "neg_duration_ms",
+    "total_duration_ms",
+    "baseline_mv",
+    "noise_mv",
+    "no_response",
+    "saturated",
+]
+_TABLE_HEADERS = [
+    "nerve",
+    "side",
+    "muscle",
+    "site",
+    "sweep",
+    "onset_ms",
+    "negpk_ms",
+    "neg_amp_mv",
+    "p2p_mv",
+    "neg_area",
+    "tot_area",
+    "neg_dur_ms",
+    "tot_dur_ms",
+    "base_mv",
+    "noise_mv",
+    "no_resp",
+    "sat",
+]
+
+
+def _add_measure(sub) -> Callable[[argparse.Namespace], int]:
+    from .measure import onset_methods
+
+    p = sub.add_parser("measure", help="measure every CMAP of every nerve, site and sweep")
+    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+    p.add_argument(
+        "--method", choices=sorted(onset_methods()), default="threshold", help="onset detector"
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from .io import read_study
+        from .measure import measure_study
+
+        study = read_study(args.file)
+        results = measure_study(study, method=args.method)
+        if args.format == "json":
+            doc = {
+                "file": str(args.file),
+                "ncs_emg_version": __version__,
+                "subject_id": study.subject_id,
+                "method": args.method,
+                "sites": [
+                    {
+                        "nerve": r.nerve.nerve,
+                        "side": r.nerve.side,
+                        "muscle": r.nerve.muscle,
+                        "site": r.site_name,
+                        "site_index": r.site_index,
+                        "distance_mm": r.distance_mm,
+                        "segment": r.segment,
+                        "measures": r.measures.to_dict(),
+                    }
+                    for r in results
+                ],
+            }
+            print(json.dumps(json_safe(doc), indent=2))
+            return 0
+        rows = [row for r in results for row in r.rows()]
+        if args.format == "csv":
+            cols = list(rows[0].keys()) if rows else _MEASURE_COLUMNS
+            sys.stdout.write(format_csv(rows, cols))
+            return 0
+        print(f"{args.file}: subject {study.subject_id}, onset method {args.method!r}")
+        print(format_table(rows, _MEASURE_COLUMNS, _TABLE_HEADERS))
+        return 0
+
+    return run
+
+
+# ---- main ----------------------------------------------------------------------------------------
+
+_COMMANDS: list[Callable[[Any], Callable[[argparse.Namespace], int]]] = [_add_info, _add_measure]
+
+
+def build_parser() -> tuple[
+    argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]
+]:
+    """The argument parser and the function behind each subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="ncs-emg",
+        description="Nerve conduction study signal processing (research tool, not a medical device).",
+    )
+    parser.add_argument("--version", action="version", version=f"ncs_emg {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output on stderr"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    runners = {}
+    for add in _COMMANDS:
+        before = set(sub.choices)
+        run = add(sub)
+        for name in set(sub.choices) - before:
+            runners[name] = run
+    return parser, runners
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ncs-emg`` command; returns the exit status (0 ok, 1 data/file error, 2 usage)."""
+    parser, runners = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
+        return int(exc.code or 0)
+    level = (
+        logging.ERROR
+        if args.quiet
+        else (
+            logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
+        )
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("ncs_emg").setLevel(level)
+    try:
+        return runners[args.command](args)
+    except NcsEmgError as exc:
+        print(f"ncs-emg {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `ncs-emg measure f | head`
+        return 0
