@@ -68,7 +68,7 @@ WIN = dict(
 def test_kernel_matches_naive_on_simulated_sweeps(method, noise_mv, band_k):
     rng = np.random.default_rng(7 + int(noise_mv * 1000) + method)
     sweeps = []
-    for k in range(12):
+    for _k in range(12):
         _, x, _ = mu_sum(
             rng,
             n_units=int(rng.integers(5, 150)),
