@@ -29,6 +29,11 @@ from .measure import (
     measure_sweeps,
     onset_methods,
 )
+from .simulate import (
+    FWaveTruth,
+    SimulatedFWaves,
+    simulate_fwave_train,
+)
 from .types import Nerve, Site, Study, Sweeps
 
 __version__ = "0.1.0"
@@ -55,6 +60,10 @@ __all__ = [
     "measure_sweeps",
     "measure_study",
     "onset_methods",
+    # simulation
+    "FWaveTruth",
+    "SimulatedFWaves",
+    "simulate_fwave_train",
     # files
     "read_study",
     "write_study",

@@ -1,0 +1,430 @@
+"""Simulated F-wave trains with per-sweep ground truth (``domain.md`` sections 4 and 8)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..types import Sweeps
+from . import _core as C
+from ._presets import PRESETS
+
+__all__ = ["FWaveTruth", "SimulatedFWaves", "simulate_fwave_train"]
+
+
+@dataclass(frozen=True, eq=False)
+class FWaveTruth:
+    """Ground truth of a simulated F-wave train; per-sweep arrays have shape (n_stimuli,).
+
+    Attributes
+    ----------
+    f_present : ndarray of bool
+        At least one motor unit back-fired on that sweep (physiological truth: a tiny F-wave may be
+        below any detection threshold; see ``f_amplitude_mv``).
+    f_latency_ms : ndarray, ms
+        F onset: the earliest arrival at the muscle of a back-firing unit on that sweep (the start of
+        its MUAP), relative to the stimulus. NaN when absent.
+    f_amplitude_mv : ndarray, mV
+        Peak-to-peak amplitude of the noise-free F component alone (sum of the back-firing units'
+        MUAPs). NaN when absent.
+    a_wave_present : ndarray of bool
+        The A-wave occurred on that sweep.
+    a_wave_latency_ms : ndarray, ms
+        A-wave onset (fixed for the train), NaN on sweeps without it.
+    units_fired : tuple of ndarray of int
+        Indices of the units that back-fired on each sweep.
+    repeater_units : ndarray of int
+        Indices of the repeater units (high back-firing probability).
+    unit_p : ndarray, shape (n_units,)
+        Back-firing probability of every unit (0 for units blocked on the path).
+    unit_f_latency_ms : ndarray, ms, shape (n_units,)
+        F onset each unit would produce (NaN for blocked units).
+    expected_persistence_pct : float, %
+        ``100 * (1 - prod(1 - unit_p))``: the probability that a sweep carries an F-wave
+        (``1 - (1 - p)^N`` for N units of equal p).
+    persistence_pct : float, %
+        Realised persistence of this train: percentage of sweeps with ``f_present``.
+    m_onset_ms : float, ms
+        True M-wave onset (first arrival).
+    m_neg_peak_amp_mv, m_peak_to_peak_mv : float, mV
+        Noise-free M-wave negative-peak and peak-to-peak amplitudes (baseline 0).
+    noise_mv : float, mV
+        SD of the white noise added.
+    a_wave_amp_mv : float, mV
+        Negative-peak amplitude of the A-wave component (0 when disabled).
+    noise_free : ndarray, mV, shape (n_stimuli, n_samples)
+        The sweeps without noise, hum, drift, artefact or clipping (read-only).
+    """
+
+    f_present: np.ndarray
+    f_latency_ms: np.ndarray
+    f_amplitude_mv: np.ndarray
+    a_wave_present: np.ndarray
+    a_wave_latency_ms: np.ndarray
+    units_fired: tuple
+    repeater_units: np.ndarray
+    unit_p: np.ndarray
+    unit_f_latency_ms: np.ndarray
+    expected_persistence_pct: float
+    persistence_pct: float
+    m_onset_ms: float
+    m_neg_peak_amp_mv: float
+    m_peak_to_peak_mv: float
+    noise_mv: float
+    a_wave_amp_mv: float
+    noise_free: np.ndarray
+
+    @property
+    def n_stimuli(self) -> int:
+        """Number of sweeps."""
+        return int(self.f_present.shape[0])
+
+    def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (NaN → None); the noise-free sweeps only when asked."""
+        d = {
+            "f_present": self.f_present,
+            "f_latency_ms": self.f_latency_ms,
+            "f_amplitude_mv": self.f_amplitude_mv,
+            "a_wave_present": self.a_wave_present,
+            "a_wave_latency_ms": self.a_wave_latency_ms,
+            "units_fired": [u for u in self.units_fired],
+            "repeater_units": self.repeater_units,
+            "expected_persistence_pct": self.expected_persistence_pct,
+            "persistence_pct": self.persistence_pct,
+            "m_onset_ms": self.m_onset_ms,
+            "m_neg_peak_amp_mv": self.m_neg_peak_amp_mv,
+            "m_peak_to_peak_mv": self.m_peak_to_peak_mv,
+            "noise_mv": self.noise_mv,
+            "a_wave_amp_mv": self.a_wave_amp_mv,
+        }
+        if include_waveforms:
+            d["noise_free"] = self.noise_free
+        return C.json_value(d)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedFWaves:
+    """A simulated F-wave train.
+
+    Attributes
+    ----------
+    sweeps : Sweeps
+        The train (mV, physical polarity unless ``display_polarity``), ``t0_ms < 0`` when there is a
+        pre-trigger baseline; one sweep per stimulus.
+    truth : FWaveTruth
+        Per-sweep ground truth.
+    parameters : dict
+        The parameters used (JSON-ready).
+    """
+
+    sweeps: Sweeps
+    truth: FWaveTruth
+    parameters: dict
+
+    def to_dict(self) -> dict[str, Any]:
+        """Truth and parameters as a JSON-ready dict (no waveforms)."""
+        return {"truth": self.truth.to_dict(), "parameters": C.json_value(self.parameters)}
+
+
+def fwave_train(
+    rng: np.random.Generator,
+    pop: C.Population,
+    *,
+    m_arrival_ms: np.ndarray,
+    f_arrival_ms: np.ndarray,
+    unit_p: np.ndarray,
+    conducting: np.ndarray,
+    n_stimuli: int,
+    a_wave: bool,
+    a_wave_prob: float,
+    a_wave_latency_ms: float | None,
+    a_wave_amp_mv: float,
+    fs: float,
+    dt: float,
+    t0: float,
+    n: int,
+    snr_db: float,
+    display_polarity: bool,
+    rec: dict[str, Any],
+    repeater_units: np.ndarray,
+) -> tuple[Sweeps, FWaveTruth]:
+    """Build a train from a population (shared by :func:`simulate_fwave_train` and simulate_study)."""
+    idx = np.flatnonzero(conducting)
+    m_wave = C.sum_muaps(
+        m_arrival_ms[idx], pop.size_mv[idx], pop.neg_ms[idx], pop.pos_ms[idx], t0, dt, n
+    )
+    m_amp = float(-m_wave.min()) if idx.size else 0.0
+    m_p2p = float(m_wave.max() - m_wave.min()) if idx.size else 0.0
+    m_onset = float(m_arrival_ms[idx].min()) if idx.size else math.nan
+    p = np.where(conducting, unit_p, 0.0)
+
+    # A-wave: one fixed component (own MUAP shape) at a fixed latency
+    a_neg = float(rng.uniform(2.0, 3.0))
+    a_pos = 1.5 * a_neg
+    if a_wave_latency_ms is None:
+        f_min = np.nanmin(np.where(conducting, f_arrival_ms, np.nan)) if idx.size else 20.0
+        m_ref = m_onset if idx.size else 0.0
+        a_lat = m_ref + 0.55 * (f_min - m_ref)
+    else:
+        a_lat = a_wave_latency_ms
+    fires = rng.random((n_stimuli, pop.n_units)) < p[None, :]
+    a_on = (rng.random(n_stimuli) < a_wave_prob) if a_wave else np.zeros(n_stimuli, bool)
+
+    clean = np.empty((n_stimuli, n))
+    f_lat = np.full(n_stimuli, np.nan)
+    f_amp = np.full(n_stimuli, np.nan)
+    fired = []
+    a_comp = C.sum_muaps(
+        np.array([a_lat]),
+        np.array([a_wave_amp_mv]),
+        np.array([a_neg]),
+        np.array([a_pos]),
+        t0,
+        dt,
+        n,
+    )
+    for k in range(n_stimuli):
+        u = np.flatnonzero(fires[k])
+        fired.append(C.readonly(u))
+        f = C.sum_muaps(f_arrival_ms[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
+        if u.size:
+            f_lat[k] = float(f_arrival_ms[u].min())
+            f_amp[k] = float(f.max() - f.min())
+        clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
+    noise = C.noise_sd_mv(m_amp, snr_db)
+    x = C.add_recording(rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, **rec)
+    if display_polarity:
+        x = -x
+    present = fires.any(axis=1)
+    truth = FWaveTruth(
+        f_present=C.readonly(present),
+        f_latency_ms=C.readonly(f_lat),
+        f_amplitude_mv=C.readonly(f_amp),
+        a_wave_present=C.readonly(a_on),
+        a_wave_latency_ms=C.readonly(np.where(a_on, a_lat, np.nan)),
+        units_fired=tuple(fired),
+        repeater_units=C.readonly(repeater_units),
+        unit_p=C.readonly(p),
+        unit_f_latency_ms=C.readonly(np.where(conducting, f_arrival_ms, np.nan)),
+        expected_persistence_pct=float(100.0 * (1.0 - np.prod(1.0 - p))),
+        persistence_pct=float(100.0 * present.mean()),
+        m_onset_ms=m_onset,
+        m_neg_peak_amp_mv=m_amp,
+        m_peak_to_peak_mv=m_p2p,
+        noise_mv=noise,
+        a_wave_amp_mv=float(a_wave_amp_mv) if a_wave else 0.0,
+        noise_free=C.readonly(clean),
+    )
+    return Sweeps(x, fs, t0), truth
+
+
+def draw_unit_p(
+    rng: np.random.Generator,
+    n_units: int,
+    p_backfire: float,
+    n_repeaters: int,
+    repeater_p: tuple[float, float],
+    eligible: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit back-firing probabilities and the repeater indices (chosen among ``eligible``)."""
+    p = np.full(n_units, p_backfire)
+    pool = np.arange(n_units) if eligible is None else np.flatnonzero(eligible)
+    k = min(n_repeaters, pool.size)
+    rep = np.sort(rng.choice(pool, size=k, replace=False)) if k else np.zeros(0, np.int64)
+    p[rep] = rng.uniform(repeater_p[0], repeater_p[1], k)
+    return p, rep.astype(np.int64)
+
+
+def simulate_fwave_train(
+    nerve: str = "ulnar",
+    *,
+    n_stimuli: int = 20,
+    p_backfire: float = 0.02,
+    n_repeaters: int = 2,
+    repeater_p: tuple[float, float] = (0.1, 0.3),
+    a_wave: bool = True,
+    a_wave_prob: float = 0.95,
+    a_wave_latency_ms: float | None = None,
+    a_wave_amp_mv: float = 0.15,
+    n_units: int | None = None,
+    unit_size_mv: float | None = None,
+    unit_size_sigma: float = 0.6,
+    cv_mean_m_s: float | None = None,
+    cv_sd_m_s: float | None = None,
+    terminal_delay_ms: float | None = None,
+    terminal_delay_sd_ms: float = 0.2,
+    muap_duration_ms: tuple[float, float] = (5.0, 8.0),
+    muap_pos_ratio: float = 1.5,
+    distal_distance_mm: float | None = None,
+    cord_distance_mm: float | None = None,
+    turnaround_ms: float = 1.0,
+    sfreq_hz: float = 20000.0,
+    pre_ms: float = 5.0,
+    sweep_ms: float | None = None,
+    snr_db: float = 60.0,
+    hum_mv: float = 0.0,
+    mains_hz: float = 50.0,
+    baseline_offset_mv: float = 0.0,
+    drift_mv_per_s: float = 0.0,
+    artefact_mv: float = 1.0,
+    artefact_tau_ms: float = 0.3,
+    clip_mv: float | None = None,
+    display_polarity: bool = False,
+    rng: Any = None,
+) -> SimulatedFWaves:
+    """Simulate a train of F-wave sweeps from a motor-unit population, with per-sweep truth.
+
+    Each sweep holds the M-wave (every unit, direct), then on each stimulus every unit back-fires
+    independently with its probability; a back-firing unit adds its own MUAP at its F latency. A few
+    repeater units have a high probability; an optional A-wave (fixed latency and shape) appears on
+    almost every sweep.
+
+    Parameters
+    ----------
+    nerve : {"median", "ulnar", "peroneal", "tibial"}
+        Preset for the population, distances and sweep length (50 ms arm, 100 ms leg).
+    n_stimuli : int
+        Number of stimuli / sweeps (>= 1; 10-100 in practice, default 20).
+    p_backfire : float
+        Back-firing probability per unit and stimulus, in [0, 1] (domain.md: about 0.01-0.03).
+    n_repeaters : int
+        Number of repeater units (>= 0).
+    repeater_p : (float, float)
+        Range of the repeaters' probabilities (uniform draw), in [0, 1].
+    a_wave : bool
+        Add an A-wave.
+    a_wave_prob : float
+        Probability that the A-wave occurs on a sweep, in [0, 1].
+    a_wave_latency_ms : float or None, ms
+        A-wave onset; default 55 % of the way from the M onset to the earliest possible F onset.
+    a_wave_amp_mv : float, mV
+        A-wave negative-peak amplitude (>= 0).
+    n_units : int or None
+        Motor units (default: preset).
+    unit_size_mv, unit_size_sigma : float (mV), float
+        Median and log-normal sigma of the unit MUAP negative-peak amplitudes.
+    cv_mean_m_s, cv_sd_m_s : float, m/s
+        Normal distribution of the unit conduction velocities (default: preset).
+    terminal_delay_ms, terminal_delay_sd_ms : float, ms
+        Distal (terminal + endplate) delay, mean and SD.
+    muap_duration_ms : (float, float), ms
+        Range of MUAP durations (uniform), each > 0.
+    muap_pos_ratio : float
+        Positive-lobe / negative-lobe duration of each MUAP (> 0).
+    distal_distance_mm : float or None, mm
+        Stimulation site to recording electrode (default: the preset's first distance).
+    cord_distance_mm : float or None, mm
+        Stimulation site to the spinal cord (default: preset).
+    turnaround_ms : float, ms
+        Time for the antidromic volley to re-excite the motor neuron (about 1 ms).
+    sfreq_hz : float, Hz
+        Sampling rate.
+    pre_ms, sweep_ms : float, ms
+        Pre-trigger length and sweep length after the stimulus (default 50 ms arm, 100 ms leg).
+    display_polarity : bool
+        Export flipped (negative up), as a display-polarity file would hold it.
+    rng : None, int or numpy.random.Generator
+        Seed or generator (``np.random.default_rng(rng)``); the same seed gives the same train.
+    """
+    sweeps, truth, params = _simulate_fwave_train(**{k: v for k, v in locals().items()})
+    return SimulatedFWaves(sweeps, truth, params)
+
+
+_RECORDING_NAMES = (
+    "hum_mv",
+    "mains_hz",
+    "baseline_offset_mv",
+    "drift_mv_per_s",
+    "artefact_mv",
+    "artefact_tau_ms",
+    "clip_mv",
+)
+
+
+def _simulate_fwave_train(**kw: Any):
+    name = kw["nerve"]
+    if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+        raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
+    pre = PRESETS[name.strip().lower()]
+    g = np.random.default_rng(kw["rng"])
+    n_stim = C.check_count(kw["n_stimuli"], "n_stimuli")
+    p_bf = C.check_real(kw["p_backfire"], "p_backfire", lo=0.0, hi=1.0)
+    n_rep = C.check_count(kw["n_repeaters"], "n_repeaters", minimum=0)
+    rep_p = C.check_pair(kw["repeater_p"], "repeater_p", lo=0.0, lo_open=False)
+    if rep_p[1] > 1.0:
+        raise ParameterError(
+            f"repeater_p: probabilities must lie in [0, 1], got {kw['repeater_p']!r}"
+        )
+    a_prob = C.check_real(kw["a_wave_prob"], "a_wave_prob", lo=0.0, hi=1.0)
+    a_lat = kw["a_wave_latency_ms"]
+    a_lat = None if a_lat is None else C.check_real(a_lat, "a_wave_latency_ms")
+    a_amp = C.check_real(kw["a_wave_amp_mv"], "a_wave_amp_mv", lo=0.0)
+    n_units = C.check_count(pre.n_units if kw["n_units"] is None else kw["n_units"], "n_units")
+    size = pre.unit_size_mv if kw["unit_size_mv"] is None else kw["unit_size_mv"]
+    size = C.check_real(size, "unit_size_mv", lo=0.0, lo_open=True)
+    sigma = C.check_real(kw["unit_size_sigma"], "unit_size_sigma", lo=0.0)
+    cv_mean = pre.cv_mean_m_s if kw["cv_mean_m_s"] is None else kw["cv_mean_m_s"]
+    cv_mean = C.check_real(cv_mean, "cv_mean_m_s", lo=0.0, lo_open=True)
+    cv_sd = C.check_real(
+        pre.cv_sd_m_s if kw["cv_sd_m_s"] is None else kw["cv_sd_m_s"], "cv_sd_m_s", lo=0.0
+    )
+    td = pre.terminal_delay_ms if kw["terminal_delay_ms"] is None else kw["terminal_delay_ms"]
+    td = C.check_real(td, "terminal_delay_ms", lo=0.0)
+    td_sd = C.check_real(kw["terminal_delay_sd_ms"], "terminal_delay_sd_ms", lo=0.0)
+    dur = C.check_pair(kw["muap_duration_ms"], "muap_duration_ms", lo=0.0)
+    ratio = C.check_real(kw["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True)
+    d0 = pre.sites[0][1] if kw["distal_distance_mm"] is None else kw["distal_distance_mm"]
+    d0 = C.check_real(d0, "distal_distance_mm", lo=0.0)
+    dc = pre.cord_distance_mm if kw["cord_distance_mm"] is None else kw["cord_distance_mm"]
+    dc = C.check_real(dc, "cord_distance_mm", lo=0.0)
+    turn = C.check_real(kw["turnaround_ms"], "turnaround_ms", lo=0.0)
+    sweep_ms = pre.fwave_sweep_ms if kw["sweep_ms"] is None else kw["sweep_ms"]
+    fs, dt, t0, n = C.time_base(kw["sfreq_hz"], kw["pre_ms"], sweep_ms)
+    snr = C.check_snr_db(kw["snr_db"])
+    rec = C.recording_kwargs(**{k: kw[k] for k in _RECORDING_NAMES})
+
+    pop = C.make_population(
+        g,
+        n_units=n_units,
+        cv_mean_m_s=cv_mean,
+        cv_sd_m_s=cv_sd,
+        terminal_delay_ms=td,
+        terminal_delay_sd_ms=td_sd,
+        unit_size_mv=size,
+        unit_size_sigma=sigma,
+        muap_duration_ms=dur,
+        muap_pos_ratio=ratio,
+    )
+    unit_p, rep = draw_unit_p(g, n_units, p_bf, n_rep, rep_p)
+    m_arr = d0 / pop.cv_m_s + pop.terminal_delay_ms
+    f_arr = m_arr + 2.0 * dc / pop.cv_m_s + turn
+    sweeps, truth = fwave_train(
+        g,
+        pop,
+        m_arrival_ms=m_arr,
+        f_arrival_ms=f_arr,
+        unit_p=unit_p,
+        conducting=np.ones(n_units, bool),
+        n_stimuli=n_stim,
+        a_wave=bool(kw["a_wave"]),
+        a_wave_prob=a_prob,
+        a_wave_latency_ms=a_lat,
+        a_wave_amp_mv=a_amp,
+        fs=fs,
+        dt=dt,
+        t0=t0,
+        n=n,
+        snr_db=snr,
+        display_polarity=bool(kw["display_polarity"]),
+        rec=rec,
+        repeater_units=rep,
+    )
+    params = {k: v for k, v in kw.items() if k != "rng"}
+    params.update(nerve=pre.nerve, n_units=n_units, cv_mean_m_s=cv_mean, cv_sd_m_s=cv_sd)
+    params.update(distal_distance_mm=d0, cord_distance_mm=dc, sweep_ms=sweep_ms)
+    params.update(unit_size_mv=size, terminal_delay_ms=td)
+    return sweeps, truth, C.json_value(params)
