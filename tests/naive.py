@@ -103,6 +103,8 @@ def cmap_sweep_naive(
     x = np.asarray(x, dtype=float)
     out = np.full(10, np.nan)
     flags = 0
+    if not np.isfinite(x).all():
+        return out, 32
     bl = x[bl_start:bl_stop]
     # sequential sums (not numpy's pairwise ones) so that noise-free tails round identically
     acc = 0.0

@@ -337,3 +337,80 @@ def test_bad_options_raise_named_errors():
         measure_cmap(x, 20000.0, baseline="pre", t0_ms=0.0)
     with pytest.raises(NcsEmgError):
         measure_cmap(x, 20000.0, t0_ms=float("inf"))
+
+
+# --------------------------------------------------------------------------------- integrals
+
+
+def test_lin_integral_matches_naive_on_random_bounds():
+    from naive import _integral
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, 60)
+    cases = [
+        (0.0, 59.0),
+        (3.0, 3.0),
+        (3.2, 3.7),
+        (3.0, 4.0),
+        (2.5, 10.0),
+        (7.0, 12.25),
+        (58.5, 59.0),
+    ]
+    cases += [tuple(sorted(rng.uniform(0, 59, 2))) for _ in range(200)]
+    for a, b in cases:
+        for rect in (False, True):
+            got = K.lin_integral(x, 0.3, a, b, rect)
+            assert got == pytest.approx(_integral(x, 0.3, a, b, rect), rel=1e-12, abs=1e-12), (
+                a,
+                b,
+                rect,
+            )
+
+
+def test_lin_integral_of_a_line_crossing_zero_is_two_triangles():
+    x = np.array([-1.0, 1.0])  # d = -x: 1 → -1 over one sample, crossing at 0.5
+    assert K.lin_integral(x, 0.0, 0.0, 1.0, True) == pytest.approx(0.5)
+    assert K.lin_integral(x, 0.0, 0.0, 1.0, False) == pytest.approx(0.0)
+
+
+# --------------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=arrays(
+        np.float64, st.integers(1, 300), elements=st.floats(-1e6, 1e6, allow_nan=False, width=64)
+    ),
+    t0=st.floats(-10, 5),
+    fs=st.sampled_from([1000.0, 10000.0, 20000.0, 48000.0]),
+    method=st.sampled_from(["threshold", "tangent", "level"]),
+)
+def test_any_finite_sweep_gives_a_result_or_a_typed_error(x, t0, fs, method):
+    try:
+        m = measure_cmap(x, fs, t0_ms=t0, method=method)
+    except NcsEmgError:
+        return
+    assert m.n_sweeps == 1
+    if m.no_response[0]:
+        assert np.isnan(m.onset_latency_ms[0]) and np.isnan(m.neg_peak_amp_mv[0])
+    else:
+        amp = m.neg_peak_amp_mv[0]
+        assert np.isnan(amp) or amp > 0
+        lat = m.onset_latency_ms[0]
+        assert np.isnan(lat) or t0 <= lat <= t0 + len(x) * 1000.0 / fs
+    _kernel_vs_naive(
+        np.r_[np.zeros(100), x[:700], np.zeros(max(0, 800 - len(x)))][:900], **{**WIN, "method": 0}
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(pos=st.integers(0, 599), bad=st.sampled_from([np.nan, np.inf, -np.inf]))
+def test_any_non_finite_sample_is_reported_where_it_is(pos, bad):
+    x = np.zeros((2, 600))
+    x[1, pos] = bad
+    with pytest.raises(ParameterError, match=f"sweep 1, sample {pos}"):
+        measure_cmap(x, 20000.0, t0_ms=-5.0)

@@ -33,6 +33,7 @@ F_SATURATED = 2
 F_END_NOT_FOUND = 4
 F_ONSET_AT_START = 8
 F_ONSET_NOT_FOUND = 16
+F_NONFINITE = 32  # the sweep holds NaN or inf: nothing measured (the wrapper raises)
 
 # onset method ids (registry in measure.py)
 M_THRESHOLD = 0
@@ -41,36 +42,127 @@ M_LEVEL = 2
 
 
 @jit
+def _finite(x, lo, hi):
+    """True when x[lo:hi] holds no NaN or inf (0 * v is NaN exactly for non-finite v)."""
+    s0 = 0.0
+    s1 = 0.0
+    i = lo
+    while i + 2 <= hi:
+        s0 += x[i] * 0.0
+        s1 += x[i + 1] * 0.0
+        i += 2
+    if i < hi:
+        s0 += x[i] * 0.0
+    return s0 + s1 == 0.0
+
+
+@jit
+def _minmax(x, lo, hi):
+    """(min, max) of x[lo:hi] (hi > lo, finite data), four independent lanes for throughput."""
+    a0 = x[lo]
+    a1 = a0
+    a2 = a0
+    a3 = a0
+    b0 = a0
+    b1 = a0
+    b2 = a0
+    b3 = a0
+    i = lo
+    while i + 4 <= hi:
+        v0 = x[i]
+        v1 = x[i + 1]
+        v2 = x[i + 2]
+        v3 = x[i + 3]
+        a0 = v0 if v0 < a0 else a0
+        a1 = v1 if v1 < a1 else a1
+        a2 = v2 if v2 < a2 else a2
+        a3 = v3 if v3 < a3 else a3
+        b0 = v0 if v0 > b0 else b0
+        b1 = v1 if v1 > b1 else b1
+        b2 = v2 if v2 > b2 else b2
+        b3 = v3 if v3 > b3 else b3
+        i += 4
+    while i < hi:
+        v0 = x[i]
+        a0 = v0 if v0 < a0 else a0
+        b0 = v0 if v0 > b0 else b0
+        i += 1
+    a0 = a1 if a1 < a0 else a0
+    a2 = a3 if a3 < a2 else a2
+    b0 = b1 if b1 > b0 else b0
+    b2 = b3 if b3 > b2 else b2
+    return (a2 if a2 < a0 else a0), (b2 if b2 > b0 else b0)
+
+
+@jit
+def _piece(d0, d1, lo, hi, rectify):
+    """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
+    d0 (at 0) to d1 (at 1); rectified: of its absolute value (two triangles when it crosses zero)."""
+    v0 = d0 + (d1 - d0) * lo
+    v1 = d0 + (d1 - d0) * hi
+    w = hi - lo
+    if not rectify:
+        return w * (v0 + v1) * 0.5
+    if v0 * v1 < 0.0:
+        return w * (v0 * v0 + v1 * v1) / (2.0 * (abs(v0) + abs(v1)))
+    return w * (abs(v0) + abs(v1)) * 0.5
+
+
+@jit
 def lin_integral(x, base, a, b, rectify):
     """Integral of ``base - x`` (or its absolute value) over fractional samples [a, b].
 
     The signal is taken as piecewise linear between samples; the rectified integral is exact for that
     interpolant (a segment crossing zero contributes two triangles). Units: mV * samples.
+    Whole interior segments are summed as trapezoids (|d| trapezoids, corrected where the sign changes);
+    the partial segments at both ends are integrated separately.
     """
     n = x.shape[0]
+    if b > n - 1:
+        b = float(n - 1)
+    if a < 0.0:
+        a = 0.0
     if not (b > a):
         return 0.0
+    ka = int(math.floor(a))
+    kb = int(math.floor(b))
+    if ka == kb:
+        if ka + 1 >= n:
+            return 0.0
+        return _piece(base - x[ka], base - x[ka + 1], a - ka, b - ka, rectify)
     total = 0.0
-    k = int(math.floor(a))
-    if k < 0:
-        k = 0
-    while k < b and k + 1 < n:
-        lo = a if a > k else float(k)
-        hi = b if b < k + 1 else float(k + 1)
-        if hi > lo:
-            d0 = base - x[k]
-            d1 = base - x[k + 1]
-            v0 = d0 + (d1 - d0) * (lo - k)
-            v1 = d0 + (d1 - d0) * (hi - k)
-            w = hi - lo
-            if rectify:
-                if v0 * v1 < 0.0:
-                    total += w * (v0 * v0 + v1 * v1) / (2.0 * (abs(v0) + abs(v1)))
-                else:
-                    total += w * (abs(v0) + abs(v1)) * 0.5
-            else:
-                total += w * (v0 + v1) * 0.5
-        k += 1
+    # leading partial segment [a, ka + 1]
+    if a > ka:
+        total += _piece(base - x[ka], base - x[ka + 1], a - ka, 1.0, rectify)
+        first = ka + 1
+    else:
+        first = ka
+    # whole segments [first, kb]
+    if kb > first:
+        acc = 0.0
+        prev = base - x[first]
+        if rectify:
+            acc += 0.5 * abs(prev)
+            for k in range(first + 1, kb + 1):
+                cur = base - x[k]
+                acc += abs(cur)
+                if prev * cur < 0.0:
+                    # trapezoid of |d| over a zero crossing overstates it: use the two triangles
+                    acc += (prev * prev + cur * cur) / (2.0 * (abs(prev) + abs(cur))) - 0.5 * (
+                        abs(prev) + abs(cur)
+                    )
+                prev = cur
+            acc -= 0.5 * abs(prev)
+        else:
+            acc += 0.5 * prev
+            for k in range(first + 1, kb + 1):
+                prev = base - x[k]
+                acc += prev
+            acc -= 0.5 * prev
+        total += acc
+    # trailing partial segment [kb, b]
+    if b > kb and kb + 1 < n:
+        total += _piece(base - x[kb], base - x[kb + 1], 0.0, b - kb, rectify)
     return total
 
 
@@ -117,6 +209,8 @@ def cmap_sweep(
     for c in range(N_CMAP_COLS):
         out[c] = np.nan
     flags = 0
+    if not _finite(x, 0, x.shape[0]):
+        return F_NONFINITE
     nb = bl_stop - bl_start
     # shifted mean: exact for a constant baseline, so noise-free tails return exactly to it
     ref = x[bl_start]
@@ -137,99 +231,78 @@ def cmap_sweep(
     if band < band_mv:
         band = band_mv
 
-    # ---- one pass: phases, saturation runs ----
-    wmin = np.inf
-    wmax = -np.inf
-    min_run = 0
-    max_run = 0
-    best_min_run = 0
-    best_max_run = 0
-    onset_f = np.nan  # start of first significant negative phase
+    # ---- saturation: longest run of samples equal to the window's min or max ----
+    wmin, wmax = _minmax(x, s_start, s_stop)
+    if wmax > wmin:
+        run_lo = 0
+        run_hi = 0
+        for i in range(s_start, s_stop):
+            v = x[i]
+            run_lo = run_lo + 1 if v == wmin else 0
+            run_hi = run_hi + 1 if v == wmax else 0
+            if run_lo >= sat_n or run_hi >= sat_n:
+                flags |= F_SATURATED
+                break
+
+    # ---- phases ----
+    # A streak is a run of samples with |d| > te (te = max(thr, band): above threshold AND outside the
+    # band, so one sign). A phase holding a streak of >= hold_n samples is significant; its boundaries
+    # are found by scanning from the streak to the band crossings. Between significant phases the loop
+    # only tests |d| <= te, which is cheap and well predicted on baseline noise.
+    te = thr if thr > band else band
+    onset_f = np.nan
     onset_i = -1
-    cur_sign = 0
-    cur_start_f = 0.0
-    cur_start_i = 0
-    cur_streak = 0
-    cur_sig = False
     last_neg_end = np.nan
     neg_end_before_pos = np.nan
     have_pos_after = False
     last_end = np.nan
     end_open = False
-    for i in range(s_start, s_stop):
-        xi = x[i]
-        # saturation bookkeeping: longest run of samples equal to the running min / max
-        if xi < wmin:
-            wmin = xi
-            min_run = 1
-            best_min_run = 1
-        elif xi == wmin:
-            if i > s_start and x[i - 1] == xi:
-                min_run += 1
+    i = s_start
+    while i < s_stop:
+        while i < s_stop and abs(base - x[i]) <= te:
+            i += 1
+        if i >= s_stop:
+            break
+        sg = 1.0 if base - x[i] > 0.0 else -1.0
+        j = i
+        while j < s_stop and sg * (base - x[j]) > te:
+            j += 1
+        if j - i < hold_n:
+            i = j if j > i else i + 1  # (j == i cannot happen for finite data; never loop forever)
+            continue
+        # significant phase: its start (backward to the band crossing) and end (forward)
+        k = i
+        while k > s_start and sg * (base - x[k - 1]) > band:
+            k -= 1
+        e = j
+        while e < s_stop and sg * (base - x[e]) > band:
+            e += 1
+        if sg > 0.0 and onset_i < 0:
+            onset_i = k
+            if k == s_start:
+                onset_f = float(k)
+                flags |= F_ONSET_AT_START
             else:
-                min_run = 1
-            if min_run > best_min_run:
-                best_min_run = min_run
-        if xi > wmax:
-            wmax = xi
-            max_run = 1
-            best_max_run = 1
-        elif xi == wmax:
-            if i > s_start and x[i - 1] == xi:
-                max_run += 1
-            else:
-                max_run = 1
-            if max_run > best_max_run:
-                best_max_run = max_run
-        d = base - xi
-        s = 1 if d > band else (-1 if d < -band else 0)
-        if s != cur_sign:
-            # close the current phase
-            if cur_sign != 0 and cur_sig:
-                lvl = band if cur_sign > 0 else -band
-                end_f = _crossing(base - x[i - 1], d, lvl, i)
-                if onset_i >= 0:
-                    last_end = end_f
-                    if cur_sign > 0:
-                        last_neg_end = end_f
-                    else:
-                        neg_end_before_pos = last_neg_end
-                        have_pos_after = True
-            # open a new one
-            cur_sign = s
-            cur_streak = 0
-            cur_sig = False
-            cur_start_i = i
-            if s != 0:
-                if i == s_start:
-                    cur_start_f = float(i)
+                onset_f = _crossing(base - x[k - 1], base - x[k], band, k)
+        if onset_i >= 0:
+            if e >= s_stop:
+                end_open = True
+                last_end = np.nan
+                if sg > 0.0:
+                    last_neg_end = np.nan
                 else:
-                    lvl = band if s > 0 else -band
-                    cur_start_f = _crossing(base - x[i - 1], d, lvl, i)
-        if s != 0:
-            if abs(d) > thr:
-                cur_streak += 1
-                if cur_streak >= hold_n and not cur_sig:
-                    cur_sig = True
-                    if s > 0 and onset_i < 0:
-                        onset_i = cur_start_i
-                        onset_f = cur_start_f
-                        if cur_start_i == s_start:
-                            flags |= F_ONSET_AT_START
+                    neg_end_before_pos = last_neg_end
+                    have_pos_after = True
             else:
-                cur_streak = 0
-    # a significant phase still open at the end of the search window
-    if cur_sign != 0 and cur_sig and onset_i >= 0:
-        end_open = True
-        if cur_sign > 0:
-            last_neg_end = np.nan
-        else:
-            neg_end_before_pos = last_neg_end
-            have_pos_after = True
-        last_end = np.nan
+                end_f = _crossing(base - x[e - 1], base - x[e], sg * band, e)
+                last_end = end_f
+                if sg > 0.0:
+                    last_neg_end = end_f
+                else:
+                    neg_end_before_pos = last_neg_end
+                    have_pos_after = True
+        i = e
 
-    if wmax > wmin and (best_min_run >= sat_n or best_max_run >= sat_n):
-        flags |= F_SATURATED
     if onset_i < 0:
         return flags | F_NO_RESPONSE
 

@@ -12,11 +12,13 @@ from .errors import ParameterError
 __all__ = ["as_sweeps", "check_positive", "check_finite", "check_option", "check_range"]
 
 
-def as_sweeps(x: Any, *, name: str = "x") -> tuple[np.ndarray, bool]:
+def as_sweeps(x: Any, *, name: str = "x", check_finite: bool = True) -> tuple[np.ndarray, bool]:
     """Coerce ``x`` to a C-contiguous float64 array of shape ``(n_sweeps, n_samples)``.
 
     Returns the array and whether the input was a single 1-D sweep. Integer input is accepted.
-    Raises :class:`ParameterError` for 0-D, >2-D, empty, non-numeric or non-finite input.
+    Raises :class:`ParameterError` for 0-D, >2-D, empty, non-numeric or non-finite input. Callers whose
+    kernel checks finiteness in its own pass (saving a pass over memory) use ``check_finite=False`` and
+    then :func:`raise_nonfinite`.
     """
     try:
         arr = np.asarray(x)
@@ -37,13 +39,18 @@ def as_sweeps(x: Any, *, name: str = "x") -> tuple[np.ndarray, bool]:
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ParameterError(f"{name}: empty array of shape {arr.shape}; need at least one sample")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ParameterError(
-            f"{name}: non-finite sample {arr[tuple(bad)]!r} at sweep {bad[0]}, sample {bad[1]}; "
-            "all samples must be finite numbers in mV"
-        )
+    if check_finite and not np.isfinite(arr).all():
+        raise_nonfinite(arr, name)
     return arr, single
+
+
+def raise_nonfinite(arr: np.ndarray, name: str) -> None:
+    """Raise the ParameterError naming the first non-finite sample of a 2-D array."""
+    bad = np.argwhere(~np.isfinite(arr))[0]
+    raise ParameterError(
+        f"{name}: non-finite sample {arr[tuple(bad)]!r} at sweep {bad[0]}, sample {bad[1]}; "
+        "all samples must be finite numbers in mV"
+    )
 
 
 def check_finite(value: Any, name: str) -> float:

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_sweeps, check_finite, check_option, check_positive
+from ._validate import as_sweeps, check_finite, check_option, check_positive, raise_nonfinite
 from .errors import ParameterError
 from .types import Nerve, Study, Sweeps
 
@@ -320,7 +320,9 @@ def measure_cmap(
     >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 3)
     (3.0, 5.0)
     """
-    X, _ = as_sweeps(x, name="x")
+    X, _ = as_sweeps(
+        x, name="x", check_finite=False
+    )  # the kernel checks finiteness in its first pass
     fs = check_positive(sfreq_hz, "sfreq_hz")
     t0 = check_finite(t0_ms, "t0_ms")
     check_option(method, "method", _METHODS)
@@ -393,6 +395,8 @@ def measure_cmap(
         out,
         flags,
     )
+    if (flags & K.F_NONFINITE).any():
+        raise_nonfinite(X, "x")
 
     onset = t0 + out[:, K.C_ONSET] * dt
     res = dict(
