@@ -31,8 +31,11 @@ from .measure import (
 )
 from .simulate import (
     FWaveTruth,
+    NerveTruth,
     SimulatedFWaves,
+    SimulatedNerve,
     simulate_fwave_train,
+    simulate_nerve,
 )
 from .types import Nerve, Site, Study, Sweeps
 
@@ -64,6 +67,9 @@ __all__ = [
     "FWaveTruth",
     "SimulatedFWaves",
     "simulate_fwave_train",
+    "NerveTruth",
+    "SimulatedNerve",
+    "simulate_nerve",
     # files
     "read_study",
     "write_study",

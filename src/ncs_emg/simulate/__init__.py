@@ -6,11 +6,29 @@ velocity, a terminal delay, a size and a MUAP shape; its MUAP starts at the musc
 segment velocities, and a recording layer adds noise, mains hum, offset, drift, stimulus artefact and
 saturation. Every result carries its ground truth.
 
-Public functions: :func:`simulate_fwave_train` (more in the following modules).
+Public functions: :func:`simulate_nerve`, :func:`simulate_fwave_train`, :func:`simulate_study`.
 """
 
 from __future__ import annotations
 
 from .fwave import FWaveTruth, SimulatedFWaves, simulate_fwave_train
+from .nerve import (
+    TRUTH_BAND_FRACTION,
+    NerveTruth,
+    SegmentTruth,
+    SimulatedNerve,
+    SiteTruth,
+    simulate_nerve,
+)
 
-__all__ = ["FWaveTruth", "SimulatedFWaves", "simulate_fwave_train"]
+__all__ = [
+    "TRUTH_BAND_FRACTION",
+    "FWaveTruth",
+    "SimulatedFWaves",
+    "simulate_fwave_train",
+    "NerveTruth",
+    "SegmentTruth",
+    "SimulatedNerve",
+    "SiteTruth",
+    "simulate_nerve",
+]

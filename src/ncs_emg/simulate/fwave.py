@@ -166,8 +166,9 @@ def fwave_train(
     a_neg = float(rng.uniform(2.0, 3.0))
     a_pos = 1.5 * a_neg
     if a_wave_latency_ms is None:
-        f_min = np.nanmin(np.where(conducting, f_arrival_ms, np.nan)) if idx.size else 20.0
         m_ref = m_onset if idx.size else 0.0
+        valid = conducting & np.isfinite(f_arrival_ms) & (unit_p > 0)
+        f_min = float(f_arrival_ms[valid].min()) if valid.any() else m_ref + 20.0
         a_lat = m_ref + 0.55 * (f_min - m_ref)
     else:
         a_lat = a_wave_latency_ms
@@ -257,8 +258,8 @@ def simulate_fwave_train(
     cv_sd_m_s: float | None = None,
     terminal_delay_ms: float | None = None,
     terminal_delay_sd_ms: float = 0.2,
-    muap_duration_ms: tuple[float, float] = (5.0, 8.0),
-    muap_pos_ratio: float = 1.5,
+    muap_duration_ms: tuple[float, float] = (7.0, 10.0),
+    muap_pos_ratio: float = 1.2,
     distal_distance_mm: float | None = None,
     cord_distance_mm: float | None = None,
     turnaround_ms: float = 1.0,

@@ -1,0 +1,720 @@
+"""Simulated motor nerve conduction studies with ground truth (``domain.md`` section 8)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..types import Nerve, Site, Study, Sweeps
+from . import _core as C
+from ._presets import PRESETS
+from .fwave import FWaveTruth, draw_unit_p, fwave_train
+
+__all__ = [
+    "TRUTH_BAND_FRACTION",
+    "SiteTruth",
+    "SegmentTruth",
+    "NerveTruth",
+    "SimulatedNerve",
+    "simulate_nerve",
+]
+
+#: The noise-free measures use ``baseline_band_mv = TRUTH_BAND_FRACTION * A``, A = the noise-free
+#: negative-peak amplitude at the most distal site. 1 % of A is the noise SD at 40 dB SNR, the best SNR
+#: of the accuracy grid, i.e. the band the default procedure itself uses there (``band_k_sd = 1``):
+#: the noise-free measures are what that procedure reports when the noise is removed. Without a band,
+#: the asymptotically small tails of the last, slowest units would set the durations.
+TRUTH_BAND_FRACTION = 0.01
+
+
+@dataclass(frozen=True, eq=False)
+class SiteTruth:
+    """Ground truth at one stimulation site.
+
+    Attributes
+    ----------
+    name : str
+        Site name.
+    distance_mm : float, mm
+        Site distance as stored in :class:`~ncs_emg.types.Site` (first: to the recording electrode).
+    path_mm : float, mm
+        Nerve length from this site to the recording electrode (cumulative distance).
+    segment : str
+        Segment label.
+    true_onset_ms : float, ms
+        First motor-unit arrival at the muscle (the start of the earliest MUAP) after stimulation here:
+        ``min_i (terminal_delay_i + sum_segments length / CV_i,segment)`` over the conducting units.
+        NaN when every unit is blocked.
+    first_unit : int
+        Index of the unit that arrives first (-1 when none).
+    n_conducting : int
+        Units that reach the muscle from this site.
+    conducting_size_fraction : float
+        Sum of the conducting units' sizes / sum of all sizes.
+    measures : dict
+        :func:`~ncs_emg.measure_cmap` measures (default detector) of the noise-free waveform with
+        ``baseline_band_mv = band_mv``: the domain-definition truth of amplitude, area and duration.
+    band_mv : float, mV
+        The baseline band used for ``measures`` (see :data:`TRUTH_BAND_FRACTION`).
+    noise_free : ndarray, mV, shape (n_samples,)
+        The waveform without noise, hum, drift, artefact or clipping (read-only).
+    """
+
+    name: str
+    distance_mm: float
+    path_mm: float
+    segment: str
+    true_onset_ms: float
+    first_unit: int
+    n_conducting: int
+    conducting_size_fraction: float
+    measures: dict
+    band_mv: float
+    noise_free: np.ndarray
+
+    def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (NaN → None)."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "noise_free"}
+        if include_waveforms:
+            d["noise_free"] = self.noise_free
+        return C.json_value(d)
+
+
+@dataclass(frozen=True)
+class SegmentTruth:
+    """Ground truth of one segment (index 0: distal site to the muscle).
+
+    Attributes
+    ----------
+    label : str
+        Segment label.
+    proximal_site, distal_site : str
+        Sites bounding it (``distal_site`` is ``"muscle"`` for segment 0).
+    length_mm : float, mm
+        Segment length.
+    block_fraction : float
+        Requested fraction of the units entering the segment that are blocked in it.
+    n_blocked : int
+        Units actually blocked here (``round(block_fraction * n_entering)``).
+    blocked_size_fraction : float
+        Size of the units blocked here / size of the units entering the segment (the expected
+        amplitude and area loss of a pure block).
+    cv_slowing_pct : float, %
+        Slowing applied to every unit's CV here.
+    extra_cv_sd_m_s : float, m/s
+        Extra per-unit CV spread added here (pathological dispersion).
+    mean_cv_m_s, sd_cv_m_s : float, m/s
+        Mean and SD of the segment CV over the units that cross it.
+    fastest_cv_m_s : float, m/s
+        Largest CV among the units that cross it.
+    dispersion_ms : float, ms
+        SD over the crossing units of the segment conduction time ``length / CV`` (the temporal
+        dispersion this segment adds; the terminal delay is not included).
+    onset_cv_m_s : float, m/s
+        ``length / (true onset here - true onset at the distal site)`` (NaN for segment 0): the CV a
+        perfect onset detector would report.
+    """
+
+    label: str
+    proximal_site: str
+    distal_site: str
+    length_mm: float
+    block_fraction: float
+    n_blocked: int
+    blocked_size_fraction: float
+    cv_slowing_pct: float
+    extra_cv_sd_m_s: float
+    mean_cv_m_s: float
+    sd_cv_m_s: float
+    fastest_cv_m_s: float
+    dispersion_ms: float
+    onset_cv_m_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN → None)."""
+        return C.json_value({k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True, eq=False)
+class NerveTruth:
+    """Ground truth of a simulated nerve.
+
+    Attributes
+    ----------
+    sites : tuple of SiteTruth
+        Distal → proximal, like the nerve's sites.
+    segments : tuple of SegmentTruth
+        Segment k ends at site k (segment 0: distal site to the muscle).
+    n_units : int
+        Motor units in the population.
+    unit_cv_m_s : ndarray, m/s
+        Base (healthy-segment) CV of every unit.
+    unit_size_mv : ndarray, mV
+        Negative-peak amplitude of every unit's MUAP.
+    reference_amp_mv : float, mV
+        Noise-free negative-peak amplitude at the distal site (the SNR reference).
+    snr_db : float, dB
+        ``20 log10(reference_amp_mv / noise_mv)`` (inf = no noise).
+    noise_mv : float, mV
+        SD of the white noise (the same at every site).
+    display_polarity : bool
+        The sweeps were exported flipped (negative up).
+    fwaves : FWaveTruth or None
+        Truth of the F-wave train when one was simulated.
+    """
+
+    sites: tuple
+    segments: tuple
+    n_units: int
+    unit_cv_m_s: np.ndarray
+    unit_size_mv: np.ndarray
+    reference_amp_mv: float
+    snr_db: float
+    noise_mv: float
+    display_polarity: bool
+    fwaves: FWaveTruth | None = None
+
+    def site(self, name: str) -> SiteTruth:
+        """The truth of the site called ``name``."""
+        for s in self.sites:
+            if s.name == name:
+                return s
+        raise ParameterError(f"site {name!r} not simulated; sites: {[s.name for s in self.sites]}")
+
+    def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (NaN → None); per-unit arrays and waveforms only when asked."""
+        d: dict[str, Any] = {
+            "sites": [s.to_dict(include_waveforms=include_waveforms) for s in self.sites],
+            "segments": [s.to_dict() for s in self.segments],
+            "n_units": self.n_units,
+            "reference_amp_mv": self.reference_amp_mv,
+            "snr_db": self.snr_db,
+            "noise_mv": self.noise_mv,
+            "display_polarity": self.display_polarity,
+            "fwaves": None if self.fwaves is None else self.fwaves.to_dict(),
+        }
+        if include_waveforms:
+            d["unit_cv_m_s"] = self.unit_cv_m_s
+            d["unit_size_mv"] = self.unit_size_mv
+        return C.json_value(d)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedNerve:
+    """A simulated nerve recording with its ground truth.
+
+    Attributes
+    ----------
+    nerve : Nerve
+        The recording (sites distal → proximal, optional F-wave train).
+    truth : NerveTruth
+        Ground truth.
+    parameters : dict
+        The parameters used (JSON-ready).
+    """
+
+    nerve: Nerve
+    truth: NerveTruth
+    parameters: dict
+
+    @property
+    def study(self) -> Study:
+        """A :class:`~ncs_emg.types.Study` holding this one nerve."""
+        return Study(
+            (self.nerve,),
+            subject_id="simulated",
+            device="ncs_emg simulator",
+            source={"generator": "ncs_emg.simulate_nerve", "parameters": self.parameters},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Truth and parameters, JSON-ready (no waveforms)."""
+        return {"truth": self.truth.to_dict(), "parameters": C.json_value(self.parameters)}
+
+
+_RECORDING_NAMES = (
+    "hum_mv",
+    "mains_hz",
+    "baseline_offset_mv",
+    "drift_mv_per_s",
+    "artefact_mv",
+    "artefact_tau_ms",
+    "clip_mv",
+)
+_FWAVE_OPTIONS = {
+    "n_stimuli": 20,
+    "p_backfire": 0.02,
+    "n_repeaters": 2,
+    "repeater_p": (0.1, 0.3),
+    "a_wave": True,
+    "a_wave_prob": 0.95,
+    "a_wave_latency_ms": None,
+    "a_wave_amp_mv": 0.15,
+    "cord_distance_mm": None,
+    "turnaround_ms": 1.0,
+    "root_slowing_pct": 0.0,
+    "sweep_ms": None,
+    "snr_db": 60.0,
+}
+
+
+def simulate_nerve(
+    nerve: str = "median",
+    *,
+    side: str = "right",
+    sites: Any = None,
+    distances_mm: Any = None,
+    n_units: int | None = None,
+    unit_size_mv: float | None = None,
+    unit_size_sigma: float = 0.6,
+    cv_mean_m_s: float | None = None,
+    cv_sd_m_s: float | None = None,
+    terminal_delay_ms: float | None = None,
+    terminal_delay_sd_ms: float = 0.2,
+    muap_duration_ms: Any = (7.0, 10.0),
+    muap_pos_ratio: float = 1.2,
+    block_fraction: Any = 0.0,
+    cv_slowing_pct: Any = 0.0,
+    extra_cv_sd_m_s: Any = 0.0,
+    n_sweeps: int = 1,
+    sfreq_hz: float = 20000.0,
+    pre_ms: float = 5.0,
+    sweep_ms: float | None = None,
+    snr_db: float = 50.0,
+    hum_mv: float = 0.005,
+    mains_hz: float = 50.0,
+    baseline_offset_mv: float = 0.0,
+    drift_mv_per_s: float = 0.0,
+    artefact_mv: float = 1.0,
+    artefact_tau_ms: float = 0.3,
+    clip_mv: float | None = None,
+    display_polarity: bool = False,
+    fwaves: Any = False,
+    rng: Any = None,
+) -> SimulatedNerve:
+    """Simulate a motor nerve study (CMAPs at every stimulation site) from a motor-unit population.
+
+    Parameters
+    ----------
+    nerve : {"median", "ulnar", "peroneal", "tibial"}
+        Preset: muscle (APB, ADM, EDB, AH), sites, distances, segment labels and population defaults.
+        Sites: median wrist, elbow, axilla (``"Erb's point"`` on request); ulnar wrist, below elbow,
+        above elbow, axilla; peroneal ankle, below fibular head, popliteal fossa; tibial ankle,
+        popliteal fossa.
+    side : {"right", "left", "unknown"}
+        Side recorded.
+    sites : sequence of str or None
+        Preset sites to simulate, distal → proximal (default: the preset's usual set).
+    distances_mm : sequence of float or None, mm
+        One per site: first the stimulating cathode to active electrode distance, then each segment
+        length (``domain.md`` section 2). Default: the preset's.
+    n_units : int or None
+        Motor units (default: preset; 200 for hand muscles, 100 EDB, 150 AH).
+    unit_size_mv, unit_size_sigma : float (mV), float
+        Median and log-normal sigma of the units' MUAP negative-peak amplitudes.
+    cv_mean_m_s, cv_sd_m_s : float, m/s
+        Normal distribution of the units' conduction velocities (default: arm 57-58 ± 4, leg 48-49 ±
+        4). Draws are floored at 20 % of the mean.
+    terminal_delay_ms, terminal_delay_sd_ms : float, ms
+        Distal delay (terminal branches and endplate), mean and SD (floored at 0.2 ms).
+    muap_duration_ms : (float, float), ms
+        Range of the units' MUAP durations (uniform draw); 5-10 ms physiologically.
+    muap_pos_ratio : float
+        Duration of a MUAP's positive lobe / its negative lobe (zero net area).
+    block_fraction : float or sequence, in [0, 1]
+        Per segment (one value per site; index 0 = the distal segment from the first site to the
+        muscle, index k = between sites k-1 and k): the fraction of the units entering the segment that
+        are blocked in it (chosen at random, whatever their size).
+    cv_slowing_pct : float or sequence, %, in [0, 100)
+        Per segment: every unit's CV is reduced by this percentage there.
+    extra_cv_sd_m_s : float or sequence, m/s, >= 0
+        Per segment: each unit's CV there gets an extra independent normal deviation with this SD
+        (pathological dispersion; floored at 10 % of the population mean).
+    n_sweeps : int
+        Sweeps per site (same response, independent noise).
+    sfreq_hz : float, Hz
+        Sampling rate.
+    pre_ms : float, ms
+        Pre-trigger (pre-stimulus baseline) length; ``t0_ms = -pre_ms`` (to the sample).
+    sweep_ms : float or None, ms
+        Sweep length after the stimulus (default 40 ms arm, 50 ms leg).
+    snr_db : float, dB
+        ``20 log10(A / noise_sd)`` with A the noise-free negative-peak amplitude at the *distal* site;
+        the same noise SD at every site, so proximal sites of a blocked nerve have a lower SNR, as in a
+        real recording. ``inf`` = no white noise.
+    hum_mv, mains_hz, baseline_offset_mv, drift_mv_per_s, artefact_mv, artefact_tau_ms, clip_mv
+        Recording realism: mains hum peak amplitude (mV) and frequency (Hz), DC offset (mV), linear
+        drift (mV/s, 0 at the stimulus), stimulus artefact amplitude (mV) and its exponential tail
+        time constant (ms), amplifier range for clipping (mV, None = none).
+    display_polarity : bool
+        Export the sweeps flipped (negative up), as a display-polarity file would hold them; the truth
+        keeps physical polarity and ``truth.display_polarity`` records the flip (to test importers;
+        measure only after flipping back).
+    fwaves : bool or dict
+        Also simulate an F-wave train from the distal site with the same population (blocked units do
+        not back-fire; segment slowing applies on the way to the cord). A dict sets its options:
+        ``n_stimuli`` (20), ``p_backfire`` (0.02), ``n_repeaters`` (2), ``repeater_p`` ((0.1, 0.3)),
+        ``a_wave`` (True), ``a_wave_prob`` (0.95), ``a_wave_latency_ms``, ``a_wave_amp_mv`` (0.15),
+        ``cord_distance_mm`` (preset), ``turnaround_ms`` (1.0), ``root_slowing_pct`` (0: slowing of
+        the path beyond the most proximal site), ``sweep_ms`` (50 arm / 100 leg), ``snr_db`` (60, with
+        the M-wave negative peak as reference).
+    rng : None, int or numpy.random.Generator
+        Seed or generator (``np.random.default_rng(rng)``): the same seed gives the same nerve.
+
+    Returns
+    -------
+    SimulatedNerve
+        ``.nerve`` (a :class:`~ncs_emg.types.Nerve`), ``.truth`` and ``.study``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter: unknown nerve or site, negative counts or distances, CV <= 0, a block
+        fraction outside [0, 1], slowing outside [0, 100), SNR NaN, sequences of the wrong length.
+
+    Notes
+    -----
+    Unit i reaches the muscle from site k at ``terminal_delay_i + sum_{j<=k} L_j / CV_ij`` (``L_0`` =
+    distal distance), ``CV_ij = max((CV_i + s_j z_ij)(1 - slowing_j / 100), 0.1 mean CV)`` with ``s_j``
+    the segment's extra SD and ``z_ij`` standard normal; its MUAP starts exactly then (compact
+    Gaussian-derivative lobes, ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true
+    onset. A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
+    (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
+    ``hff_hz`` are None).
+
+    Examples
+    --------
+    >>> sim = simulate_nerve("ulnar", block_fraction=[0, 0, 0.5, 0], snr_db=40, rng=1)
+    >>> [s.name for s in sim.nerve.sites]
+    ['wrist', 'below elbow', 'above elbow', 'axilla']
+    >>> sim.truth.segments[2].label, sim.truth.segments[2].n_blocked
+    ('ulnar across elbow', 100)
+    """
+    p = _Params(locals())
+    return _simulate(p)
+
+
+class _Params:
+    """Validated parameters of :func:`simulate_nerve`."""
+
+    def __init__(self, kw: dict[str, Any]):
+        name = kw["nerve"]
+        if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+            raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
+        pre = PRESETS[name.strip().lower()]
+        self.preset = pre
+        known = [s[0] for s in pre.sites]
+        names = pre.default_sites if kw["sites"] is None else kw["sites"]
+        if isinstance(names, str) or len(list(names)) == 0:
+            raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
+        names = list(names)
+        for s in names:
+            if s not in known:
+                raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
+        order = [known.index(s) for s in names]
+        if order != sorted(set(order)):
+            raise ParameterError(
+                f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
+            )
+        self.site_names = names
+        n_sites = len(names)
+        cum = np.cumsum([site[1] for site in pre.sites])
+        path = cum[order]
+        if kw["distances_mm"] is None:
+            self.distances = np.diff(path, prepend=0.0)
+        else:
+            if np.ndim(kw["distances_mm"]) == 0:
+                raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
+            self.distances = C.per_item(kw["distances_mm"], n_sites, "distances_mm", lo=0.0)
+        labels = []
+        for k, i in enumerate(order):
+            prev = order[k - 1] if k else -1
+            if i == prev + 1:
+                labels.append(pre.sites[i][2])
+            elif k == 0:
+                labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
+            else:
+                labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
+        self.labels = labels
+        self.side = kw["side"]
+        g = kw
+        self.n_units = C.check_count(
+            pre.n_units if g["n_units"] is None else g["n_units"], "n_units"
+        )
+        size = pre.unit_size_mv if g["unit_size_mv"] is None else g["unit_size_mv"]
+        self.unit_size_mv = C.check_real(size, "unit_size_mv", lo=0.0, lo_open=True)
+        self.unit_size_sigma = C.check_real(g["unit_size_sigma"], "unit_size_sigma", lo=0.0)
+        cv = pre.cv_mean_m_s if g["cv_mean_m_s"] is None else g["cv_mean_m_s"]
+        self.cv_mean_m_s = C.check_real(cv, "cv_mean_m_s", lo=0.0, lo_open=True)
+        cvsd = pre.cv_sd_m_s if g["cv_sd_m_s"] is None else g["cv_sd_m_s"]
+        self.cv_sd_m_s = C.check_real(cvsd, "cv_sd_m_s", lo=0.0)
+        td = pre.terminal_delay_ms if g["terminal_delay_ms"] is None else g["terminal_delay_ms"]
+        self.terminal_delay_ms = C.check_real(td, "terminal_delay_ms", lo=0.0)
+        self.terminal_delay_sd_ms = C.check_real(
+            g["terminal_delay_sd_ms"], "terminal_delay_sd_ms", lo=0.0
+        )
+        self.muap_duration_ms = C.check_pair(g["muap_duration_ms"], "muap_duration_ms", lo=0.0)
+        self.muap_pos_ratio = C.check_real(
+            g["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True
+        )
+        self.block = C.per_item(g["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
+        self.slowing = C.per_item(
+            g["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
+        )
+        self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
+        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps")
+        length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
+        self.fs, self.dt, self.t0, self.n = C.time_base(g["sfreq_hz"], g["pre_ms"], length)
+        self.sweep_ms = length
+        self.snr_db = C.check_snr_db(g["snr_db"])
+        self.rec = C.recording_kwargs(**{k: g[k] for k in _RECORDING_NAMES})
+        self.display_polarity = bool(g["display_polarity"])
+        fw = g["fwaves"]
+        if isinstance(fw, dict):
+            unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
+            if unknown:
+                raise ParameterError(
+                    f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
+                )
+            self.fwaves = {**_FWAVE_OPTIONS, **fw}
+        elif fw is True:
+            self.fwaves = dict(_FWAVE_OPTIONS)
+        elif fw is False or fw is None:
+            self.fwaves = None
+        else:
+            raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
+        self.rng = np.random.default_rng(g["rng"])
+        self.record = C.json_value(
+            {k: v for k, v in kw.items() if k not in ("rng", "sites", "distances_mm", "fwaves")}
+        )
+        self.record.update(
+            nerve=pre.nerve,
+            sites=list(names),
+            distances_mm=self.distances,
+            n_units=self.n_units,
+            cv_mean_m_s=self.cv_mean_m_s,
+            cv_sd_m_s=self.cv_sd_m_s,
+            unit_size_mv=self.unit_size_mv,
+            terminal_delay_ms=self.terminal_delay_ms,
+            sweep_ms=length,
+            fwaves=self.fwaves,
+        )
+        self.record = C.json_value(self.record)
+
+
+def _simulate(p: _Params) -> SimulatedNerve:
+    from ..measure import measure_cmap
+
+    g = p.rng
+    pre = p.preset
+    pop = C.make_population(
+        g,
+        n_units=p.n_units,
+        cv_mean_m_s=p.cv_mean_m_s,
+        cv_sd_m_s=p.cv_sd_m_s,
+        terminal_delay_ms=p.terminal_delay_ms,
+        terminal_delay_sd_ms=p.terminal_delay_sd_ms,
+        unit_size_mv=p.unit_size_mv,
+        unit_size_sigma=p.unit_size_sigma,
+        muap_duration_ms=p.muap_duration_ms,
+        muap_pos_ratio=p.muap_pos_ratio,
+    )
+    n_sites, n_u = len(p.site_names), p.n_units
+    floor = 0.1 * p.cv_mean_m_s
+    # per-segment CVs (n_sites, n_units); draws happen even for zero SD so that changing one
+    # segment's parameters does not reshuffle the others' random numbers
+    z = g.standard_normal((n_sites, n_u))
+    seg_cv = (pop.cv_m_s[None, :] + p.extra_sd[:, None] * z) * (1.0 - p.slowing[:, None] / 100.0)
+    seg_cv = np.maximum(seg_cv, floor)
+    seg_time = p.distances[:, None] / seg_cv  # ms
+    # blocks: segment k removes round(f * entering) of the units entering it
+    alive = np.ones(n_u, bool)
+    alive_at = np.empty((n_sites, n_u), bool)
+    n_blocked = np.zeros(n_sites, np.int64)
+    blocked_size = np.zeros(n_sites)
+    order = g.permutation(n_u)  # random, size-independent choice of blocked units
+    for k in range(n_sites):
+        entering = order[alive[order]]
+        nb = int(round(p.block[k] * entering.size))
+        size_in = pop.size_mv[entering].sum()
+        if nb:
+            gone = entering[:nb]
+            alive[gone] = False
+            blocked_size[k] = pop.size_mv[gone].sum() / size_in if size_in > 0 else 0.0
+        n_blocked[k] = nb
+        alive_at[k] = alive
+    arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)  # (n_sites, n_units)
+
+    clean = np.empty((n_sites, p.n))
+    for k in range(n_sites):
+        u = np.flatnonzero(alive_at[k])
+        clean[k] = C.sum_muaps(
+            arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
+        )
+    ref_amp = float(max(0.0, -clean[0].min()))
+    noise = C.noise_sd_mv(ref_amp, p.snr_db)
+    band = TRUTH_BAND_FRACTION * ref_amp
+    total_size = pop.size_mv.sum()
+
+    site_truths, seg_truths, site_objs = [], [], []
+    onsets = []
+    path = np.cumsum(p.distances)
+    for k, name in enumerate(p.site_names):
+        u = np.flatnonzero(alive_at[k])
+        if u.size:
+            j = int(u[np.argmin(arrival[k, u])])
+            onset = float(arrival[k, j])
+        else:
+            j, onset = -1, math.nan
+        onsets.append(onset)
+        m = measure_cmap(clean[k], p.fs, t0_ms=p.t0, baseline_band_mv=band).sweep(0)
+        m = {k2: v for k2, v in m.items() if k2 != "sweep"}
+        site_truths.append(
+            SiteTruth(
+                name=name,
+                distance_mm=float(p.distances[k]),
+                path_mm=float(path[k]),
+                segment=p.labels[k],
+                true_onset_ms=onset,
+                first_unit=j,
+                n_conducting=int(u.size),
+                conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
+                measures=m,
+                band_mv=band,
+                noise_free=C.readonly(clean[k]),
+            )
+        )
+        cross = alive_at[k]  # units that made it through segment k
+        cvs = seg_cv[k, cross]
+        times = seg_time[k, cross]
+        seg_truths.append(
+            SegmentTruth(
+                label=p.labels[k],
+                proximal_site=name,
+                distal_site="muscle" if k == 0 else p.site_names[k - 1],
+                length_mm=float(p.distances[k]),
+                block_fraction=float(p.block[k]),
+                n_blocked=int(n_blocked[k]),
+                blocked_size_fraction=float(blocked_size[k]),
+                cv_slowing_pct=float(p.slowing[k]),
+                extra_cv_sd_m_s=float(p.extra_sd[k]),
+                mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
+                sd_cv_m_s=float(cvs.std()) if cvs.size else math.nan,
+                fastest_cv_m_s=float(cvs.max()) if cvs.size else math.nan,
+                dispersion_ms=float(times.std()) if times.size else math.nan,
+                onset_cv_m_s=(
+                    float(p.distances[k] / (onset - onsets[k - 1]))
+                    if k and onset - onsets[k - 1] > 0
+                    else math.nan
+                ),
+            )
+        )
+    data = C.add_recording(
+        g,
+        np.repeat(clean[:, None, :], p.n_sweeps, axis=1).reshape(n_sites * p.n_sweeps, p.n),
+        t0_ms=p.t0,
+        dt_ms=p.dt,
+        noise_mv=noise,
+        **p.rec,
+    ).reshape(n_sites, p.n_sweeps, p.n)
+    if p.display_polarity:
+        data = -data
+    for k, name in enumerate(p.site_names):
+        site_objs.append(
+            Site(
+                name,
+                Sweeps(data[k], p.fs, p.t0),
+                distance_mm=float(p.distances[k]),
+                segment=p.labels[k],
+            )
+        )
+
+    fw_sweeps, fw_truth = None, None
+    if p.fwaves is not None:
+        fw_sweeps, fw_truth = _fwaves_for(p, g, pop, seg_cv, arrival[0], alive_at)
+    nerve = Nerve(
+        pre.nerve,
+        side=p.side,
+        muscle=pre.muscle,
+        kind="motor",
+        sites=tuple(site_objs),
+        fwaves=fw_sweeps,
+    )
+    truth = NerveTruth(
+        sites=tuple(site_truths),
+        segments=tuple(seg_truths),
+        n_units=n_u,
+        unit_cv_m_s=C.readonly(pop.cv_m_s),
+        unit_size_mv=C.readonly(pop.size_mv),
+        reference_amp_mv=ref_amp,
+        snr_db=p.snr_db,
+        noise_mv=noise,
+        display_polarity=p.display_polarity,
+        fwaves=fw_truth,
+    )
+    return SimulatedNerve(nerve, truth, p.record)
+
+
+def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
+    """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
+    o = p.fwaves
+    pre = p.preset
+    n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']")
+    p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
+    n_rep = C.check_count(o["n_repeaters"], "fwaves['n_repeaters']", minimum=0)
+    rep_p = C.check_pair(o["repeater_p"], "fwaves['repeater_p']", lo=0.0, lo_open=False)
+    if rep_p[1] > 1.0:
+        raise ParameterError(f"fwaves['repeater_p']: must lie in [0, 1], got {o['repeater_p']!r}")
+    a_prob = C.check_real(o["a_wave_prob"], "fwaves['a_wave_prob']", lo=0.0, hi=1.0)
+    a_lat = o["a_wave_latency_ms"]
+    a_lat = None if a_lat is None else C.check_real(a_lat, "fwaves['a_wave_latency_ms']")
+    a_amp = C.check_real(o["a_wave_amp_mv"], "fwaves['a_wave_amp_mv']", lo=0.0)
+    dc = pre.cord_distance_mm if o["cord_distance_mm"] is None else o["cord_distance_mm"]
+    dc = C.check_real(dc, "fwaves['cord_distance_mm']", lo=0.0)
+    inside = float(p.distances[1:].sum())
+    if dc < inside:
+        raise ParameterError(
+            f"fwaves['cord_distance_mm']: {dc:g} mm is shorter than the simulated segments above the "
+            f"distal site ({inside:g} mm); valid: >= {inside:g}"
+        )
+    turn = C.check_real(o["turnaround_ms"], "fwaves['turnaround_ms']", lo=0.0)
+    root = C.check_real(
+        o["root_slowing_pct"], "fwaves['root_slowing_pct']", lo=0.0, hi=100.0, hi_open=True
+    )
+    length = pre.fwave_sweep_ms if o["sweep_ms"] is None else o["sweep_ms"]
+    fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
+    snr = C.check_snr_db(o["snr_db"], "fwaves['snr_db']")
+    # one way from the distal site to the cord: the simulated segments, then the rest at the base CV
+    root_cv = np.maximum(pop.cv_m_s * (1.0 - root / 100.0), 0.1 * p.cv_mean_m_s)
+    one_way = (p.distances[1:, None] / seg_cv[1:]).sum(axis=0) + (dc - inside) / root_cv
+    f_arr = m_arrival + 2.0 * one_way + turn
+    conducting_f = alive_at[-1] & alive_at[0]
+    unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
+    # the M-wave of the train comes from every unit that reaches the muscle from the distal site
+    unit_p = np.where(conducting_f, unit_p, 0.0)
+    return fwave_train(
+        g,
+        pop,
+        m_arrival_ms=m_arrival,
+        f_arrival_ms=np.where(conducting_f, f_arr, np.nan),
+        unit_p=unit_p,
+        conducting=alive_at[0],
+        n_stimuli=n_stim,
+        a_wave=bool(o["a_wave"]),
+        a_wave_prob=a_prob,
+        a_wave_latency_ms=a_lat,
+        a_wave_amp_mv=a_amp,
+        fs=fs,
+        dt=dt,
+        t0=t0,
+        n=n,
+        snr_db=snr,
+        display_polarity=p.display_polarity,
+        rec=p.rec,
+        repeater_units=rep,
+    )
