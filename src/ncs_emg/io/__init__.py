@@ -13,7 +13,27 @@ from typing import Any
 from ..errors import FormatError, ParameterError
 from ..types import Study
 
-__all__ = ["read_study", "write_study", "sniff_format", "HDF5_SIGNATURE"]
+__all__ = [
+    "read_study",
+    "write_study",
+    "sniff_format",
+    "HDF5_SIGNATURE",
+    "read_edf",
+    "write_edf",
+    "EdfSignal",
+    "EdfRecording",
+]
+
+_EDF_NAMES = ("read_edf", "write_edf", "EdfSignal", "EdfRecording")
+
+
+def __getattr__(name: str) -> Any:
+    """EDF names are imported on first use (PEP 562), so ``import ncs_emg`` stays light."""
+    if name in _EDF_NAMES:
+        from . import edf
+
+        return getattr(edf, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: First 8 bytes of every HDF5 file (the superblock may also sit at 512, 1024... bytes: see sniff).
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
