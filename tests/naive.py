@@ -118,19 +118,26 @@ def cmap_sweep_naive(
     out[8], out[9] = base, noise
     thr = max(k_sd * noise, min_thr)
     band = max(band_mv, band_k * noise)
-    w = x[s_start:s_stop]
-    # saturation: longest run of equal samples at the window's min or max
-    if w.max() > w.min():
-        for ext in (w.min(), w.max()):
+    d = base - x
+    ph = _phases(d, s_start, s_stop, band, thr, hold_n)
+    sig = [p for p in ph if p["significant"]]
+    # saturation: a run of >= sat_n identical samples at the most negative value of the significant
+    # negative phases or the most positive value of the significant positive phases
+    if sig:
+        neg = [x[p["first"] : p["last"] + 1] for p in sig if p["sign"] > 0]
+        pos = [x[p["first"] : p["last"] + 1] for p in sig if p["sign"] < 0]
+        extremes = ([min(v.min() for v in neg)] if neg else []) + (
+            [max(v.max() for v in pos)] if pos else []
+        )
+        region = x[sig[0]["first"] : sig[-1]["last"] + 1]
+        for ext in extremes:
             run = best = 0
-            for v in w:
+            for v in region:
                 run = run + 1 if v == ext else 0
                 best = max(best, run)
             if best >= sat_n:
                 flags |= 2
-    d = base - x
-    ph = _phases(d, s_start, s_stop, band, thr, hold_n)
-    sig_neg = [p for p in ph if p["significant"] and p["sign"] > 0]
+    sig_neg = [p for p in sig if p["sign"] > 0]
     if not sig_neg:
         return out, flags | 1
     first = sig_neg[0]
@@ -191,3 +198,304 @@ def cmap_sweep_naive(
     if flags & 2:
         out[[2, 3, 4, 5]] = np.nan
     return out, flags
+
+
+# =================================================================================================
+# ---- F-waves (twins of the _kernels "F-waves" section; issue 5) --------------------------------
+# =================================================================================================
+# Same calling convention as the kernels (ip/fp parameter arrays indexed by the K.FIP_*/K.FFP_*
+# constants); every step is written from its definition with lists and whole-array NumPy operations.
+
+
+def _fw_mean_sd_naive(v):
+    """Shifted mean and population SD (sequential sums, as the kernels define them)."""
+    v = [float(a) for a in v]
+    acc = 0.0
+    for a in v:
+        acc += a - v[0]
+    mu = v[0] + acc / len(v)
+    ss = 0.0
+    for a in v:
+        ss += (a - mu) ** 2
+    return mu, math.sqrt(ss / len(v))
+
+
+def _fw_corr_naive(a, b, keep):
+    """Pearson correlation of a[keep], b[keep]; NaN with fewer than 2 samples or zero variance."""
+    a = np.asarray(a, float)[keep]
+    b = np.asarray(b, float)[keep]
+    if len(a) < 2:
+        return float("nan")
+    da = a - sum(a.tolist()) / len(a)
+    db = b - sum(b.tolist()) / len(b)
+    saa, sbb = float(np.dot(da, da)), float(np.dot(db, db))
+    if saa <= 0 or sbb <= 0:
+        return float("nan")
+    return float(np.dot(da, db)) / math.sqrt(saa * sbb)
+
+
+def _segments(idx):
+    """Split a sorted index list into runs of consecutive integers."""
+    out, cur = [], []
+    for i in idx:
+        if cur and i != cur[-1] + 1:
+            out.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
+    """Return (out[10] without the guard columns, flags) as _kernels.fw_sweep defines them."""
+    from ncs_emg import _kernels as K
+
+    x = np.asarray(x, float)
+    out = np.full(K.N_FS_COLS, np.nan)
+    out[K.FS_GROUP] = -1.0
+    idx = [i for i in range(fs, fe) if mask[i] == 0]
+    if not idx:
+        return out, 0
+    v = x[idx]
+    d = v - base
+    out[K.FS_PP] = v.max() - v.min()
+    out[K.FS_MAX_I] = idx[int(np.argmax(v))]
+    out[K.FS_MIN_I] = idx[int(np.argmin(v))]
+    out[K.FS_PEAK_I] = idx[int(np.argmax(np.abs(d)))]
+    above = [i for i in idx if abs(x[i] - base) > thr_on]
+    if above:
+        out[K.FS_LAST_SIG] = above[-1]
+    # deflections: within each unmasked segment, maximal runs of one nonzero sign of d beyond the band
+    first = None
+    for seg in _segments(idx):
+        sgn = [1 if x[i] - base > band else (-1 if x[i] - base < -band else 0) for i in seg]
+        k = 0
+        while k < len(seg) and first is None:
+            j = k
+            while j + 1 < len(seg) and sgn[j + 1] == sgn[k]:
+                j += 1
+            if sgn[k] != 0:
+                streak = 0
+                for q in range(k, j + 1):
+                    streak = streak + 1 if abs(x[seg[q]] - base) > thr_on else 0
+                    if streak >= hold_n:
+                        first = (seg[k], k == 0)
+                        break
+            k = j + 1
+        if first is not None:
+            break
+    if first is not None:
+        out[K.FS_FIRST_SIG] = first[0]
+    if not out[K.FS_PP] >= thr_pp:
+        return out, 0
+    flags = K.FF_PRESENT
+    if first is None:
+        return out, flags | K.FF_ONSET_NOT_FOUND
+    if first[1]:
+        return out, flags | K.FF_ONSET_HIDDEN
+    i = first[0]
+    dd = x - base
+    lvl = band if dd[i] > 0 else -band
+    out[K.FS_ONSET] = _interp_cross(dd, i, lvl)
+    return out, flags
+
+
+def fw_awaves_naive(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, max_a):
+    """Twin of _kernels.fw_awaves: returns (list of A rows, overflow); updates ``mask`` in place."""
+    X = np.asarray(X, float)
+    dm = np.asarray(m, float) - base_m
+    runs = [
+        r
+        for r in _segments([i for i in range(fs, fe) if abs(dm[i]) > lo])
+        if max(abs(dm[i]) for i in r) > hi
+    ]
+    cands = []
+    for r in runs:
+        if cands and r[0] - cands[-1][1] - 1 < merge_n:
+            cands[-1][1] = r[-1]
+        else:
+            cands.append([r[0], r[-1]])
+    found, over = [], 0
+    for a, b in cands:
+        if a == fs or b == fe - 1:
+            continue
+        w0, w1 = max(fs, a - pad_n), min(fe, b + 1 + pad_n)
+        tp = a + int(np.argmax(np.abs(dm[a : b + 1])))
+        sg = 1.0 if dm[tp] > 0 else -1.0
+        keep = np.zeros(len(m), bool)
+        keep[w0:w1] = True
+        keep &= np.asarray(mask) == 0
+        n_match = 0
+        for s in range(X.shape[0]):
+            ps = w0 + int(np.argmax(sg * X[s, w0:w1]))
+            if abs(ps - tp) <= tol and _fw_corr_naive(X[s], m, keep) > corr_min:
+                n_match += 1
+        if n_match * 100.0 >= pct * X.shape[0]:
+            mask[w0:w1] = 1
+            if len(found) < max_a:
+                lvl = lo if dm[a] > 0 else -lo
+                found.append([_interp_cross(dm, a, lvl), w0, w1, n_match, tp])
+            else:
+                over = 1
+    return found, over
+
+
+def fw_repeaters_naive(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n):
+    """Twin of _kernels.fw_repeaters (connected components of the 'identical' relation)."""
+    from ncs_emg import _kernels as K
+
+    n_s = len(X)
+    present = [i for i in range(n_s) if flags_s[i] & K.FF_PRESENT]
+    edges = {i: set() for i in range(n_s)}
+    for i in present:
+        for j in present:
+            if j <= i:
+                continue
+            if not abs(out_s[i, K.FS_PEAK_I] - out_s[j, K.FS_PEAK_I]) < tol:
+                continue
+            ai, aj = out_s[i, K.FS_PP], out_s[j, K.FS_PP]
+            if not abs(ai - aj) < amp_frac * max(ai, aj):
+                continue
+            starts, stops = [], []
+            for r in (i, j):
+                a, b = out_s[r, K.FS_FIRST_SIG], out_s[r, K.FS_LAST_SIG]
+                a = out_s[r, K.FS_PEAK_I] if np.isnan(a) else a
+                b = out_s[r, K.FS_PEAK_I] if np.isnan(b) else b
+                starts.append(int(a) - pad_n)
+                stops.append(int(b) + 1 + pad_n)
+            lo, hi = max(fs, min(starts)), min(fe, max(stops))
+            keep = np.zeros(X.shape[1], bool)
+            keep[lo:hi] = True
+            keep &= np.asarray(mask) == 0
+            if _fw_corr_naive(X[i], X[j], keep) > corr_min:
+                edges[i].add(j)
+                edges[j].add(i)
+    for i in range(n_s):
+        comp, todo = {i}, [i]
+        while todo:
+            for k in edges[todo.pop()]:
+                if k not in comp:
+                    comp.add(k)
+                    todo.append(k)
+        if len(comp) >= 2 and flags_s[i] & K.FF_PRESENT:
+            flags_s[i] |= K.FF_REPEATER
+            out_s[i, K.FS_GROUP] = min(comp)
+
+
+def fw_train_naive(X, ip, fp, m_end_given, max_a):
+    """Twin of _kernels.fw_train: returns (out_s, flags_s, out_t, a_out, train flags)."""
+    from ncs_emg import _kernels as K
+
+    X = np.asarray(X, float)
+    n_s, n = X.shape
+    out_s = np.full((n_s, K.N_FS_COLS), np.nan)
+    flags_s = np.zeros(n_s, np.int64)
+    out_t = np.full(K.N_FT_COLS, np.nan)
+    a_out = np.full((max_a, K.N_FA_COLS), np.nan)
+    out_t[K.FT_N_A] = 0.0
+    tflags = 0
+    m = np.zeros(n)
+    for s in range(n_s):
+        m = m + X[s]
+    m = m / n_s
+    if not np.isfinite(m).all():
+        return out_s, flags_s, out_t, a_out, K.FTF_NONFINITE
+    cm, cf = cmap_sweep_naive(
+        m,
+        ip[K.FIP_BL_START],
+        ip[K.FIP_BL_STOP],
+        ip[K.FIP_S_START],
+        ip[K.FIP_S_STOP],
+        fp[K.FFP_M_K],
+        fp[K.FFP_M_MIN_THR],
+        ip[K.FIP_M_HOLD],
+        fp[K.FFP_M_BAND],
+        fp[K.FFP_M_BAND_K],
+        0,
+        0.1,
+        ip[K.FIP_M_SAT],
+    )
+    out_t[K.FT_M_ONSET] = cm[K.C_ONSET]
+    out_t[K.FT_M_NEG_AMP] = cm[K.C_NEG_AMP]
+    out_t[K.FT_M_P2P] = cm[K.C_P2P]
+    out_t[K.FT_M_NEG_PEAK] = cm[K.C_NEG_PEAK]
+    out_t[K.FT_M_BASE] = cm[K.C_BASE]
+    out_t[K.FT_M_NOISE] = cm[K.C_NOISE]
+    if cf & K.F_SATURATED:
+        tflags |= K.FTF_M_SATURATED
+    f_stop = int(ip[K.FIP_F_STOP])
+    m_end = int(m_end_given)
+    if m_end < 0:
+        if cf & K.F_NO_RESPONSE:
+            return out_s, flags_s, out_t, a_out, tflags | K.FTF_NO_M
+        band = max(fp[K.FFP_TAIL_K] * cm[K.C_NOISE], fp[K.FFP_TAIL_BAND])
+        quiet = int(ip[K.FIP_QUIET])
+        inside = np.abs(m - cm[K.C_BASE]) <= band
+        m_end = -1
+        for i in range(int(cm[K.C_NEG_PEAK]), f_stop - quiet + 1):
+            if inside[i : i + quiet].all():
+                m_end = i
+                break
+        if m_end < 0:
+            return out_s, flags_s, out_t, a_out, tflags | K.FTF_TAIL
+    out_t[K.FT_M_END] = m_end
+    fs = m_end + int(ip[K.FIP_GUARD])
+    out_t[K.FT_F_START] = fs
+    out_t[K.FT_F_STOP] = f_stop
+    if f_stop - fs < ip[K.FIP_MIN_WIN]:
+        return out_s, flags_s, out_t, a_out, tflags | K.FTF_SHORT
+    for s in range(n_s):
+        out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE] = _fw_mean_sd_naive(X[s, m_end:fs])
+    noise = float(np.median(out_s[:, K.FS_NOISE]))
+    base_m = _fw_mean_sd_naive(m[m_end:fs])[0]
+    out_t[K.FT_NOISE] = noise
+    out_t[K.FT_BASE_MEAN] = base_m
+    thr_pp = max(fp[K.FFP_NOISE_K] * noise, fp[K.FFP_THR])
+    thr_on = max(fp[K.FFP_ON_K] * noise, fp[K.FFP_ON_MIN])
+    band = max(fp[K.FFP_BAND_K] * noise, fp[K.FFP_BAND])
+    out_t[K.FT_THR_PP], out_t[K.FT_THR_ON], out_t[K.FT_BAND] = thr_pp, thr_on, band
+    mask = np.zeros(n, np.uint8)
+    a_hi = max(fp[K.FFP_A_K] * noise / math.sqrt(n_s), fp[K.FFP_A_MIN])
+    out_t[K.FT_A_LEVEL] = a_hi
+    if n_s >= ip[K.FIP_A_MIN_SWEEPS]:
+        found, over = fw_awaves_naive(
+            X,
+            m,
+            base_m,
+            mask,
+            fs,
+            f_stop,
+            a_hi,
+            0.5 * a_hi,
+            ip[K.FIP_A_MERGE],
+            ip[K.FIP_A_PAD],
+            fp[K.FFP_A_TOL],
+            fp[K.FFP_A_CORR],
+            fp[K.FFP_A_PCT],
+            max_a,
+        )
+        for k, row in enumerate(found):
+            a_out[k] = row
+        out_t[K.FT_N_A] = len(found)
+        if over:
+            tflags |= K.FTF_A_OVERFLOW
+    for s in range(n_s):
+        row, fl = fw_sweep_naive(
+            X[s], mask, fs, f_stop, out_s[s, K.FS_BASE], thr_pp, thr_on, band, ip[K.FIP_HOLD]
+        )
+        row[K.FS_BASE], row[K.FS_NOISE] = out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE]
+        out_s[s], flags_s[s] = row, fl
+    fw_repeaters_naive(
+        X,
+        mask,
+        fs,
+        f_stop,
+        out_s,
+        flags_s,
+        fp[K.FFP_R_TOL],
+        fp[K.FFP_R_AMP],
+        fp[K.FFP_R_CORR],
+        ip[K.FIP_R_PAD],
+    )
+    return out_s, flags_s, out_t, a_out, tflags

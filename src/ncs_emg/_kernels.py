@@ -57,44 +57,6 @@ def _finite(x, lo, hi):
 
 
 @jit
-def _minmax(x, lo, hi):
-    """(min, max) of x[lo:hi] (hi > lo, finite data), four independent lanes for throughput."""
-    a0 = x[lo]
-    a1 = a0
-    a2 = a0
-    a3 = a0
-    b0 = a0
-    b1 = a0
-    b2 = a0
-    b3 = a0
-    i = lo
-    while i + 4 <= hi:
-        v0 = x[i]
-        v1 = x[i + 1]
-        v2 = x[i + 2]
-        v3 = x[i + 3]
-        a0 = v0 if v0 < a0 else a0
-        a1 = v1 if v1 < a1 else a1
-        a2 = v2 if v2 < a2 else a2
-        a3 = v3 if v3 < a3 else a3
-        b0 = v0 if v0 > b0 else b0
-        b1 = v1 if v1 > b1 else b1
-        b2 = v2 if v2 > b2 else b2
-        b3 = v3 if v3 > b3 else b3
-        i += 4
-    while i < hi:
-        v0 = x[i]
-        a0 = v0 if v0 < a0 else a0
-        b0 = v0 if v0 > b0 else b0
-        i += 1
-    a0 = a1 if a1 < a0 else a0
-    a2 = a3 if a3 < a2 else a2
-    b0 = b1 if b1 > b0 else b0
-    b2 = b3 if b3 > b2 else b2
-    return (a2 if a2 < a0 else a0), (b2 if b2 > b0 else b0)
-
-
-@jit
 def _piece(d0, d1, lo, hi, rectify):
     """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
     d0 (at 0) to d1 (at 1); rectified: of its absolute value (two triangles when it crosses zero)."""
@@ -231,25 +193,16 @@ def cmap_sweep(
     if band < band_mv:
         band = band_mv
 
-    # ---- saturation: longest run of samples equal to the window's min or max ----
-    wmin, wmax = _minmax(x, s_start, s_stop)
-    if wmax > wmin:
-        run_lo = 0
-        run_hi = 0
-        for i in range(s_start, s_stop):
-            v = x[i]
-            run_lo = run_lo + 1 if v == wmin else 0
-            run_hi = run_hi + 1 if v == wmax else 0
-            if run_lo >= sat_n or run_hi >= sat_n:
-                flags |= F_SATURATED
-                break
-
     # ---- phases ----
     # A streak is a run of samples with |d| > te (te = max(thr, band): above threshold AND outside the
     # band, so one sign). A phase holding a streak of >= hold_n samples is significant; its boundaries
     # are found by scanning from the streak to the band crossings. Between significant phases the loop
     # only tests |d| <= te, which is cheap and well predicted on baseline noise.
     te = thr if thr > band else band
+    neg_min = np.inf  # most negative sample of the significant negative phases
+    pos_max = -np.inf  # most positive sample of the significant positive phases
+    first_k = -1  # first sample of the first significant phase
+    last_e = -1  # one past the last sample of the last significant phase
     onset_f = np.nan
     onset_i = -1
     last_neg_end = np.nan
@@ -277,6 +230,17 @@ def cmap_sweep(
         e = j
         while e < s_stop and sg * (base - x[e]) > band:
             e += 1
+        if first_k < 0:
+            first_k = k
+        last_e = e
+        if sg > 0.0:
+            for q in range(k, e):
+                if x[q] < neg_min:
+                    neg_min = x[q]
+        else:
+            for q in range(k, e):
+                if x[q] > pos_max:
+                    pos_max = x[q]
         if sg > 0.0 and onset_i < 0:
             onset_i = k
             if k == s_start:
@@ -302,6 +266,18 @@ def cmap_sweep(
                     neg_end_before_pos = last_neg_end
                     have_pos_after = True
         i = e
+
+    # ---- saturation: a run of >= sat_n identical samples at the response's extreme value ----
+    if first_k >= 0:
+        run_lo = 0
+        run_hi = 0
+        for q in range(first_k, last_e):
+            v = x[q]
+            run_lo = run_lo + 1 if v == neg_min else 0
+            run_hi = run_hi + 1 if v == pos_max else 0
+            if run_lo >= sat_n or run_hi >= sat_n:
+                flags |= F_SATURATED
+                break
 
     if onset_i < 0:
         return flags | F_NO_RESPONSE
@@ -460,3 +436,564 @@ def cmap_batch(
             sat_n,
             out[r],
         )
+
+
+# =================================================================================================
+# ---- F-waves (issue 5; wrappers in fwave.py, naive twins at the end of tests/naive.py) ----------
+# =================================================================================================
+# A train is an (n_sweeps, n_samples) array. ``fw_train`` analyses one train; ``fw_serial`` and
+# ``fw_batch`` (parallel over trains) analyse a stack (n_trains, n_sweeps, n_samples). Parameters come
+# in two arrays, ``ip`` (int64) and ``fp`` (float64), indexed by the constants below, so that the
+# serial, parallel and naive versions share one calling convention.
+
+# ip: int parameters (sample indices and counts)
+FIP_BL_START = 0  # M-wave (cmap_sweep on the mean sweep): baseline window start
+FIP_BL_STOP = 1  # ... baseline window stop (exclusive)
+FIP_S_START = 2  # ... search start
+FIP_S_STOP = 3  # ... search stop (exclusive)
+FIP_M_HOLD = 4  # ... hold_n
+FIP_M_SAT = 5  # ... sat_n
+FIP_F_STOP = 6  # end of the F window (exclusive)
+FIP_GUARD = 7  # guard samples between the M-wave end and the F window (per-sweep baseline window)
+FIP_QUIET = 8  # samples the mean sweep must stay within the tail band for the M-wave to have ended
+FIP_MIN_WIN = 9  # minimal F-window length, samples
+FIP_HOLD = 10  # samples |d| must stay above the onset threshold for a deflection to count
+FIP_A_MERGE = 11  # A-wave candidate runs closer than this (samples) are merged
+FIP_A_PAD = 12  # samples added on both sides of an A-wave candidate (comparison / exclusion window)
+FIP_A_MIN_SWEEPS = 13  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
+FIP_R_PAD = 14  # samples added on both sides of a response for the repeater correlation
+N_FIP = 15
+
+# fp: float parameters (mV unless stated)
+FFP_M_K = 0  # cmap_sweep k_sd
+FFP_M_MIN_THR = 1  # cmap_sweep min_thr
+FFP_M_BAND = 2  # cmap_sweep band_mv
+FFP_M_BAND_K = 3  # cmap_sweep band_k
+FFP_TAIL_BAND = 4  # M-wave tail band floor, mV
+FFP_TAIL_K = 5  # M-wave tail band in SDs of the mean sweep's baseline noise
+FFP_THR = 6  # F detection: peak-to-peak threshold floor, mV
+FFP_NOISE_K = 7  # F detection: peak-to-peak threshold in train-noise SDs
+FFP_ON_K = 8  # F onset threshold in train-noise SDs
+FFP_ON_MIN = 9  # F onset threshold floor, mV
+FFP_BAND = 10  # baseline band floor for onset refinement, mV
+FFP_BAND_K = 11  # baseline band in train-noise SDs
+FFP_A_MIN = 12  # A-wave candidate level floor on the mean sweep, mV
+FFP_A_K = 13  # A-wave candidate level in SDs of the mean (train noise / sqrt(n_sweeps))
+FFP_A_TOL = 14  # A-wave latency tolerance, samples (peak position difference <= this)
+FFP_A_CORR = 15  # A-wave minimal correlation with the template (strictly greater)
+FFP_A_PCT = 16  # A-wave: minimal % of sweeps that match (>=)
+FFP_R_TOL = 17  # repeaters: peak-latency difference < this, samples
+FFP_R_AMP = 18  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
+FFP_R_CORR = 19  # repeaters: correlation > this
+N_FFP = 20
+
+# per-sweep float output columns
+FS_BASE = 0  # guard-window mean, mV
+FS_NOISE = 1  # guard-window SD, mV
+FS_PP = 2  # peak-to-peak amplitude over the unmasked F window, mV
+FS_MAX_I = 3  # index of the maximum
+FS_MIN_I = 4  # index of the minimum
+FS_PEAK_I = 5  # index of the largest |x - base| (the F peak used for repeaters)
+FS_ONSET = 6  # F onset, fractional sample index (NaN: absent, hidden or not found)
+FS_FIRST_SIG = 7  # first sample of the first significant deflection (NaN: none)
+FS_LAST_SIG = 8  # last sample with |x - base| above the onset threshold (NaN: none)
+FS_GROUP = 9  # repeater group: smallest sweep index of the group, -1 when not a repeater
+N_FS_COLS = 10
+
+# per-sweep flags
+FF_PRESENT = 1  # peak-to-peak >= detection threshold
+FF_ONSET_HIDDEN = 2  # the first significant deflection starts at the window start or after a mask
+FF_ONSET_NOT_FOUND = 4  # present, but no deflection above the onset threshold for hold samples
+FF_REPEATER = 8  # identical (repeater rule) to at least one other present sweep
+
+# per-train float output
+FT_M_ONSET = 0  # M onset, fractional index (cmap_sweep on the mean sweep)
+FT_M_NEG_AMP = 1  # M negative-peak amplitude, mV
+FT_M_P2P = 2  # M peak-to-peak amplitude, mV
+FT_M_NEG_PEAK = 3  # M negative-peak index
+FT_M_END = 4  # end of the M-wave and its tail (index): the guard window starts here
+FT_F_START = 5  # first index of the F window
+FT_F_STOP = 6  # F window stop (exclusive)
+FT_NOISE = 7  # train noise: median of the per-sweep guard SDs, mV
+FT_BASE_MEAN = 8  # baseline of the mean sweep in the guard window, mV
+FT_THR_PP = 9  # effective peak-to-peak detection threshold, mV
+FT_THR_ON = 10  # effective onset threshold, mV
+FT_BAND = 11  # effective baseline band, mV
+FT_N_A = 12  # number of A-waves found
+FT_A_LEVEL = 13  # A-wave candidate level on the mean sweep, mV
+FT_M_BASE = 14  # baseline of the mean sweep for the M-wave (cmap_sweep), mV
+FT_M_NOISE = 15  # SD of that baseline, mV
+N_FT_COLS = 16
+
+# per-train flags
+FTF_NO_M = 1  # no M-wave in the mean sweep (and no M end given)
+FTF_TAIL = 2  # the M-wave never returned to baseline
+FTF_SHORT = 4  # the F window is shorter than the minimum (sweeps end too early)
+FTF_M_SATURATED = 8  # the mean sweep is saturated in the M-wave
+FTF_A_OVERFLOW = 16  # more A-waves than output slots (the extra ones are masked but not reported)
+FTF_NONFINITE = 32  # the train holds NaN or inf (nothing measured)
+
+# A-wave output columns (a_out has shape (max_a, N_FA_COLS))
+FA_ONSET = 0  # onset on the mean sweep, fractional index
+FA_LO = 1  # exclusion window start (index)
+FA_HI = 2  # exclusion window stop (exclusive)
+FA_N_MATCH = 3  # sweeps that matched
+FA_PEAK = 4  # template peak index
+N_FA_COLS = 5
+
+
+@jit
+def fw_mean_sd(x, lo, hi):
+    """Mean and SD (ddof=0) of x[lo:hi] with a shifted sum (exact for constant input)."""
+    nb = hi - lo
+    ref = x[lo]
+    acc = 0.0
+    for i in range(lo, hi):
+        acc += x[i] - ref
+    mu = ref + acc / nb
+    ss = 0.0
+    for i in range(lo, hi):
+        ss += (x[i] - mu) * (x[i] - mu)
+    return mu, math.sqrt(ss / nb)
+
+
+@jit
+def fw_quiet_start(m, base, start, stop, band, quiet_n):
+    """First i >= start with |m[j] - base| <= band for every j in [i, i + quiet_n) (all < stop); -1."""
+    run = 0
+    for i in range(start, stop):
+        if abs(m[i] - base) <= band:
+            run += 1
+            if run >= quiet_n:
+                return i - quiet_n + 1
+        else:
+            run = 0
+    return -1
+
+
+@jit
+def fw_corr(a, b, mask, lo, hi):
+    """Pearson correlation of a[lo:hi] and b[lo:hi] over unmasked samples; NaN when undefined."""
+    n = 0
+    sa = 0.0
+    sb = 0.0
+    for i in range(lo, hi):
+        if mask[i] == 0:
+            n += 1
+            sa += a[i]
+            sb += b[i]
+    if n < 2:
+        return np.nan
+    ma = sa / n
+    mb = sb / n
+    sab = 0.0
+    saa = 0.0
+    sbb = 0.0
+    for i in range(lo, hi):
+        if mask[i] == 0:
+            da = a[i] - ma
+            db = b[i] - mb
+            sab += da * db
+            saa += da * da
+            sbb += db * db
+    if saa <= 0.0 or sbb <= 0.0:
+        return np.nan
+    return sab / math.sqrt(saa * sbb)
+
+
+@jit
+def fw_sweep(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, out):
+    """F detection on one sweep over the unmasked samples of [fs, fe). Returns the flag word.
+
+    d = x - base. Peak-to-peak = max - min; present when >= thr_pp. A deflection is a maximal run of
+    samples with the same sign s of d and |d| > band (s = +1 or -1); it is significant when |d| > thr_on
+    for hold_n consecutive samples of the run. The onset is where the first significant deflection left
+    the band (linear interpolation between its first sample and the one before); when that deflection
+    begins at the window start or right after a masked sample the onset is hidden (NaN).
+    """
+    for c in range(N_FS_COLS):
+        if c != FS_BASE and c != FS_NOISE:
+            out[c] = np.nan
+    out[FS_GROUP] = -1.0
+    mx = -np.inf
+    mn = np.inf
+    imx = -1
+    imn = -1
+    pkv = -1.0
+    pk = -1
+    last_sig = -1
+    first_sig = -1
+    hidden = False
+    run_sign = 0
+    run_start = -1
+    run_at_seg = False
+    streak = 0
+    prev_masked = True
+    for i in range(fs, fe):
+        if mask[i] != 0:
+            prev_masked = True
+            run_sign = 0
+            streak = 0
+            continue
+        xi = x[i]
+        d = xi - base
+        if xi > mx:
+            mx = xi
+            imx = i
+        if xi < mn:
+            mn = xi
+            imn = i
+        ad = abs(d)
+        if ad > pkv:
+            pkv = ad
+            pk = i
+        if ad > thr_on:
+            last_sig = i
+        if first_sig < 0:
+            s = 1 if d > band else (-1 if d < -band else 0)
+            if s != run_sign:
+                run_sign = s
+                run_start = i
+                run_at_seg = prev_masked
+                streak = 0
+            if s != 0 and ad > thr_on:
+                streak += 1
+                if streak >= hold_n:
+                    first_sig = run_start
+                    hidden = run_at_seg
+            else:
+                streak = 0
+        prev_masked = False
+    if imx < 0:  # every sample masked
+        return 0
+    pp = mx - mn
+    out[FS_PP] = pp
+    out[FS_MAX_I] = float(imx)
+    out[FS_MIN_I] = float(imn)
+    out[FS_PEAK_I] = float(pk)
+    if last_sig >= 0:
+        out[FS_LAST_SIG] = float(last_sig)
+    if first_sig >= 0:
+        out[FS_FIRST_SIG] = float(first_sig)
+    if not pp >= thr_pp:
+        return 0
+    flags = FF_PRESENT
+    if first_sig < 0:
+        return flags | FF_ONSET_NOT_FOUND
+    if hidden:
+        return flags | FF_ONSET_HIDDEN
+    d_prev = x[first_sig - 1] - base
+    d_cur = x[first_sig] - base
+    lvl = band if d_cur > 0.0 else -band
+    out[FS_ONSET] = _crossing(d_prev, d_cur, lvl, first_sig)
+    return flags
+
+
+@jit
+def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, a_out):
+    """Find A-waves: components of the mean sweep that recur with the same latency and shape.
+
+    Candidates are maximal runs of the mean sweep with |m - base_m| > lo holding a sample above hi;
+    runs whose gap is < merge_n samples are merged. A candidate that touches the window start or end is
+    rejected (tail or truncated). For the window w = [start - pad_n, stop + pad_n] clipped to [fs, fe),
+    a sweep matches when the position of its extreme of the template-peak sign lies within ``tol``
+    samples of the template peak and its Pearson correlation with the mean over w exceeds
+    ``corr_min``. An A-wave is a candidate matched by >= pct % of the sweeps; its window is masked.
+    Returns (number of A-waves, overflow flag).
+    """
+    n_s = X.shape[0]
+    n_found = 0
+    over = 0
+    cand_a = -1
+    cand_b = -1
+    i = fs
+    while i <= fe:
+        # next significant run starting at i (or a sentinel at fe to flush the last candidate)
+        r0 = -1
+        r1 = -1
+        while i < fe:
+            if abs(m[i] - base_m) > lo:
+                j = i
+                big = False
+                while j < fe and abs(m[j] - base_m) > lo:
+                    if abs(m[j] - base_m) > hi:
+                        big = True
+                    j += 1
+                if big:
+                    r0 = i
+                    r1 = j - 1
+                    i = j
+                    break
+                i = j
+            else:
+                i += 1
+        if r0 >= 0 and cand_a >= 0 and r0 - cand_b - 1 < merge_n:
+            cand_b = r1
+            continue
+        if cand_a >= 0:
+            # test the finished candidate [cand_a, cand_b]
+            if cand_a > fs and cand_b < fe - 1:
+                w0 = cand_a - pad_n
+                if w0 < fs:
+                    w0 = fs
+                w1 = cand_b + 1 + pad_n
+                if w1 > fe:
+                    w1 = fe
+                tp = cand_a
+                for k in range(cand_a, cand_b + 1):
+                    if abs(m[k] - base_m) > abs(m[tp] - base_m):
+                        tp = k
+                sg = 1.0 if m[tp] - base_m > 0.0 else -1.0
+                n_match = 0
+                for s in range(n_s):
+                    ps = w0
+                    for k in range(w0, w1):
+                        if sg * X[s, k] > sg * X[s, ps]:
+                            ps = k
+                    if abs(ps - tp) <= tol:
+                        c = fw_corr(X[s], m, mask, w0, w1)
+                        if c > corr_min:
+                            n_match += 1
+                if n_match * 100.0 >= pct * n_s:
+                    for k in range(w0, w1):
+                        mask[k] = 1
+                    if n_found < a_out.shape[0]:
+                        d_prev = m[cand_a - 1] - base_m
+                        d_cur = m[cand_a] - base_m
+                        lvl = lo if d_cur > 0.0 else -lo
+                        a_out[n_found, FA_ONSET] = _crossing(d_prev, d_cur, lvl, cand_a)
+                        a_out[n_found, FA_LO] = float(w0)
+                        a_out[n_found, FA_HI] = float(w1)
+                        a_out[n_found, FA_N_MATCH] = float(n_match)
+                        a_out[n_found, FA_PEAK] = float(tp)
+                        n_found += 1
+                    else:
+                        over = 1
+            cand_a = -1
+            cand_b = -1
+        if r0 < 0:
+            break
+        cand_a = r0
+        cand_b = r1
+    return n_found, over
+
+
+@jit
+def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n):
+    """Mark repeaters: present sweeps i < j with |peak_i - peak_j| < tol samples,
+    |pp_i - pp_j| < amp_frac * max(pp_i, pp_j) and correlation > corr_min over the union of their
+    response windows [first significant sample - pad_n, last significant sample + pad_n] (peak when
+    none), clipped to [fs, fe), masked samples skipped. Groups are joined transitively; a group is
+    labelled by its smallest sweep index."""
+    n_s = X.shape[0]
+    grp = np.empty(n_s, dtype=np.int64)
+    for i in range(n_s):
+        grp[i] = i
+    for i in range(n_s):
+        if (flags_s[i] & FF_PRESENT) == 0:
+            continue
+        for j in range(i + 1, n_s):
+            if (flags_s[j] & FF_PRESENT) == 0:
+                continue
+            if not abs(out_s[i, FS_PEAK_I] - out_s[j, FS_PEAK_I]) < tol:
+                continue
+            ai = out_s[i, FS_PP]
+            aj = out_s[j, FS_PP]
+            if not abs(ai - aj) < amp_frac * max(ai, aj):
+                continue
+            lo = fe
+            hi = fs
+            for r in (i, j):
+                a = out_s[r, FS_FIRST_SIG]
+                b = out_s[r, FS_LAST_SIG]
+                if np.isnan(a):
+                    a = out_s[r, FS_PEAK_I]
+                if np.isnan(b):
+                    b = out_s[r, FS_PEAK_I]
+                if int(a) - pad_n < lo:
+                    lo = int(a) - pad_n
+                if int(b) + 1 + pad_n > hi:
+                    hi = int(b) + 1 + pad_n
+            if lo < fs:
+                lo = fs
+            if hi > fe:
+                hi = fe
+            c = fw_corr(X[i], X[j], mask, lo, hi)
+            if c > corr_min:
+                gi = grp[i]
+                gj = grp[j]
+                if gi != gj:
+                    g = min(gi, gj)
+                    for k in range(n_s):
+                        if grp[k] == gi or grp[k] == gj:
+                            grp[k] = g
+    for i in range(n_s):
+        size = 0
+        for k in range(n_s):
+            if grp[k] == grp[i]:
+                size += 1
+        if size >= 2 and (flags_s[i] & FF_PRESENT) != 0:
+            flags_s[i] |= FF_REPEATER
+            out_s[i, FS_GROUP] = float(grp[i])
+
+
+@jit
+def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
+    """Analyse one F-wave train X (n_sweeps, n_samples, mV). Returns the train flag word.
+
+    1. Mean sweep m (sequential sum over sweeps / n_sweeps); M-wave = cmap_sweep on m.
+    2. M end = ``m_end_given`` when >= 0, else the first index after the M negative peak from which m
+       stays within max(tail_band, tail_k * SD) of the M baseline for ``quiet`` samples.
+    3. Guard window [M end, M end + guard): per-sweep baseline (mean) and noise (SD); train noise =
+       median of the per-sweep SDs. F window = [M end + guard, f_stop).
+    4. A-waves on m (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
+    """
+    n_s = X.shape[0]
+    n = X.shape[1]
+    for c in range(N_FT_COLS):
+        out_t[c] = np.nan
+    for s in range(n_s):
+        flags_s[s] = 0
+        for c in range(N_FS_COLS):
+            out_s[s, c] = np.nan
+    for k in range(a_out.shape[0]):
+        for c in range(N_FA_COLS):
+            a_out[k, c] = np.nan
+    out_t[FT_N_A] = 0.0
+    tflags = 0
+    # 1. mean sweep (also the finiteness check: any NaN/inf sample makes its column non-finite)
+    m = np.zeros(n)
+    for s in range(n_s):
+        for i in range(n):
+            m[i] += X[s, i]
+    for i in range(n):
+        m[i] = m[i] / n_s
+    for i in range(n):
+        if not math.isfinite(m[i]):
+            return FTF_NONFINITE
+    cm = np.empty(N_CMAP_COLS)
+    cf = cmap_sweep(
+        m,
+        ip[FIP_BL_START],
+        ip[FIP_BL_STOP],
+        ip[FIP_S_START],
+        ip[FIP_S_STOP],
+        fp[FFP_M_K],
+        fp[FFP_M_MIN_THR],
+        ip[FIP_M_HOLD],
+        fp[FFP_M_BAND],
+        fp[FFP_M_BAND_K],
+        0,
+        0.1,
+        ip[FIP_M_SAT],
+        cm,
+    )
+    out_t[FT_M_ONSET] = cm[C_ONSET]
+    out_t[FT_M_NEG_AMP] = cm[C_NEG_AMP]
+    out_t[FT_M_P2P] = cm[C_P2P]
+    out_t[FT_M_NEG_PEAK] = cm[C_NEG_PEAK]
+    out_t[FT_M_BASE] = cm[C_BASE]
+    out_t[FT_M_NOISE] = cm[C_NOISE]
+    if (cf & F_SATURATED) != 0:
+        tflags |= FTF_M_SATURATED
+    f_stop = ip[FIP_F_STOP]
+    m_end = m_end_given
+    if m_end < 0:
+        if (cf & F_NO_RESPONSE) != 0:
+            return tflags | FTF_NO_M
+        band = fp[FFP_TAIL_K] * cm[C_NOISE]
+        if band < fp[FFP_TAIL_BAND]:
+            band = fp[FFP_TAIL_BAND]
+        m_end = fw_quiet_start(m, cm[C_BASE], int(cm[C_NEG_PEAK]), f_stop, band, ip[FIP_QUIET])
+        if m_end < 0:
+            return tflags | FTF_TAIL
+    out_t[FT_M_END] = float(m_end)
+    fs = m_end + ip[FIP_GUARD]
+    out_t[FT_F_START] = float(fs)
+    out_t[FT_F_STOP] = float(f_stop)
+    if f_stop - fs < ip[FIP_MIN_WIN]:
+        return tflags | FTF_SHORT
+    # 3. guard window statistics
+    sds = np.empty(n_s)
+    for s in range(n_s):
+        mu, sd = fw_mean_sd(X[s], m_end, fs)
+        out_s[s, FS_BASE] = mu
+        out_s[s, FS_NOISE] = sd
+        sds[s] = sd
+    srt = np.sort(sds)
+    h = n_s // 2
+    noise = srt[h] if n_s % 2 == 1 else (srt[h - 1] + srt[h]) * 0.5
+    base_m, _sd_m = fw_mean_sd(m, m_end, fs)
+    out_t[FT_NOISE] = noise
+    out_t[FT_BASE_MEAN] = base_m
+    thr_pp = fp[FFP_NOISE_K] * noise
+    if thr_pp < fp[FFP_THR]:
+        thr_pp = fp[FFP_THR]
+    thr_on = fp[FFP_ON_K] * noise
+    if thr_on < fp[FFP_ON_MIN]:
+        thr_on = fp[FFP_ON_MIN]
+    band = fp[FFP_BAND_K] * noise
+    if band < fp[FFP_BAND]:
+        band = fp[FFP_BAND]
+    out_t[FT_THR_PP] = thr_pp
+    out_t[FT_THR_ON] = thr_on
+    out_t[FT_BAND] = band
+    # 4. A-waves
+    mask = np.zeros(n, dtype=np.uint8)
+    a_hi = fp[FFP_A_K] * noise / math.sqrt(n_s)
+    if a_hi < fp[FFP_A_MIN]:
+        a_hi = fp[FFP_A_MIN]
+    out_t[FT_A_LEVEL] = a_hi
+    if n_s >= ip[FIP_A_MIN_SWEEPS]:
+        n_a, over = fw_awaves(
+            X,
+            m,
+            base_m,
+            mask,
+            fs,
+            f_stop,
+            a_hi,
+            0.5 * a_hi,
+            ip[FIP_A_MERGE],
+            ip[FIP_A_PAD],
+            fp[FFP_A_TOL],
+            fp[FFP_A_CORR],
+            fp[FFP_A_PCT],
+            a_out,
+        )
+        out_t[FT_N_A] = float(n_a)
+        if over:
+            tflags |= FTF_A_OVERFLOW
+    # 5. F-waves per sweep
+    for s in range(n_s):
+        flags_s[s] = fw_sweep(
+            X[s], mask, fs, f_stop, out_s[s, FS_BASE], thr_pp, thr_on, band, ip[FIP_HOLD], out_s[s]
+        )
+    # 6. repeaters
+    fw_repeaters(
+        X,
+        mask,
+        fs,
+        f_stop,
+        out_s,
+        flags_s,
+        fp[FFP_R_TOL],
+        fp[FFP_R_AMP],
+        fp[FFP_R_CORR],
+        ip[FIP_R_PAD],
+    )
+    return tflags
+
+
+@jit
+def fw_serial(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+    """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples)."""
+    for t in range(X3.shape[0]):
+        tflags[t] = fw_train(X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t])
+
+
+@jit_parallel
+def fw_batch(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+    """Parallel loop of fw_train over trains; each iteration writes only its own train's rows."""
+    for t in prange(X3.shape[0]):
+        tflags[t] = fw_train(X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t])

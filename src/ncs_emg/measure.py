@@ -27,8 +27,10 @@ Measurement procedure (every sweep)
    duration. Integrals are exact for the piecewise-linear interpolant of the samples.
 7. Durations and areas start at the onset of the selected ``method``.
 
-Flags: ``no_response``; ``saturated`` (the search window holds a run of at least ``saturation_ms`` at its
-own extreme value: amplitudes and areas are NaN, latencies kept); ``end_not_found`` (a significant phase
+Flags: ``no_response``; ``saturated`` (a run of at least ``saturation_ms`` — and 3 samples — of identical
+values at the most negative sample of the significant negative phases or the most positive sample of the
+significant positive phases: the amplifier clipped the response; amplitudes and areas are NaN, latencies
+kept); ``end_not_found`` (a significant phase
 was still open at the end of the search window: that end, its duration and area are NaN);
 ``onset_at_search_start`` (the signal already deviated when the search began — response inside the
 blanking or baseline window: onset, durations and areas NaN); ``onset_not_found`` (the method found no
@@ -291,7 +293,9 @@ def measure_cmap(
     level_mv : float, mV
         Level of the ``"level"`` detector.
     saturation_ms : float, ms
-        A run this long (and at least 3 samples) at the window's extreme value flags ``saturated``.
+        A run this long (and at least 3 samples) of identical values at the response's most negative
+        or most positive value flags ``saturated``. Quantised (integer) data with a very slow, small
+        peak can hold a short flat top: keep this well above one sample.
     search_stop_ms : float or None, ms
         End of the search window (default: the end of the sweep).
 
