@@ -153,10 +153,10 @@ def main(argv=None) -> int:
     for n in sizes:
         x = make_sweeps(n, rng)
         reps = args.repeats if n < 200_000 else max(3, args.repeats // 2)
-        t_ours, t_ours_min = timeit(lambda: ncs_emg.measure_cmap(x, FS_HZ, t0_ms=T0_MS), reps)
-        t_min, t_min_min = timeit(lambda: np.min(x, axis=1), reps)
+        t_ours, t_ours_min = timeit(lambda x=x: ncs_emg.measure_cmap(x, FS_HZ, t0_ms=T0_MS), reps)
+        t_min, t_min_min = timeit(lambda x=x: np.min(x, axis=1), reps)
         n_naive = min(n, args.naive_max)
-        t_nv, _ = timeit(lambda: run_naive(x[:n_naive]), 3 if n_naive <= 100 else 1)
+        t_nv, _ = timeit(lambda x=x[:n_naive]: run_naive(x), 3 if n_naive <= 100 else 1)
         t_nv_full = t_nv * n / n_naive
         note = "" if n_naive == n else f"naive timed on {n_naive} sweeps, scaled x{n / n_naive:g}"
         row = dict(
@@ -175,7 +175,7 @@ def main(argv=None) -> int:
             f"{n:>8} {t_ours * 1e3:>10.3f} ms {t_nv_full * 1e3:>10.1f} ms {t_min * 1e3:>9.3f} ms "
             f"{row['speedup_vs_naive']:>8.0f}x {row['ratio_vs_npmin']:>8.2f}x  {note}"
         )
-        del x
+        x = None  # free the large array before the next size
     cs = cold_start(max(3, args.repeats // 2))
     print()
     print("cold start (fresh interpreter; median / min):")
