@@ -34,8 +34,10 @@ from .simulate import (
     NerveTruth,
     SimulatedFWaves,
     SimulatedNerve,
+    SimulatedStudy,
     simulate_fwave_train,
     simulate_nerve,
+    simulate_study,
 )
 from .types import Nerve, Site, Study, Sweeps
 
@@ -70,6 +72,8 @@ __all__ = [
     "NerveTruth",
     "SimulatedNerve",
     "simulate_nerve",
+    "SimulatedStudy",
+    "simulate_study",
     # files
     "read_study",
     "write_study",

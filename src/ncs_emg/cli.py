@@ -269,9 +269,47 @@ def _add_measure(sub) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+# ---- simulate ------------------------------------------------------------------------------------
+
+
+def _add_simulate(sub) -> Callable[[argparse.Namespace], int]:
+    from .simulate import STUDY_PRESETS
+
+    p = sub.add_parser(
+        "simulate", help="write a simulated study (with its ground truth) for tests and teaching"
+    )
+    p.add_argument("--preset", choices=sorted(STUDY_PRESETS), default="normal", help="study preset")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same study)")
+    p.add_argument("-o", "--output", required=True, help="output file (.h5 native; .edf/.bdf)")
+    p.add_argument("--truth", help="also write the ground truth as JSON to this file")
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from .io import write_study
+        from .simulate import simulate_study
+
+        sim = simulate_study(args.preset, rng=args.seed)
+        path = write_study(sim.study, args.output)
+        if args.truth:
+            doc = {"file": str(path), "seed": args.seed, **sim.truth.to_dict()}
+            Path(args.truth).write_text(json.dumps(json_safe(doc), indent=1) + "\n")
+        print(
+            f"{path}: simulated study {args.preset!r} (seed {args.seed}), "
+            f"{len(sim.study.nerves)} nerves" + (f"; truth in {args.truth}" if args.truth else "")
+        )
+        return 0
+
+    return run
+
+
 # ---- main ----------------------------------------------------------------------------------------
 
-_COMMANDS: list[Callable[[Any], Callable[[argparse.Namespace], int]]] = [_add_info, _add_measure]
+_COMMANDS: list[Callable[[Any], Callable[[argparse.Namespace], int]]] = [
+    _add_info,
+    _add_measure,
+    _add_simulate,
+]
 
 
 def build_parser() -> tuple[

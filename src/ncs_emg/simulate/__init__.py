@@ -20,6 +20,7 @@ from .nerve import (
     SiteTruth,
     simulate_nerve,
 )
+from .study import STUDY_PRESETS, SimulatedStudy, StudyTruth, simulate_study
 
 __all__ = [
     "TRUTH_BAND_FRACTION",
@@ -31,4 +32,8 @@ __all__ = [
     "SimulatedNerve",
     "SiteTruth",
     "simulate_nerve",
+    "STUDY_PRESETS",
+    "SimulatedStudy",
+    "StudyTruth",
+    "simulate_study",
 ]

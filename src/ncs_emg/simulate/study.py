@@ -1,0 +1,221 @@
+"""Whole simulated studies (several nerves, both sides, F-wave trains) for named clinical pictures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..types import Study
+from . import _core as C
+from ._presets import PRESETS
+from .nerve import simulate_nerve
+
+__all__ = ["STUDY_PRESETS", "StudyTruth", "SimulatedStudy", "simulate_study"]
+
+#: Study presets: a description and per-nerve overrides of :func:`simulate_nerve` keyed by
+#: ``(side, nerve)``; ``"*"`` applies to every nerve. Motor nerves only: the recording model has no
+#: sensory nerve action potentials, so "normal sensory conduction" cannot be simulated, only stated.
+STUDY_PRESETS: dict[str, dict[str, Any]] = {
+    "normal": {
+        "description": "Normal motor conduction in every nerve, both sides.",
+        "nerves": {},
+    },
+    "mmn": {
+        "description": (
+            "Multifocal motor neuropathy picture: partial motor conduction block in a forearm segment "
+            "(right ulnar 65 %, left median 50 %), normal elsewhere, no slowing outside the block. "
+            "Sensory conduction would be normal; sensory nerves are not modelled by ncs_emg's types."
+        ),
+        "nerves": {
+            ("right", "ulnar"): {"block_fraction": [0.0, 0.65, 0.0, 0.0]},
+            ("left", "median"): {"block_fraction": [0.0, 0.5, 0.0]},
+        },
+    },
+    "als": {
+        "description": (
+            "ALS / progressive muscular atrophy picture: motor-unit loss with reinnervation (fewer, "
+            "larger, longer units), asymmetric (right arm worst), low CMAP amplitudes, mildly reduced "
+            "CV from loss of the fastest axons, no block, more repeater F-waves."
+        ),
+        "nerves": {
+            ("right", "median"): {"n_units": 20, "size_factor": 2.5},
+            ("right", "ulnar"): {"n_units": 25, "size_factor": 2.4},
+            ("left", "median"): {"n_units": 70, "size_factor": 2.0},
+            ("left", "ulnar"): {"n_units": 80, "size_factor": 1.8},
+            ("right", "peroneal"): {"n_units": 45, "size_factor": 1.6},
+            ("left", "peroneal"): {"n_units": 50, "size_factor": 1.5},
+            ("right", "tibial"): {"n_units": 70, "size_factor": 1.6},
+            ("left", "tibial"): {"n_units": 80, "size_factor": 1.5},
+            "*": {
+                "cv_shift_m_s": -3.0,
+                "muap_duration_ms": (9.0, 12.0),
+                "fwaves": {"n_repeaters": 4, "repeater_p": (0.15, 0.35)},
+            },
+        },
+    },
+    "cidp": {
+        "description": (
+            "CIDP picture: diffuse demyelinating slowing (35 % in every segment, roots included), "
+            "pathological dispersion (extra CV SD 8 m/s per segment), prolonged distal latencies; "
+            "no focal block."
+        ),
+        "nerves": {
+            "*": {
+                "cv_slowing_pct": 35.0,
+                "extra_cv_sd_m_s": 8.0,
+                "terminal_delay_factor": 1.8,
+                "sweep_ms_factor": 1.5,
+                "fwaves": {"root_slowing_pct": 35.0},
+            },
+        },
+    },
+}
+
+_SIDES = ("right", "left")
+_NERVES = ("median", "ulnar", "peroneal", "tibial")
+
+
+@dataclass(frozen=True, eq=False)
+class StudyTruth:
+    """Ground truth of a simulated study.
+
+    Attributes
+    ----------
+    preset : str
+        Study preset name.
+    description : str
+        What the preset simulates.
+    nerves : tuple of NerveTruth
+        One per nerve of the study, in the same order.
+    parameters : tuple of dict
+        The :func:`simulate_nerve` parameters of each nerve (JSON-ready).
+    """
+
+    preset: str
+    description: str
+    nerves: tuple
+    parameters: tuple
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no waveforms)."""
+        return {
+            "preset": self.preset,
+            "description": self.description,
+            "nerves": [
+                {"parameters": p, "truth": t.to_dict()}
+                for p, t in zip(self.parameters, self.nerves)
+            ],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedStudy:
+    """A simulated study and its ground truth.
+
+    Attributes
+    ----------
+    study : Study
+        Eight motor nerves (median, ulnar, peroneal, tibial on both sides), each with an F-wave train.
+    truth : StudyTruth
+        Per-nerve truth (``truth.nerves[i]`` belongs to ``study.nerves[i]``).
+    """
+
+    study: Study
+    truth: StudyTruth
+
+    def to_dict(self) -> dict[str, Any]:
+        """Truth as a JSON-ready dict."""
+        return self.truth.to_dict()
+
+
+def _nerve_kwargs(preset: dict, side: str, nerve: str) -> dict[str, Any]:
+    base = PRESETS[nerve]
+    o: dict[str, Any] = {}
+    o.update(preset["nerves"].get("*", {}))
+    o.update(preset["nerves"].get((side, nerve), {}))
+    kw: dict[str, Any] = {"side": side}
+    fw = dict(o.pop("fwaves", {}))
+    if "size_factor" in o:
+        kw["unit_size_mv"] = base.unit_size_mv * o.pop("size_factor")
+    if "cv_shift_m_s" in o:
+        kw["cv_mean_m_s"] = base.cv_mean_m_s + o.pop("cv_shift_m_s")
+    if "terminal_delay_factor" in o:
+        kw["terminal_delay_ms"] = base.terminal_delay_ms * o.pop("terminal_delay_factor")
+    if "sweep_ms_factor" in o:
+        f = o.pop("sweep_ms_factor")
+        kw["sweep_ms"] = base.sweep_ms * f
+        fw["sweep_ms"] = base.fwave_sweep_ms * f
+    kw.update(o)
+    kw["fwaves"] = fw
+    return kw
+
+
+def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy:
+    """Simulate a whole motor study: median, ulnar, peroneal and tibial nerves on both sides.
+
+    Parameters
+    ----------
+    preset : {"normal", "mmn", "als", "cidp"}
+        Clinical picture (:data:`STUDY_PRESETS` holds the exact parameters):
+
+        * ``"normal"``: normal conduction everywhere.
+        * ``"mmn"``: partial conduction block in a forearm segment (right ulnar, left median); sensory
+          conduction would be normal, but sensory nerves are not modelled by ncs_emg's types, so the
+          study holds motor nerves only.
+        * ``"als"``: fewer, larger units (reinnervation), low amplitudes, asymmetric, no block.
+        * ``"cidp"``: diffuse slowing and dispersion, prolonged distal and F latencies.
+    rng : None, int or numpy.random.Generator
+        Seed or generator; the same seed gives the same study.
+
+    Returns
+    -------
+    SimulatedStudy
+        ``.study`` (8 nerves with sites and F-wave trains, 20 stimuli each) and ``.truth``.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown preset.
+
+    Examples
+    --------
+    >>> sim = simulate_study("mmn", rng=3)
+    >>> [n.label for n in sim.study.nerves][:2]
+    ['right median (APB)', 'right ulnar (ADM)']
+    >>> sim.truth.nerves[1].segments[1].label, sim.truth.nerves[1].segments[1].block_fraction
+    ('ulnar forearm', 0.65)
+    """
+    if not isinstance(preset, str) or preset not in STUDY_PRESETS:
+        raise ParameterError(
+            f"preset: invalid value {preset!r}; valid options: {sorted(STUDY_PRESETS)}"
+        )
+    spec = STUDY_PRESETS[preset]
+    g = np.random.default_rng(rng)
+    seeds = g.integers(0, 2**63 - 1, size=len(_SIDES) * len(_NERVES))
+    nerves, truths, params = [], [], []
+    i = 0
+    for side in _SIDES:
+        for name in _NERVES:
+            kw = _nerve_kwargs(spec, side, name)
+            sim = simulate_nerve(name, rng=int(seeds[i]), **kw)
+            i += 1
+            nerves.append(sim.nerve)
+            truths.append(sim.truth)
+            params.append(sim.parameters)
+    source = {
+        "generator": "ncs_emg.simulate_study",
+        "preset": preset,
+        "seed": rng if isinstance(rng, (int, np.integer)) else None,
+        "description": spec["description"],
+    }
+    study = Study(
+        tuple(nerves),
+        subject_id=f"simulated-{preset}",
+        device="ncs_emg simulator",
+        source=C.json_value(source),
+    )
+    truth = StudyTruth(preset, spec["description"], tuple(truths), tuple(params))
+    return SimulatedStudy(study, truth)

@@ -1,0 +1,359 @@
+"""Tests of simulate_nerve / simulate_study / the CLI, and the physiological validation against the
+literature anchors of domain.md section 8 (computed from the simulator, never copied)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import ncs_emg
+from ncs_emg.cli import main
+from ncs_emg.errors import ParameterError
+from ncs_emg.simulate import STUDY_PRESETS, TRUTH_BAND_FRACTION
+
+# ---- structure and truth -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "nerve, muscle, sites",
+    [
+        ("median", "APB", ["wrist", "elbow", "axilla"]),
+        ("ulnar", "ADM", ["wrist", "below elbow", "above elbow", "axilla"]),
+        ("peroneal", "EDB", ["ankle", "below fibular head", "popliteal fossa"]),
+        ("tibial", "AH", ["ankle", "popliteal fossa"]),
+    ],
+)
+def test_presets_sites_distances_and_labels(nerve, muscle, sites):
+    sim = ncs_emg.simulate_nerve(nerve, rng=0)
+    n = sim.nerve
+    assert n.nerve == nerve and n.muscle == muscle and n.side == "right"
+    assert [s.name for s in n.sites] == sites
+    assert all(s.distance_mm > 0 and s.segment.startswith(nerve) for s in n.sites)
+    assert 60 <= n.sites[0].distance_mm <= 100
+    assert [t.name for t in sim.truth.sites] == sites
+    study = sim.study
+    assert isinstance(study, ncs_emg.Study) and study.nerves == (n,)
+    # onsets increase distal -> proximal, path = cumulative distance
+    onsets = [t.true_onset_ms for t in sim.truth.sites]
+    assert all(b > a for a, b in zip(onsets, onsets[1:]))
+    assert np.allclose(
+        [t.path_mm for t in sim.truth.sites], np.cumsum([s.distance_mm for s in n.sites])
+    )
+
+
+def test_ulnar_across_elbow_label_and_erb_on_request():
+    u = ncs_emg.simulate_nerve("ulnar", rng=0)
+    assert u.nerve.site("above elbow").segment == "ulnar across elbow"
+    m = ncs_emg.simulate_nerve("median", sites=["wrist", "elbow", "axilla", "Erb's point"], rng=0)
+    assert m.nerve.sites[-1].name == "Erb's point"
+    skip = ncs_emg.simulate_nerve("median", sites=["wrist", "axilla"], rng=0)
+    assert skip.nerve.sites[1].distance_mm == 340.0  # forearm + upper arm
+    assert skip.nerve.sites[1].segment == "median wrist to axilla"
+
+
+def test_deterministic_for_a_seed():
+    a = ncs_emg.simulate_nerve("ulnar", fwaves=True, rng=11)
+    b = ncs_emg.simulate_nerve("ulnar", fwaves=True, rng=11)
+    c = ncs_emg.simulate_nerve("ulnar", fwaves=True, rng=12)
+    assert a.nerve.sites == b.nerve.sites and a.nerve.fwaves == b.nerve.fwaves
+    assert a.to_dict() == b.to_dict()
+    assert a.nerve.sites[0].sweeps != c.nerve.sites[0].sweeps
+
+
+def test_true_onset_is_first_arrival_and_noise_free_is_zero_before_it():
+    sim = ncs_emg.simulate_nerve("median", rng=3, snr_db=math.inf)
+    t = sim.nerve.sites[0].sweeps.times_ms
+    for st in sim.truth.sites:
+        x = st.noise_free
+        assert np.all(x[t <= st.true_onset_ms] == 0.0)
+        after = x[(t > st.true_onset_ms) & (t < st.true_onset_ms + 0.2)]
+        assert after.size and np.all(after < 0)  # the first unit starts with its negative lobe
+        m = st.measures
+        # the default detector with the truth band is later than the first arrival, never earlier
+        assert m["onset_latency_ms"] >= st.true_onset_ms
+        assert st.band_mv == pytest.approx(TRUTH_BAND_FRACTION * sim.truth.reference_amp_mv)
+        assert not m["no_response"] and not m["end_not_found"]
+    assert sim.truth.reference_amp_mv == pytest.approx(-sim.truth.sites[0].noise_free.min())
+
+
+def test_noise_free_measures_are_measure_cmap_of_the_noise_free_waveform():
+    sim = ncs_emg.simulate_nerve("ulnar", rng=4)
+    st = sim.truth.sites[1]
+    sw = sim.nerve.sites[1].sweeps
+    m = ncs_emg.measure_cmap(
+        st.noise_free, sw.sfreq_hz, t0_ms=sw.t0_ms, baseline_band_mv=st.band_mv
+    )
+    assert st.measures["neg_area_mv_ms"] == m.neg_area_mv_ms[0]
+    assert st.measures["neg_duration_ms"] == m.neg_duration_ms[0]
+
+
+def test_normal_values_are_physiological():
+    sim = ncs_emg.simulate_nerve("median", rng=5)
+    d = sim.truth.sites[0].measures
+    assert 2.5 < d["onset_latency_ms"] < 4.5  # DML below the ULN of domain.md section 7
+    assert 4.1 < d["neg_peak_amp_mv"] < 20
+    cv = sim.truth.segments[1].onset_cv_m_s
+    assert 49 < cv < 75
+    assert 5 <= np.ptp(sim.truth.unit_cv_m_s) <= 40
+
+
+def test_snr_definition_and_noise_level():
+    sim = ncs_emg.simulate_nerve(
+        "ulnar", snr_db=30.0, hum_mv=0.0, artefact_mv=0.0, n_sweeps=20, rng=6
+    )
+    a = sim.truth.reference_amp_mv
+    assert sim.truth.noise_mv == pytest.approx(a / 10 ** (30 / 20))
+    resid = sim.nerve.sites[2].sweeps.data - sim.truth.sites[2].noise_free
+    assert resid.std() == pytest.approx(sim.truth.noise_mv, rel=0.03)
+    assert 20 * math.log10(a / resid.std()) == pytest.approx(30.0, abs=0.3)
+
+
+def test_realism_knobs_offset_drift_hum_artefact_and_clipping():
+    base = dict(snr_db=math.inf, hum_mv=0.0, artefact_mv=0.0, rng=7)
+    clean = ncs_emg.simulate_nerve("median", **base).nerve.sites[0].sweeps
+    t = clean.times_ms
+    off = ncs_emg.simulate_nerve("median", **{**base, "baseline_offset_mv": 0.5})
+    assert np.allclose(off.nerve.sites[0].sweeps.data - clean.data, 0.5)
+    dr = ncs_emg.simulate_nerve("median", **{**base, "drift_mv_per_s": 10.0})
+    assert np.allclose(dr.nerve.sites[0].sweeps.data - clean.data, 10.0 * t / 1000)
+    hum = ncs_emg.simulate_nerve("median", **{**base, "hum_mv": 0.1, "mains_hz": 60.0})
+    h = (hum.nerve.sites[0].sweeps.data - clean.data)[0]
+    spec = np.abs(np.fft.rfft(h))
+    freqs = np.fft.rfftfreq(h.size, clean.dt_ms / 1000)
+    assert np.max(np.abs(h)) == pytest.approx(0.1, rel=0.05)
+    assert abs(freqs[np.argmax(spec)] - 60.0) <= freqs[1]
+    art = ncs_emg.simulate_nerve("median", **{**base, "artefact_mv": 2.0, "artefact_tau_ms": 0.3})
+    a = (art.nerve.sites[0].sweeps.data - clean.data)[0]
+    i0 = np.searchsorted(t, 0.0)
+    assert a[i0] == pytest.approx(2.0) and np.all(a[:i0] == 0)
+    assert a[np.searchsorted(t, 0.3)] == pytest.approx(2.0 * math.exp(-1), rel=1e-6)
+    clip = ncs_emg.simulate_nerve("median", **{**base, "clip_mv": 3.0})
+    sw = clip.nerve.sites[0].sweeps
+    assert sw.data.min() == -3.0
+    assert ncs_emg.measure_sweeps(sw).saturated[0]
+
+
+def test_display_polarity_flips_the_export_only():
+    a = ncs_emg.simulate_nerve("ulnar", rng=8, fwaves=True)
+    b = ncs_emg.simulate_nerve("ulnar", rng=8, fwaves=True, display_polarity=True)
+    assert np.array_equal(a.nerve.sites[0].sweeps.data, -b.nerve.sites[0].sweeps.data)
+    assert np.array_equal(a.nerve.fwaves.data, -b.nerve.fwaves.data)
+    assert b.truth.display_polarity and np.array_equal(
+        a.truth.sites[0].noise_free, b.truth.sites[0].noise_free
+    )
+
+
+def test_sampling_rate_and_pretrigger_set_the_time_base():
+    sim = ncs_emg.simulate_nerve("median", sfreq_hz=50000.0, pre_ms=10.0, sweep_ms=30.0, rng=9)
+    sw = sim.nerve.sites[0].sweeps
+    assert sw.sfreq_hz == 50000.0 and sw.t0_ms == pytest.approx(-10.0)
+    assert sw.n_samples == 2000
+
+
+def test_nerve_fwaves_respect_blocks_and_slowing():
+    sim = ncs_emg.simulate_nerve(
+        "ulnar", block_fraction=[0, 0.6, 0, 0], fwaves={"n_stimuli": 40, "p_backfire": 0.05}, rng=10
+    )
+    fw = sim.truth.fwaves
+    assert sim.nerve.fwaves.n_sweeps == 40
+    blocked = sim.truth.sites[-1].n_conducting
+    assert np.count_nonzero(fw.unit_p) == blocked == 200 - 120
+    for u in fw.units_fired:
+        assert np.all(fw.unit_p[u] > 0)
+    # the train's M-wave comes from every unit below the block
+    assert fw.m_neg_peak_amp_mv == pytest.approx(sim.truth.reference_amp_mv)
+    slow = ncs_emg.simulate_nerve("ulnar", fwaves={"root_slowing_pct": 30.0}, rng=10)
+    fast = ncs_emg.simulate_nerve("ulnar", fwaves=True, rng=10)
+    root_mm = 760.0 - sum(s.distance_mm for s in fast.nerve.sites[1:])  # preset cord distance
+    cv = fast.truth.unit_cv_m_s
+    extra = 2 * root_mm * (1 / (0.7 * cv) - 1 / cv)
+    diff = slow.truth.fwaves.unit_f_latency_ms - fast.truth.fwaves.unit_f_latency_ms
+    assert np.allclose(diff, extra)
+
+
+# ---- literature anchors (domain.md section 8) -------------------------------------------------------
+
+
+def _ratio(sim, k, key):
+    return sim.truth.sites[k].measures[key] / sim.truth.sites[0].measures[key]
+
+
+def test_olney_normal_ulnar_area_falls_a_few_percent_wrist_to_above_elbow():
+    """Olney et al. 1987: in normal ulnar nerves the area falls about 7 % from wrist to above elbow."""
+    drops = []
+    for seed in range(8):
+        sim = ncs_emg.simulate_nerve("ulnar", snr_db=math.inf, rng=seed)
+        assert sim.nerve.sites[2].name == "above elbow"
+        drops.append(100 * (1 - _ratio(sim, 2, "neg_area_mv_ms")))
+    assert 1.0 < np.mean(drops) < 15.0  # "a few percent"
+    assert max(drops) < 30.0  # never a Katz-type "block" from normal physiology alone
+
+
+def test_rhee_dispersion_alone_removes_area_amplitude_more_than_area():
+    """Rhee, England & Sumner 1990: dispersion alone can cut area by up to about half; interphase
+    cancellation reduces amplitude more than area."""
+    res = {}
+    for sd in (0.0, 8.0, 12.0, 16.0):
+        amp, area = [], []
+        for seed in range(4):
+            sim = ncs_emg.simulate_nerve(
+                "ulnar", extra_cv_sd_m_s=[0, sd, sd, 0], snr_db=math.inf, sweep_ms=60, rng=seed
+            )
+            assert sim.truth.sites[2].n_conducting == 200  # no unit blocked
+            amp.append(1 - _ratio(sim, 2, "neg_peak_amp_mv"))
+            area.append(1 - _ratio(sim, 2, "neg_area_mv_ms"))
+        res[sd] = (100 * np.mean(amp), 100 * np.mean(area))
+    areas = [res[sd][1] for sd in (0.0, 8.0, 12.0, 16.0)]
+    assert all(b > a for a, b in zip(areas, areas[1:]))  # more dispersion, more area lost
+    assert res[8.0][0] > res[8.0][1] and res[12.0][0] > res[12.0][1]
+    assert 30.0 <= res[16.0][1] <= 65.0  # about half at strong pathological dispersion
+
+
+@pytest.mark.parametrize("f", [0.2, 0.5, 0.8])
+def test_block_fraction_scales_amplitude_and_area_with_unchanged_duration(f):
+    for seed in range(3):
+        base = ncs_emg.simulate_nerve("median", snr_db=math.inf, rng=seed)
+        blk = ncs_emg.simulate_nerve("median", block_fraction=[0, f, 0], snr_db=math.inf, rng=seed)
+        seg = blk.truth.segments[1]
+        assert seg.n_blocked == round(f * 200)
+        # blocked units are chosen at random: their size share is f up to sampling error
+        assert abs(seg.blocked_size_fraction - f) < 0.15
+        mb, m0 = blk.truth.sites[1].measures, base.truth.sites[1].measures
+        expect = 1 - seg.blocked_size_fraction
+        assert mb["neg_area_mv_ms"] / m0["neg_area_mv_ms"] == pytest.approx(expect, abs=0.1)
+        assert mb["neg_peak_amp_mv"] / m0["neg_peak_amp_mv"] == pytest.approx(expect, abs=0.1)
+        # duration: measured with a band of 1 % of each waveform's own peak, so that the smaller
+        # CMAP is not cut shorter by a band that is larger relative to it
+        durs = []
+        for sim in (blk, base):
+            x = sim.truth.sites[1].noise_free
+            sw = sim.nerve.sites[1].sweeps
+            m = ncs_emg.measure_cmap(
+                x, sw.sfreq_hz, t0_ms=sw.t0_ms, baseline_band_mv=0.01 * -x.min()
+            )
+            durs.append(m.neg_duration_ms[0])
+        assert abs(durs[0] / durs[1] - 1) < 0.1
+        # the distal site is untouched
+        assert blk.truth.sites[0].measures == base.truth.sites[0].measures
+
+
+@pytest.mark.parametrize("n_units, p", [(30, 0.02), (60, 0.01), (20, 0.03)])
+def test_f_persistence_follows_one_minus_one_minus_p_to_the_n(n_units, p):
+    n_trains, n_stim = 100, 20
+    present = 0
+    for seed in range(n_trains):
+        t = ncs_emg.simulate_fwave_train(
+            "ulnar", n_units=n_units, p_backfire=p, n_repeaters=0, n_stimuli=n_stim, rng=seed
+        ).truth
+        present += int(t.f_present.sum())
+    expected = 1 - (1 - p) ** n_units
+    m = n_trains * n_stim
+    sd = math.sqrt(expected * (1 - expected) / m)  # binomial SD of the pooled proportion
+    assert abs(present / m - expected) < 4 * sd
+
+
+@pytest.mark.parametrize("nerve, mean_ms, sd_ms", [("ulnar", 3.9, 0.9), ("tibial", 5.5, 1.4)])
+def test_normal_chronodispersion_lies_in_the_normal_range(nerve, mean_ms, sd_ms):
+    """Nobrega et al. 2004 (32 stimuli): ulnar 3.9 +- 0.9 ms, tibial 5.5 +- 1.4 ms."""
+    cd = []
+    for seed in range(20):
+        t = ncs_emg.simulate_fwave_train(nerve, n_stimuli=32, rng=seed).truth
+        lat = t.f_latency_ms[t.f_present]
+        cd.append(lat.max() - lat.min())
+    assert mean_ms - 2 * sd_ms < np.median(cd) < mean_ms + 2 * sd_ms
+
+
+# ---- studies and CLI ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", sorted(STUDY_PRESETS))
+def test_study_presets(preset):
+    sim = ncs_emg.simulate_study(preset, rng=2)
+    st = sim.study
+    assert len(st.nerves) == 8 and {n.side for n in st.nerves} == {"left", "right"}
+    assert all(n.fwaves is not None and n.fwaves.n_sweeps == 20 for n in st.nerves)
+    assert len(sim.truth.nerves) == 8
+    json.dumps(sim.to_dict())
+    blocks = [s.block_fraction for t in sim.truth.nerves for s in t.segments]
+    if preset == "mmn":
+        forearm = [s for t in sim.truth.nerves for s in t.segments if s.block_fraction > 0]
+        assert forearm and all("forearm" in s.label for s in forearm)
+    else:
+        assert max(blocks) == 0.0
+
+
+def test_study_pictures_differ_as_described():
+    normal = ncs_emg.simulate_study("normal", rng=5).truth.nerves
+    als = ncs_emg.simulate_study("als", rng=5).truth.nerves
+    cidp = ncs_emg.simulate_study("cidp", rng=5).truth.nerves
+    for a, n in zip(als, normal):
+        assert a.n_units < n.n_units and np.median(a.unit_size_mv) > np.median(n.unit_size_mv)
+        assert a.sites[0].measures["neg_peak_amp_mv"] < n.sites[0].measures["neg_peak_amp_mv"]
+    for c, n in zip(cidp, normal):
+        assert c.sites[0].measures["onset_latency_ms"] > n.sites[0].measures["onset_latency_ms"]
+        assert c.segments[-1].dispersion_ms > n.segments[-1].dispersion_ms
+        assert np.nanmin(c.fwaves.f_latency_ms) > np.nanmin(n.fwaves.f_latency_ms)
+
+
+def test_cli_simulate_writes_a_readable_study_and_truth(tmp_path, capsys):
+    out, truth = tmp_path / "s.h5", tmp_path / "s.json"
+    assert (
+        main(["simulate", "--preset", "mmn", "--seed", "4", "-o", str(out), "--truth", str(truth)])
+        == 0
+    )
+    assert "mmn" in capsys.readouterr().out
+    back = ncs_emg.read_study(out)
+    sim = ncs_emg.simulate_study("mmn", rng=4)
+    assert back.nerves[0].sites[0].sweeps.data == pytest.approx(
+        sim.study.nerves[0].sites[0].sweeps.data
+    )
+    assert back.nerves[1].fwaves.n_sweeps == 20
+    doc = json.loads(truth.read_text())
+    assert doc["preset"] == "mmn" and len(doc["nerves"]) == 8
+    assert main(["simulate", "--preset", "nope", "-o", str(out)]) == 2
+    assert main(["simulate", "--preset", "normal", "-o", str(tmp_path / "x.txt")]) == 1
+
+
+# ---- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        (dict(n_units=-3), "n_units"),
+        (dict(n_units=0), "n_units"),
+        (dict(n_sweeps=0), "n_sweeps"),
+        (dict(distances_mm=[70, -230, 110]), "distances_mm"),
+        (dict(distances_mm=[70, 230]), "distances_mm"),
+        (dict(cv_mean_m_s=0.0), "cv_mean_m_s"),
+        (dict(cv_mean_m_s=-55.0), "cv_mean_m_s"),
+        (dict(cv_sd_m_s=-1.0), "cv_sd_m_s"),
+        (dict(block_fraction=1.2), "block_fraction"),
+        (dict(block_fraction=[0, -0.1, 0]), "block_fraction"),
+        (dict(cv_slowing_pct=100.0), "cv_slowing_pct"),
+        (dict(extra_cv_sd_m_s=-2.0), "extra_cv_sd_m_s"),
+        (dict(snr_db=float("nan")), "snr_db"),
+        (dict(sfreq_hz=-1.0), "sfreq_hz"),
+        (dict(unit_size_mv=0.0), "unit_size_mv"),
+        (dict(sites=["elbow", "wrist"]), "sites"),
+        (dict(sites=["knee"]), "sites"),
+        (dict(nerve="sural"), "nerve"),
+        (dict(side="middle"), "side"),
+        (dict(fwaves={"p_backfire": 2.0}), "p_backfire"),
+        (dict(fwaves={"bogus": 1}), "fwaves"),
+        (dict(fwaves={"cord_distance_mm": 100.0}), "cord_distance_mm"),
+        (dict(terminal_delay_ms=-1.0), "terminal_delay_ms"),
+    ],
+)
+def test_bad_parameters_raise_named_errors(kw, name):
+    kw = {"nerve": "median", **kw}
+    with pytest.raises(ParameterError, match=name):
+        ncs_emg.simulate_nerve(**kw, rng=0)
+
+
+def test_unknown_study_preset():
+    with pytest.raises(ParameterError, match="preset"):
+        ncs_emg.simulate_study("gbs")
