@@ -504,6 +504,11 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
             for i, b in enumerate(cols["samples_per_record"])
         ]
         for i, n in enumerate(spr):
+            if n * bps > size:
+                raise FormatError(
+                    f"{p}: header field signal {i} ({labels[i]!r}) samples per record: {n} "
+                    f"samples need {n * bps} bytes per record, more than the file's {size} bytes"
+                )
             if n < 0:
                 raise FormatError(
                     f"{p}: header field signal {i} ({labels[i]!r}) samples per record: must be "
@@ -621,8 +626,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
     # ordinary signals
     lo_lim, hi_lim = _DIG_LIMITS[bps]
     signals: list[EdfSignal] = []
-    if n_rec:
-        words = raw.view("<i2") if bps == 2 else None
+    words = raw.view("<i2") if bps == 2 and n_rec else None
     for i in range(ns):
         if i in ann_idx:
             continue
