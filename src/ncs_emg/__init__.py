@@ -19,6 +19,16 @@ from .errors import (
     ParameterError,
     UnitError,
 )
+from .fwave import (
+    FWaveMeasures,
+    FWaveTrains,
+    f_estimate_ms,
+    f_ratio,
+    measure_fwave_trains,
+    measure_fwaves,
+    measure_nerve_fwaves,
+    neurophysiological_index,
+)
 from .io import read_study, write_study
 from .measure import (
     CmapMeasures,
@@ -74,6 +84,15 @@ __all__ = [
     "simulate_nerve",
     "SimulatedStudy",
     "simulate_study",
+    # F-waves
+    "FWaveMeasures",
+    "FWaveTrains",
+    "measure_fwaves",
+    "measure_fwave_trains",
+    "measure_nerve_fwaves",
+    "f_estimate_ms",
+    "f_ratio",
+    "neurophysiological_index",
     # files
     "read_study",
     "write_study",

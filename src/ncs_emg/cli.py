@@ -255,6 +255,7 @@ def _add_measure(sub) -> Callable[[argparse.Namespace], int]:
                     for r in results
                 ],
             }
+            doc["fwaves"] = [_fwave_record(ni, n, fm) for ni, n, fm in _fwave_results(study)]
             print(json.dumps(json_safe(doc), indent=2))
             return 0
         rows = [row for r in results for row in r.rows()]
@@ -264,6 +265,10 @@ def _add_measure(sub) -> Callable[[argparse.Namespace], int]:
             return 0
         print(f"{args.file}: subject {study.subject_id}, onset method {args.method!r}")
         print(format_table(rows, _MEASURE_COLUMNS, _TABLE_HEADERS))
+        frows = [_fwave_row(ni, n, fm) for ni, n, fm in _fwave_results(study)]
+        if frows:
+            print("\nF-waves (one row per train; see `ncs-emg fwave` for per-sweep values)")
+            print(format_table(frows, _FWAVE_COLUMNS, _FWAVE_HEADERS))
         return 0
 
     return run
@@ -303,12 +308,150 @@ def _add_simulate(sub) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+# ---- fwave ---------------------------------------------------------------------------------------
+
+_FWAVE_COLUMNS = [
+    "nerve",
+    "side",
+    "muscle",
+    "n_sweeps",
+    "n_present",
+    "persistence_pct",
+    "min_latency_ms",
+    "mean_latency_ms",
+    "median_latency_ms",
+    "max_latency_ms",
+    "chronodispersion_ms",
+    "mean_amplitude_mv",
+    "f_m_ratio_pct",
+    "repeater_pct",
+    "n_a_waves",
+    "interpretable",
+    "reason",
+]
+_FWAVE_HEADERS = [
+    "nerve",
+    "side",
+    "muscle",
+    "sweeps",
+    "F",
+    "persist_%",
+    "min_ms",
+    "mean_ms",
+    "median_ms",
+    "max_ms",
+    "chrono_ms",
+    "amp_mv",
+    "F/M_%",
+    "repeat_%",
+    "A",
+    "ok",
+    "reason",
+]
+
+
+def _fwave_results(study, **kwargs: Any) -> list:
+    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train."""
+    from .fwave import measure_nerve_fwaves
+
+    out = []
+    for ni, n in enumerate(study.nerves):
+        if n.fwaves is None:
+            continue
+        try:
+            out.append((ni, n, measure_nerve_fwaves(n, **kwargs)))
+        except NcsEmgError as exc:  # one bad train must not hide the others
+            out.append((ni, n, str(exc)))
+    return out
+
+
+def _fwave_row(ni: int, n, fm) -> dict[str, Any]:
+    head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
+    if isinstance(fm, str):
+        return {**head, "interpretable": False, "reason": fm}
+    return {**head, **fm.summary()}
+
+
+def _fwave_record(ni: int, n, fm) -> dict[str, Any]:
+    head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
+    if isinstance(fm, str):
+        return {**head, "error": fm}
+    return {**head, "measures": fm.to_dict()}
+
+
+def _add_fwave(sub) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser("fwave", help="F-wave analysis of every nerve with an F-wave train")
+    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+    p.add_argument(
+        "--threshold-mv",
+        type=float,
+        default=0.04,
+        help="peak-to-peak detection threshold in mV (default 0.04 = 40 uV; 0.02 also common)",
+    )
+    p.add_argument(
+        "--sweeps", action="store_true", help="table/csv: one row per sweep instead of per train"
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from .io import read_study
+
+        study = read_study(args.file)
+        results = _fwave_results(study, threshold_mv=args.threshold_mv)
+        if args.format == "json":
+            doc = {
+                "file": str(args.file),
+                "ncs_emg_version": __version__,
+                "subject_id": study.subject_id,
+                "nerves": [_fwave_record(ni, n, fm) for ni, n, fm in results],
+            }
+            print(json.dumps(json_safe(doc), indent=2))
+            return 0
+        if args.sweeps:
+            cols = ["nerve", "side", "muscle", "sweep", "present", "latency_ms", "amplitude_mv"]
+            cols += ["peak_latency_ms", "onset_hidden", "repeater"]
+            rows = []
+            for _ni, n, fm in results:
+                if isinstance(fm, str):
+                    continue
+                for i in range(fm.n_sweeps):
+                    rows.append(
+                        {
+                            "nerve": n.nerve,
+                            "side": n.side,
+                            "muscle": n.muscle,
+                            "sweep": i,
+                            "present": bool(fm.present[i]),
+                            "latency_ms": float(fm.latency_ms[i]),
+                            "amplitude_mv": float(fm.amplitude_mv[i]),
+                            "peak_latency_ms": float(fm.peak_latency_ms[i]),
+                            "onset_hidden": bool(fm.onset_hidden[i]),
+                            "repeater": bool(fm.repeater[i]),
+                        }
+                    )
+        else:
+            cols = _FWAVE_COLUMNS
+            rows = [_fwave_row(ni, n, fm) for ni, n, fm in results]
+        if args.format == "csv":
+            sys.stdout.write(format_csv(rows, cols))
+            return 0
+        print(f"{args.file}: subject {study.subject_id}, F-wave trains: {len(results)}")
+        if rows:
+            print(format_table(rows, cols, None if args.sweeps else _FWAVE_HEADERS))
+        return 0
+
+    return run
+
+
 # ---- main ----------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[Any], Callable[[argparse.Namespace], int]]] = [
     _add_info,
     _add_measure,
     _add_simulate,
+    _add_fwave,
 ]
 
 
