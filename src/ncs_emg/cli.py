@@ -81,12 +81,25 @@ def _add_info(sub) -> Callable[[argparse.Namespace], int]:
     p = sub.add_parser("info", help="show what a study file holds")
     p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    p.add_argument(
+        "--annotations",
+        type=int,
+        default=20,
+        metavar="N",
+        help="EDF/BDF: show the first N annotations (-1: all)",
+    )
 
     def run(args: argparse.Namespace) -> int:
         from .io import read_study, sniff_format
 
         fmt = sniff_format(args.file)
-        study = read_study(args.file)
+        edf_info = _edf_detail(args) if fmt in ("edf", "bdf") else None
+        try:
+            study = read_study(args.file)
+        except NcsEmgError as exc:
+            if edf_info is None:
+                raise
+            return _edf_not_a_study(args, fmt, edf_info, exc)
         nerves = []
         for n in study.nerves:
             nerves.append(
@@ -122,6 +135,8 @@ def _add_info(sub) -> Callable[[argparse.Namespace], int]:
             "source": study.source,
             "nerves": nerves,
         }
+        if edf_info is not None:
+            info["edf"] = edf_info
         if args.format == "json":
             print(json.dumps(json_safe(info), indent=2, default=str))
             return 0
@@ -170,6 +185,111 @@ def _add_info(sub) -> Callable[[argparse.Namespace], int]:
             "t0_ms",
         ]
         print(format_table(rows, cols))
+        return 0
+
+    return run
+
+
+# ---- EDF detail for info, and convert --------------------------------------------------------------
+
+
+def _edf_detail(args: argparse.Namespace) -> dict[str, Any]:
+    """EDF/BDF header, signals, records, annotations and issues; printed as tables for --format table."""
+    from .io import read_edf
+
+    rec = read_edf(args.file)
+    n_ann = None if args.annotations < 0 else args.annotations
+    d = rec.to_dict(max_annotations=n_ann)
+    if args.format != "table":
+        return d
+    h = d["header"]
+    print(f"EDF file: {args.file} ({d['file_type']})")
+    print(f"patient:   {h['patient_id']!r}")
+    print(f"recording: {h['recording_id']!r}")
+    print(f"start:     {h['start'] or '-'}   (fields {h['startdate']!r} {h['starttime']!r})")
+    print(
+        f"records:   {d['n_records']} of {d['record_duration_s']} s (header claims "
+        f"{h['n_records_claimed']}), {'continuous' if d['is_continuous'] else 'discontinuous'}"
+    )
+    print(f"signals:   {len(d['signals'])} (+ {len(d['annotation_signals'])} annotation signals)")
+    cols = ["index", "label", "unit", "sfreq_hz", "samples_per_record", "physical_min",
+            "physical_max", "digital_min", "digital_max", "prefilter", "calibrated"]  # fmt: skip
+    heads = ["#", "label", "unit", "sfreq_hz", "spr", "phys_min", "phys_max", "dig_min", "dig_max",
+             "prefilter", "calibrated"]  # fmt: skip
+    print(format_table(d["signals"], cols, heads))
+    shown = len(d["annotations"])
+    print(
+        f"annotations: {d['n_annotations']}"
+        + (f" (first {shown})" if shown < d["n_annotations"] else "")
+    )
+    if d["annotations"]:
+        rows = [dict(a, text=a["text"][:70]) for a in d["annotations"]]
+        print(format_table(rows, ["record", "onset_s", "duration_s", "text"]))
+    print(f"issues:    {len(d['issues'])}")
+    for i in rec.issues:
+        print(f"  - {i}")
+    print()
+    return d
+
+
+def _edf_not_a_study(args, fmt: str, edf_info: dict, exc: Exception) -> int:
+    if args.format == "json":
+        doc = {"file": str(args.file), "format": fmt, "edf": edf_info, "study_error": str(exc)}
+        print(json.dumps(json_safe(doc), indent=2, default=str))
+    else:
+        print(f"study:    not readable as a study: {exc}")
+    return 0
+
+
+def _add_convert(sub) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "convert", help="convert a study between EDF/EDF+/BDF and the native .h5 format"
+    )
+    p.add_argument("input", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument("output", help="output file: .h5/.hdf5 (native), .edf (EDF+D) or .bdf (BDF+D)")
+    p.add_argument("--sidecar", help="EDF input: sidecar JSON (default: <input>.json if present)")
+    p.add_argument(
+        "--display-polarity",
+        action="store_true",
+        help="EDF input: the export is in display polarity (negative up); flip once",
+    )
+    p.add_argument("--pre-ms", type=float, help="continuous EDF input: ms cut before each stimulus")
+    p.add_argument("--post-ms", type=float, help="continuous EDF input: ms cut after each stimulus")
+    p.add_argument("--trigger", help="continuous EDF input: label of the trigger signal")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from .errors import ParameterError
+        from .io import read_study, sniff_format, write_study
+
+        src, dst = Path(args.input), Path(args.output)
+        if dst.exists() and not args.overwrite:
+            raise ParameterError(f"output {str(dst)!r} exists; pass --overwrite to replace it")
+        if dst.exists() and src.resolve() == dst.resolve():
+            raise ParameterError("output: must differ from the input file")
+        kw: dict[str, Any] = {}
+        if args.sidecar:
+            kw["sidecar"] = args.sidecar
+        if args.display_polarity:
+            kw["display_polarity"] = True
+        for name in ("pre_ms", "post_ms"):
+            if getattr(args, name) is not None:
+                kw[name] = getattr(args, name)
+        if args.trigger:
+            kw["trigger_signal"] = args.trigger
+        fmt = sniff_format(src)
+        if kw and fmt == "hdf5":
+            raise ParameterError(f"options {sorted(kw)} apply to EDF/BDF input only")
+        study = read_study(src, **kw)
+        write_study(study, dst)
+        n_sw = sum(s.sweeps.n_sweeps for n in study.nerves for s in n.sites) + sum(
+            n.fwaves.n_sweeps for n in study.nerves if n.fwaves is not None
+        )
+        print(f"{src} ({fmt}) -> {dst}: {len(study.nerves)} nerves, {n_sw} sweeps")
+        for issue in study.source.get("issues", []) if fmt != "hdf5" else []:
+            log.warning("%s: %s", src, issue)
         return 0
 
     return run
@@ -452,6 +572,7 @@ _COMMANDS: list[Callable[[Any], Callable[[argparse.Namespace], int]]] = [
     _add_measure,
     _add_simulate,
     _add_fwave,
+    _add_convert,
 ]
 
 
