@@ -70,6 +70,7 @@ PRESETS: dict[str, NervePreset] = {
             ("below elbow", 220.0, "ulnar forearm"),
             ("above elbow", 100.0, "ulnar across elbow"),
             ("axilla", 100.0, "ulnar upper arm"),
+            ("Erb's point", 200.0, "ulnar axilla to Erb's point"),
         ),
         default_sites=("wrist", "below elbow", "above elbow", "axilla"),
         n_units=200,

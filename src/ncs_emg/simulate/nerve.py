@@ -303,7 +303,7 @@ def simulate_nerve(
     nerve : {"median", "ulnar", "peroneal", "tibial"}
         Preset: muscle (APB, ADM, EDB, AH), sites, distances, segment labels and population defaults.
         Sites: median wrist, elbow, axilla (``"Erb's point"`` on request); ulnar wrist, below elbow,
-        above elbow, axilla; peroneal ankle, below fibular head, popliteal fossa; tibial ankle,
+        above elbow, axilla (``"Erb's point"`` on request); peroneal ankle, below fibular head, popliteal fossa; tibial ankle,
         popliteal fossa.
     side : {"right", "left", "unknown"}
         Side recorded.
