@@ -63,6 +63,7 @@ _SIG_FIELDS = (  # (name, width) in header order
 )
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DIG_LIMITS = {2: (-32768, 32767), 3: (-8388608, 8388607)}
+_ODD_BYTES = re.compile(rb"[^\x20-\x7e\x00]")  # outside printable ASCII (NUL padding allowed)
 
 
 # ---- containers ----------------------------------------------------------------------------------
@@ -350,7 +351,7 @@ class EdfRecording:
 
 
 def _text(raw: bytes, name: str, issues: list[EdfIssue]) -> str:
-    if any(b > 126 or (b < 32 and b != 0) for b in raw):
+    if _ODD_BYTES.search(raw):
         issues.append(
             EdfIssue(name, repr(raw.rstrip(b" \x00"))[:60], "non-ASCII bytes decoded as latin-1")
         )
