@@ -263,9 +263,6 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
     out[K.FS_MAX_I] = idx[int(np.argmax(v))]
     out[K.FS_MIN_I] = idx[int(np.argmin(v))]
     out[K.FS_PEAK_I] = idx[int(np.argmax(np.abs(d)))]
-    above = [i for i in idx if abs(x[i] - base) > thr_on]
-    if above:
-        out[K.FS_LAST_SIG] = above[-1]
     # deflections: within each unmasked segment, maximal runs of one nonzero sign of d beyond the band
     first = None
     for seg in _segments(idx):
@@ -285,10 +282,14 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
             k = j + 1
         if first is not None:
             break
-    if first is not None:
-        out[K.FS_FIRST_SIG] = first[0]
     if not out[K.FS_PP] >= thr_pp:
         return out, 0
+    # present sweeps only: last sample beyond the onset threshold, first significant deflection
+    above = [i for i in idx if abs(x[i] - base) > thr_on]
+    if above:
+        out[K.FS_LAST_SIG] = above[-1]
+    if first is not None:
+        out[K.FS_FIRST_SIG] = first[0]
     flags = K.FF_PRESENT
     if first is None:
         return out, flags | K.FF_ONSET_NOT_FOUND

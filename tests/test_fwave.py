@@ -196,7 +196,9 @@ def test_sweep_kernel_matches_naive_with_masks():
             int(rng.integers(1, 4)),
         )
         out = np.empty(K.N_FS_COLS)
-        fl = K.fw_sweep(*args, out)
+        seg = np.empty((n, 2), np.int64)
+        n_seg = K.fw_segments(mask, args[2], args[3], seg)
+        fl = K.fw_sweep(x, seg, n_seg, *args[4:], out)
         ref, rfl = fw_sweep_naive(*args)
         assert fl == rfl
         cols = [c for c in range(K.N_FS_COLS) if c not in (K.FS_BASE, K.FS_NOISE)]

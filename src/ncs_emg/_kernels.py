@@ -495,8 +495,8 @@ FS_MAX_I = 3  # index of the maximum
 FS_MIN_I = 4  # index of the minimum
 FS_PEAK_I = 5  # index of the largest |x - base| (the F peak used for repeaters)
 FS_ONSET = 6  # F onset, fractional sample index (NaN: absent, hidden or not found)
-FS_FIRST_SIG = 7  # first sample of the first significant deflection (NaN: none)
-FS_LAST_SIG = 8  # last sample with |x - base| above the onset threshold (NaN: none)
+FS_FIRST_SIG = 7  # present sweeps: first sample of the first significant deflection (else NaN)
+FS_LAST_SIG = 8  # present sweeps: last sample with |x - base| > onset threshold (else NaN)
 FS_GROUP = 9  # repeater group: smallest sweep index of the group, -1 when not a repeater
 N_FS_COLS = 10
 
@@ -573,43 +573,68 @@ def fw_quiet_start(m, base, start, stop, band, quiet_n):
 
 @jit
 def fw_corr(a, b, mask, lo, hi):
-    """Pearson correlation of a[lo:hi] and b[lo:hi] over unmasked samples; NaN when undefined."""
+    """Pearson correlation of a[lo:hi] and b[lo:hi] over unmasked samples; NaN when undefined.
+
+    One pass over sums of values shifted by the first sample of the window (limits cancellation).
+    """
     n = 0
+    a0 = a[lo]
+    b0 = b[lo]
     sa = 0.0
     sb = 0.0
-    for i in range(lo, hi):
-        if mask[i] == 0:
-            n += 1
-            sa += a[i]
-            sb += b[i]
-    if n < 2:
-        return np.nan
-    ma = sa / n
-    mb = sb / n
-    sab = 0.0
     saa = 0.0
     sbb = 0.0
+    sab = 0.0
     for i in range(lo, hi):
         if mask[i] == 0:
-            da = a[i] - ma
-            db = b[i] - mb
-            sab += da * db
+            da = a[i] - a0
+            db = b[i] - b0
+            n += 1
+            sa += da
+            sb += db
             saa += da * da
             sbb += db * db
-    if saa <= 0.0 or sbb <= 0.0:
+            sab += da * db
+    if n < 2:
         return np.nan
-    return sab / math.sqrt(saa * sbb)
+    vaa = saa - sa * sa / n
+    vbb = sbb - sb * sb / n
+    if vaa <= 0.0 or vbb <= 0.0:
+        return np.nan
+    return (sab - sa * sb / n) / math.sqrt(vaa * vbb)
 
 
 @jit
-def fw_sweep(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, out):
-    """F detection on one sweep over the unmasked samples of [fs, fe). Returns the flag word.
+def fw_segments(mask, fs, fe, seg):
+    """Unmasked runs of [fs, fe) as rows [lo, hi) of ``seg``; returns their number."""
+    k = 0
+    i = fs
+    while i < fe:
+        while i < fe and mask[i] != 0:
+            i += 1
+        if i >= fe:
+            break
+        j = i
+        while j < fe and mask[j] == 0:
+            j += 1
+        seg[k, 0] = i
+        seg[k, 1] = j
+        k += 1
+        i = j
+    return k
 
-    d = x - base. Peak-to-peak = max - min; present when >= thr_pp. A deflection is a maximal run of
-    samples with the same sign s of d and |d| > band (s = +1 or -1); it is significant when |d| > thr_on
-    for hold_n consecutive samples of the run. The onset is where the first significant deflection left
-    the band (linear interpolation between its first sample and the one before); when that deflection
-    begins at the window start or right after a masked sample the onset is hidden (NaN).
+
+@jit
+def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
+    """F detection on one sweep over the unmasked segments ``seg[:n_seg]`` ([lo, hi) rows).
+
+    d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak is the
+    first sample of largest |d| (the max or the min). For present sweeps only: the last sample with
+    |d| > thr_on, and the onset. A deflection is a maximal run (within a segment) of samples with the
+    same sign s of d and |d| > band; it is significant when |d| > thr_on for hold_n consecutive samples
+    of the run. The onset is where the first significant deflection left the band (linear
+    interpolation between its first sample and the one before); when it begins at a segment start
+    (window start or the end of an A-wave window) the onset is hidden (NaN). Returns the flag word.
     """
     for c in range(N_FS_COLS):
         if c != FS_BASE and c != FS_NOISE:
@@ -619,67 +644,70 @@ def fw_sweep(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, out):
     mn = np.inf
     imx = -1
     imn = -1
-    pkv = -1.0
-    pk = -1
-    last_sig = -1
-    first_sig = -1
-    hidden = False
-    run_sign = 0
-    run_start = -1
-    run_at_seg = False
-    streak = 0
-    prev_masked = True
-    for i in range(fs, fe):
-        if mask[i] != 0:
-            prev_masked = True
-            run_sign = 0
-            streak = 0
-            continue
-        xi = x[i]
-        d = xi - base
-        if xi > mx:
-            mx = xi
-            imx = i
-        if xi < mn:
-            mn = xi
-            imn = i
-        ad = abs(d)
-        if ad > pkv:
-            pkv = ad
-            pk = i
-        if ad > thr_on:
-            last_sig = i
-        if first_sig < 0:
-            s = 1 if d > band else (-1 if d < -band else 0)
-            if s != run_sign:
-                run_sign = s
-                run_start = i
-                run_at_seg = prev_masked
-                streak = 0
-            if s != 0 and ad > thr_on:
-                streak += 1
-                if streak >= hold_n:
-                    first_sig = run_start
-                    hidden = run_at_seg
-            else:
-                streak = 0
-        prev_masked = False
+    for k in range(n_seg):
+        for i in range(seg[k, 0], seg[k, 1]):
+            xi = x[i]
+            if xi > mx:
+                mx = xi
+                imx = i
+            if xi < mn:
+                mn = xi
+                imn = i
     if imx < 0:  # every sample masked
         return 0
     pp = mx - mn
     out[FS_PP] = pp
     out[FS_MAX_I] = float(imx)
     out[FS_MIN_I] = float(imn)
-    out[FS_PEAK_I] = float(pk)
-    if last_sig >= 0:
-        out[FS_LAST_SIG] = float(last_sig)
-    if first_sig >= 0:
-        out[FS_FIRST_SIG] = float(first_sig)
+    a1 = abs(mx - base)
+    a2 = abs(mn - base)
+    if a1 > a2:
+        out[FS_PEAK_I] = float(imx)
+    elif a2 > a1:
+        out[FS_PEAK_I] = float(imn)
+    else:
+        out[FS_PEAK_I] = float(min(imx, imn))
     if not pp >= thr_pp:
         return 0
     flags = FF_PRESENT
+    # last sample above the onset threshold (backward scan)
+    found = False
+    for k in range(n_seg - 1, -1, -1):
+        for i in range(seg[k, 1] - 1, seg[k, 0] - 1, -1):
+            if abs(x[i] - base) > thr_on:
+                out[FS_LAST_SIG] = float(i)
+                found = True
+                break
+        if found:
+            break
+    # first significant deflection (forward scan)
+    first_sig = -1
+    hidden = False
+    for k in range(n_seg):
+        run_sign = 0
+        run_start = seg[k, 0]
+        streak = 0
+        for i in range(seg[k, 0], seg[k, 1]):
+            d = x[i] - base
+            ad = abs(d)
+            s = 1 if d > band else (-1 if d < -band else 0)
+            if s != run_sign:
+                run_sign = s
+                run_start = i
+                streak = 0
+            if s != 0 and ad > thr_on:
+                streak += 1
+                if streak >= hold_n:
+                    first_sig = run_start
+                    hidden = run_start == seg[k, 0]
+                    break
+            else:
+                streak = 0
+        if first_sig >= 0:
+            break
     if first_sig < 0:
         return flags | FF_ONSET_NOT_FOUND
+    out[FS_FIRST_SIG] = float(first_sig)
     if hidden:
         return flags | FF_ONSET_HIDDEN
     d_prev = x[first_sig - 1] - base
@@ -964,10 +992,12 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
         out_t[FT_N_A] = float(n_a)
         if over:
             tflags |= FTF_A_OVERFLOW
-    # 5. F-waves per sweep
+    # 5. F-waves per sweep, over the unmasked segments of the F window
+    seg = np.empty(((f_stop - fs) // 2 + 2, 2), dtype=np.int64)
+    n_seg = fw_segments(mask, fs, f_stop, seg)
     for s in range(n_s):
         flags_s[s] = fw_sweep(
-            X[s], mask, fs, f_stop, out_s[s, FS_BASE], thr_pp, thr_on, band, ip[FIP_HOLD], out_s[s]
+            X[s], seg, n_seg, out_s[s, FS_BASE], thr_pp, thr_on, band, ip[FIP_HOLD], out_s[s]
         )
     # 6. repeaters
     fw_repeaters(
