@@ -302,7 +302,9 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
     return out, flags
 
 
-def fw_awaves_naive(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, max_a):
+def fw_awaves_naive(
+    X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, max_a
+):
     """Twin of _kernels.fw_awaves: returns (list of A rows, overflow); updates ``mask`` in place."""
     X = np.asarray(X, float)
     dm = np.asarray(m, float) - base_m
@@ -330,7 +332,11 @@ def fw_awaves_naive(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, cor
         n_match = 0
         for s in range(X.shape[0]):
             ps = w0 + int(np.argmax(sg * X[s, w0:w1]))
-            if abs(ps - tp) <= tol and _fw_corr_naive(X[s], m, keep) > corr_min:
+            if abs(ps - tp) > tol:
+                continue
+            var_s = float(np.var(X[s][keep]))  # correction for attenuation by the noise
+            r = _fw_corr_naive(X[s], m, keep)
+            if var_s > noise**2 and r * math.sqrt(var_s / (var_s - noise**2)) > corr_min:
                 n_match += 1
         if n_match * 100.0 >= pct * X.shape[0]:
             mask[w0:w1] = 1
@@ -474,6 +480,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
             fp[K.FFP_A_TOL],
             fp[K.FFP_A_CORR],
             fp[K.FFP_A_PCT],
+            noise,
             max_a,
         )
         for k, row in enumerate(found):

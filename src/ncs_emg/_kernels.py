@@ -573,7 +573,9 @@ def fw_quiet_start(m, base, start, stop, band, quiet_n):
 
 @jit
 def fw_corr(a, b, mask, lo, hi):
-    """Pearson correlation of a[lo:hi] and b[lo:hi] over unmasked samples; NaN when undefined.
+    """(Pearson r of a[lo:hi] and b[lo:hi], population variance of a) over unmasked samples.
+
+    r is NaN when undefined (fewer than 2 samples or a constant window).
 
     One pass over sums of values shifted by the first sample of the window (limits cancellation).
     """
@@ -596,12 +598,12 @@ def fw_corr(a, b, mask, lo, hi):
             sbb += db * db
             sab += da * db
     if n < 2:
-        return np.nan
+        return np.nan, 0.0
     vaa = saa - sa * sa / n
     vbb = sbb - sb * sb / n
     if vaa <= 0.0 or vbb <= 0.0:
-        return np.nan
-    return (sab - sa * sb / n) / math.sqrt(vaa * vbb)
+        return np.nan, 0.0
+    return (sab - sa * sb / n) / math.sqrt(vaa * vbb), vaa / n
 
 
 @jit
@@ -718,15 +720,16 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
 
 
 @jit
-def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, a_out):
+def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, a_out):
     """Find A-waves: components of the mean sweep that recur with the same latency and shape.
 
     Candidates are maximal runs of the mean sweep with |m - base_m| > lo holding a sample above hi;
     runs whose gap is < merge_n samples are merged. A candidate that touches the window start or end is
     rejected (tail or truncated). For the window w = [start - pad_n, stop + pad_n] clipped to [fs, fe),
     a sweep matches when the position of its extreme of the template-peak sign lies within ``tol``
-    samples of the template peak and its Pearson correlation with the mean over w exceeds
-    ``corr_min``. An A-wave is a candidate matched by >= pct % of the sweeps; its window is masked.
+    samples of the template peak and its Pearson correlation with the mean over w, corrected for the
+    attenuation by the train noise (r * sqrt(var / (var - noise^2)), no match when var <= noise^2),
+    exceeds ``corr_min``. An A-wave is a candidate matched by >= pct % of the sweeps; its window is masked.
     Returns (number of A-waves, overflow flag).
     """
     n_s = X.shape[0]
@@ -779,9 +782,12 @@ def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min,
                         if sg * X[s, k] > sg * X[s, ps]:
                             ps = k
                     if abs(ps - tp) <= tol:
-                        c = fw_corr(X[s], m, mask, w0, w1)
-                        if c > corr_min:
-                            n_match += 1
+                        c, var_s = fw_corr(X[s], m, mask, w0, w1)
+                        # Spearman's correction for the attenuation by the sweep's noise
+                        if var_s > noise * noise:
+                            c = c * math.sqrt(var_s / (var_s - noise * noise))
+                            if c > corr_min:
+                                n_match += 1
                 if n_match * 100.0 >= pct * n_s:
                     for k in range(w0, w1):
                         mask[k] = 1
@@ -846,7 +852,7 @@ def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n
                 lo = fs
             if hi > fe:
                 hi = fe
-            c = fw_corr(X[i], X[j], mask, lo, hi)
+            c, _v = fw_corr(X[i], X[j], mask, lo, hi)
             if c > corr_min:
                 gi = grp[i]
                 gj = grp[j]
@@ -987,6 +993,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
             fp[FFP_A_TOL],
             fp[FFP_A_CORR],
             fp[FFP_A_PCT],
+            noise,
             a_out,
         )
         out_t[FT_N_A] = float(n_a)
