@@ -48,6 +48,22 @@ def _integral(x, base, a, b, rectify):
     return total
 
 
+def quad_vertex_naive(x, i, h, sign):
+    """Vertex of np.polyfit(t, x, 2) over samples i-h..i+h (clipped); (0, x[i]) when h < 1, fewer than
+    3 samples, the parabola opens the wrong way (sign +1 wants a minimum) or the vertex leaves the window."""
+    lo, hi = max(0, i - h), min(len(x) - 1, i + h)
+    if h < 1 or hi - lo < 2:
+        return 0.0, x[i]
+    t = np.arange(lo, hi + 1) - i
+    a, b, c = np.polyfit(t.astype(float), x[lo : hi + 1] - x[i], 2)
+    if sign * a <= 0:
+        return 0.0, x[i]
+    tv = -b / (2 * a)
+    if not (lo - i <= tv <= hi - i):
+        return 0.0, x[i]
+    return tv, x[i] + a * tv * tv + b * tv + c
+
+
 def _phases(d, s_start, s_stop, band, thr, hold_n):
     """List of phases (sign, start_f, end_f or None, first_index, significant, sig_index)."""
     sign = np.where(d > band, 1, np.where(d < -band, -1, 0))
@@ -98,6 +114,7 @@ def cmap_sweep_naive(
     method,
     level,
     sat_n,
+    fit_h=0,
 ):
     """Return (out[10], flags) exactly as ``_kernels.cmap_sweep`` defines them."""
     x = np.asarray(x, dtype=float)
@@ -162,10 +179,13 @@ def cmap_sweep_naive(
     neg_end = np.nan if neg_end is None else neg_end
     stop_pk = s_stop - 1 if np.isnan(neg_end) else min(int(math.floor(neg_end)), s_stop - 1)
     pk = onset_i + int(np.argmin(x[onset_i : stop_pk + 1]))
-    out[1] = pk
-    out[2] = base - x[pk]
+    off, pk_val = quad_vertex_naive(x, pk, fit_h, +1)
+    out[1] = pk + off
+    out[2] = base - pk_val
     stop_pp = s_stop - 1 if np.isnan(tot_end) else min(int(math.ceil(tot_end)), s_stop - 1)
-    out[3] = max(x[pk : stop_pp + 1]) - x[pk]
+    pp = pk + int(np.argmax(x[pk : stop_pp + 1]))
+    pp_val = quad_vertex_naive(x, pp, fit_h, -1)[1] if pp > pk else x[pp]
+    out[3] = pp_val - pk_val
     if method == 1:
         # first local maximum of d above thr after onset, then steepest rise before it
         i = onset_i

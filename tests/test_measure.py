@@ -35,14 +35,15 @@ def _kernel_vs_naive(x, **win):
         win["level"],
         win["sat_n"],
     )
-    K.cmap_serial(X, *args, out, flags)
+    fit_h = win.get("fit_h", 0)
+    K.cmap_serial(X, *args, out, flags, fit_h)
     out_b = np.empty_like(out)
     flags_b = np.zeros_like(flags)
-    K.cmap_batch(X, *args, out_b, flags_b)
+    K.cmap_batch(X, *args, out_b, flags_b, fit_h)
     np.testing.assert_array_equal(flags, flags_b)
     np.testing.assert_array_equal(out, out_b)
     for r in range(X.shape[0]):
-        ref, rflags = cmap_sweep_naive(X[r], *args)
+        ref, rflags = cmap_sweep_naive(X[r], *args, fit_h)
         assert flags[r] == rflags, (r, flags[r], rflags)
         np.testing.assert_allclose(out[r], ref, rtol=1e-9, atol=1e-9, equal_nan=True)
 
@@ -59,13 +60,15 @@ WIN = dict(
     band_k=1.0,
     level=0.1,
     sat_n=4,
+    fit_h=0,
 )
 
 
+@pytest.mark.parametrize("fit_h", [0, 3, 10])
 @pytest.mark.parametrize("band_k", [0.0, 1.0])
 @pytest.mark.parametrize("method", [0, 1, 2])
 @pytest.mark.parametrize("noise_mv", [0.0, 0.005, 0.02, 0.1])
-def test_kernel_matches_naive_on_simulated_sweeps(method, noise_mv, band_k):
+def test_kernel_matches_naive_on_simulated_sweeps(method, noise_mv, band_k, fit_h):
     rng = np.random.default_rng(7 + int(noise_mv * 1000) + method)
     sweeps = []
     for _k in range(12):
@@ -78,12 +81,15 @@ def test_kernel_matches_naive_on_simulated_sweeps(method, noise_mv, band_k):
             dist_mm=float(rng.uniform(60, 500)),
         )
         sweeps.append(x + rng.normal(0, 0.5))  # baseline offset
-    _kernel_vs_naive(np.array(sweeps), **{**WIN, "method": method, "band_k": band_k})
+    _kernel_vs_naive(
+        np.array(sweeps), **{**WIN, "method": method, "band_k": band_k, "fit_h": fit_h}
+    )
 
 
+@pytest.mark.parametrize("fit_h", [0, 4])
 @pytest.mark.parametrize("band, band_k", [(0.0, 0.0), (0.0, 1.0), (0.01, 0.0)])
 @pytest.mark.parametrize("method", [0, 1, 2])
-def test_kernel_matches_naive_on_edge_cases(method, band, band_k):
+def test_kernel_matches_naive_on_edge_cases(method, band, band_k, fit_h):
     n = 900
     rng = np.random.default_rng(3)
     cases = {
@@ -105,7 +111,9 @@ def test_kernel_matches_naive_on_edge_cases(method, band, band_k):
     }
     for name, x in cases.items():
         try:
-            _kernel_vs_naive(x, **{**WIN, "method": method, "band": band, "band_k": band_k})
+            _kernel_vs_naive(
+                x, **{**WIN, "method": method, "band": band, "band_k": band_k, "fit_h": fit_h}
+            )
         except AssertionError as exc:  # pragma: no cover - message only
             raise AssertionError(f"case {name!r}: {exc}") from exc
 
@@ -126,12 +134,18 @@ def test_sine_cmap_closed_form(sfreq_hz, onset_ms):
     # onset: the first sample after onset starts the phase; refinement interpolates to the previous
     # (baseline) sample: error below one sample interval, never late
     assert onset_ms - dt <= m.onset_latency_ms[0] <= onset_ms + 1e-9
-    # the negative peak is a sample: within half a sample of T/4, amplitude within the sampling error
-    assert abs(m.neg_peak_latency_ms[0] - (onset_ms + T / 4)) <= dt / 2 + 1e-9
-    assert abs(m.neg_peak_amp_mv[0] - A) <= A * (1 - math.cos(math.pi * dt / T)) + 1e-9
-    assert m.peak_to_peak_amp_mv[0] == pytest.approx(
-        2 * A, abs=2 * A * (1 - math.cos(math.pi * dt / T)) + 1e-9
-    )
+    # the peak comes from a least-squares parabola over +-0.5 ms (peak_fit_ms=1): for A*cos(w t) the
+    # quartic term it cannot follow bounds the vertex error by A (w h)^4 / 24; the vertex time is
+    # exact when the peak falls on a sample and off by far less than a sample otherwise
+    w, h = 2 * math.pi / T, 0.5
+    fit_tol = A * (w * h) ** 4 / 24
+    assert m.neg_peak_latency_ms[0] == pytest.approx(onset_ms + T / 4, abs=0.005)
+    assert abs(m.neg_peak_amp_mv[0] - A) <= fit_tol
+    assert m.peak_to_peak_amp_mv[0] == pytest.approx(2 * A, abs=2 * fit_tol)
+    # without the fit: the extreme sample, within half a sample of T/4 and the sampling error
+    raw = measure_cmap(x, sfreq_hz, t0_ms=-5.0, peak_fit_ms=0)
+    assert abs(raw.neg_peak_latency_ms[0] - (onset_ms + T / 4)) <= dt / 2 + 1e-9
+    assert abs(raw.neg_peak_amp_mv[0] - A) <= A * (1 - math.cos(math.pi * dt / T)) + 1e-9
     # baseline crossing at T/2 and end at T, interpolated: error far below a sample
     onset = m.onset_latency_ms[0]
     assert onset + m.neg_duration_ms[0] == pytest.approx(onset_ms + T / 2, abs=0.01 * dt)
@@ -289,7 +303,9 @@ def test_results_are_read_only_and_serialisable():
     d = m.to_dict()
     assert d["onset_latency_ms"][1] is None and d["no_response"] == [False, True]
     assert d["method"] == "threshold" and d["parameters"]["k_sd"] == 4.0
-    assert m.sweep(0)["neg_peak_amp_mv"] == pytest.approx(5.0)
+    assert m.sweep(0)["neg_peak_amp_mv"] == pytest.approx(
+        5.0, abs=0.005
+    )  # 1-ms parabola on the sine peak
 
 
 def test_onset_methods_registry():

@@ -129,6 +129,60 @@ def lin_integral(x, base, a, b, rectify):
 
 
 @jit
+def quad_vertex(x, i, h, sign):
+    """Vertex of the least-squares parabola through x[i-h .. i+h] (clipped to the array).
+
+    Returns ``(offset, value)``: the vertex position relative to sample ``i`` (samples) and the
+    parabola's value there. Falls back to ``(0.0, x[i])`` when ``h`` < 1, fewer than 3 samples are
+    available, the parabola does not open the expected way (``sign`` = +1: a minimum, -1: a maximum),
+    or the vertex lies outside the window. Solved by Cramer's rule on the normal equations, with t
+    centred on ``i`` and values relative to x[i] for conditioning.
+    """
+    n = x.shape[0]
+    lo = i - h
+    hi = i + h
+    if lo < 0:
+        lo = 0
+    if hi > n - 1:
+        hi = n - 1
+    if h < 1 or hi - lo < 2:
+        return 0.0, x[i]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    s4 = 0.0
+    y0 = 0.0
+    y1 = 0.0
+    y2 = 0.0
+    xi = x[i]
+    for q in range(lo, hi + 1):
+        t = float(q - i)
+        y = x[q] - xi
+        t2 = t * t
+        s0 += 1.0
+        s1 += t
+        s2 += t2
+        s3 += t2 * t
+        s4 += t2 * t2
+        y0 += y
+        y1 += t * y
+        y2 += t2 * y
+    det = s4 * (s2 * s0 - s1 * s1) - s3 * (s3 * s0 - s1 * s2) + s2 * (s3 * s1 - s2 * s2)
+    if det == 0.0:
+        return 0.0, xi
+    a = (y2 * (s2 * s0 - s1 * s1) - s3 * (y1 * s0 - s1 * y0) + s2 * (y1 * s1 - s2 * y0)) / det
+    b = (s4 * (y1 * s0 - s1 * y0) - y2 * (s3 * s0 - s1 * s2) + s2 * (s3 * y0 - y1 * s2)) / det
+    c = (s4 * (s2 * y0 - y1 * s1) - s3 * (s3 * y0 - y1 * s2) + y2 * (s3 * s1 - s2 * s2)) / det
+    if sign * a <= 0.0:
+        return 0.0, xi
+    tv = -b / (2.0 * a)
+    if tv < lo - i or tv > hi - i:
+        return 0.0, xi
+    return tv, xi + c - b * b / (4.0 * a)
+
+
+@jit
 def _crossing(d_prev, d_cur, level, i):
     """Fractional index between i-1 and i where a line from d_prev to d_cur meets ``level``."""
     den = d_cur - d_prev
@@ -158,6 +212,7 @@ def cmap_sweep(
     level,
     sat_n,
     out,
+    fit_h=0,
 ):
     """Measure one CMAP sweep ``x`` (mV). Writes ``out[:N_CMAP_COLS]`` and returns the flag word.
 
@@ -297,18 +352,23 @@ def cmap_sweep(
     for i in range(onset_i, stop_pk + 1):
         if x[i] < x[pk]:
             pk = i
-    out[C_NEG_PEAK] = float(pk)
-    out[C_NEG_AMP] = base - x[pk]
+    # peak value and time from a least-squares parabola over +-fit_h samples (fit_h = 0: the sample)
+    pk_off, pk_val = quad_vertex(x, pk, fit_h, 1.0)
+    out[C_NEG_PEAK] = pk + pk_off
+    out[C_NEG_AMP] = base - pk_val
     stop_pp = s_stop - 1
     if not np.isnan(tot_end):
         stop_pp = int(math.ceil(tot_end))
         if stop_pp >= s_stop:
             stop_pp = s_stop - 1
-    xm = x[pk]
+    pp = pk
     for i in range(pk, stop_pp + 1):
-        if x[i] > xm:
-            xm = x[i]
-    out[C_P2P] = xm - x[pk]
+        if x[i] > x[pp]:
+            pp = i
+    pp_val = x[pp]
+    if pp > pk:
+        pp_val = quad_vertex(x, pp, fit_h, -1.0)[1]
+    out[C_P2P] = pp_val - pk_val
 
     # ---- onset by the selected method ----
     if method == 1:  # tangent at the steepest descent of the first negative phase
@@ -379,6 +439,7 @@ def cmap_serial(
     sat_n,
     out,
     flags,
+    fit_h=0,
 ):
     """Serial loop over the rows of ``X`` (use for few sweeps: no thread start-up)."""
     for r in range(X.shape[0]):
@@ -397,6 +458,7 @@ def cmap_serial(
             level,
             sat_n,
             out[r],
+            fit_h,
         )
 
 
@@ -417,6 +479,7 @@ def cmap_batch(
     sat_n,
     out,
     flags,
+    fit_h=0,
 ):
     """Parallel loop over the rows of ``X``; each iteration writes only its own row."""
     for r in prange(X.shape[0]):
@@ -435,6 +498,7 @@ def cmap_batch(
             level,
             sat_n,
             out[r],
+            fit_h,
         )
 
 

@@ -21,7 +21,9 @@ Measurement procedure (every sweep)
    baseline crossing). **Total duration** ends where the last significant phase returns to baseline.
 5. **Negative-peak amplitude** = baseline − the minimum within the negative-peak window;
    **peak-to-peak** = the maximum between the negative peak and the end of the total duration minus that
-   minimum.
+   minimum. Both extremes (and the negative peak's time) are taken from the vertex of a least-squares
+   parabola over ``peak_fit_ms`` around the extreme sample (0: the sample itself), which removes the
+   outward bias of picking the most extreme noisy sample.
 6. **Negative-peak area** = ∫ (baseline − x) dt over [onset, end of negative-peak duration] (signed: a
    polyphasic window nets its positive lobes out); **total area** = ∫ |baseline − x| dt over the total
    duration. Integrals are exact for the piecewise-linear interpolant of the samples.
@@ -256,6 +258,7 @@ def measure_cmap(
     band_k_sd: float = 1.0,
     level_mv: float = 0.1,
     saturation_ms: float = 0.2,
+    peak_fit_ms: float = 1.0,
     search_stop_ms: float | None = None,
 ) -> CmapMeasures:
     """Measure CMAPs: onset, negative peak, peak-to-peak, areas and durations.
@@ -296,6 +299,12 @@ def measure_cmap(
         A run this long (and at least 3 samples) of identical values at the response's most negative
         or most positive value flags ``saturated``. Quantised (integer) data with a very slow, small
         peak can hold a short flat top: keep this well above one sample.
+    peak_fit_ms : float, ms
+        Width of the window (centred on the extreme sample) of the least-squares parabola whose vertex
+        gives the negative peak's value and time and the positive peak's value. 0 takes the extreme
+        sample itself. With noise the extreme sample is biased outward (it picks the most extreme noise
+        excursion): on simulated CMAPs at 30 dB SNR the raw sample overstated the amplitude by 4 % on
+        average, the 1-ms parabola by < 0.1 % (benchmarks/README.md).
     search_stop_ms : float or None, ms
         End of the search window (default: the end of the sweep).
 
@@ -321,7 +330,7 @@ def measure_cmap(
     >>> t = np.arange(-5, 25, 0.05)                         # ms, 20 kHz, 5 ms pre-stimulus
     >>> x = np.where((t >= 3) & (t < 11), -5 * np.sin(2 * np.pi * (t - 3) / 8), 0.0)
     >>> m = measure_cmap(x, 20000, t0_ms=-5.0)
-    >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 3)
+    >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 2)
     (3.0, 5.0)
     """
     X, _ = as_sweeps(
@@ -341,6 +350,7 @@ def measure_cmap(
     band_k = check_positive(band_k_sd, "band_k_sd", allow_zero=True)
     level = check_positive(level_mv, "level_mv")
     sat = check_positive(saturation_ms, "saturation_ms")
+    fit = check_positive(peak_fit_ms, "peak_fit_ms", allow_zero=True)
     dt = 1000.0 / fs
     n = X.shape[1]
     t_end = t0 + (n - 1) * dt
@@ -376,6 +386,7 @@ def measure_cmap(
         )
     hold_n = max(1, int(round(hold / dt)))
     sat_n = max(3, int(round(sat / dt)))
+    fit_h = int(round(fit / 2.0 / dt))
 
     from . import _kernels as K
 
@@ -398,6 +409,7 @@ def measure_cmap(
         sat_n,
         out,
         flags,
+        fit_h,
     )
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
@@ -434,6 +446,7 @@ def measure_cmap(
         min_baseline_ms=min_bl,
         post_baseline_ms=post_bl,
         saturation_ms=sat,
+        peak_fit_ms=fit,
         search_stop_ms=search_stop_ms,
         sfreq_hz=fs,
         t0_ms=t0,
