@@ -249,3 +249,11 @@ def test_golden_odd_header_recovered_and_reported():
     bad = [i for i in rec.issues if "malformed TAL" in i.value]
     assert len(bad) == 1 and bad[0].record == 1
     assert bad[0].byte_offset == exp["malformed_tal_byte_offset"]
+
+
+def test_writer_refuses_data_outside_given_physical_range(tmp_path):
+    from ncs_emg.errors import ParameterError
+
+    sig = EdfSignal.from_data([0.0, 2.0], 2, label="x", physical_range=(-1, 1))
+    with pytest.raises(ParameterError, match="leave the physical range"):
+        write_edf(tmp_path / "x.edf", [sig], file_type="EDF")

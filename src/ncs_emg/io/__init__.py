@@ -35,6 +35,7 @@ def __getattr__(name: str) -> Any:
         return getattr(edf, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 #: First 8 bytes of every HDF5 file (the superblock may also sit at 512, 1024... bytes: see sniff).
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _HDF5_EXT = (".h5", ".hdf5", ".ncs.h5")

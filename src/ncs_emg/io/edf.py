@@ -959,8 +959,14 @@ def _write_raw(
             raise ParameterError(f"signal {s.label!r}: physical range must not be empty")
         gain = (pmax - pmin) / (dmax - dmin)
         off = pmin - dmin * gain
+        lo_p, hi_p = min(pmin, pmax), max(pmin, pmax)
+        if x.size and (x.min() < lo_p - abs(gain) / 2 or x.max() > hi_p + abs(gain) / 2):
+            raise ParameterError(
+                f"signal {s.label!r}: data span [{x.min()!r}, {x.max()!r}] leave the physical range "
+                f"[{pmin_s}, {pmax_s}]; widen physical_range or leave it None (the writer never clips)"
+            )
         d = np.rint((x - off) / gain)
-        np.clip(d, dmin, dmax, out=d)  # only float rounding can leave the range: data lie inside
+        np.clip(d, dmin, dmax, out=d)  # only float rounding at the edges can leave the range
         digital.append(d.astype(np.int32).reshape(n_rec, n))
         fields["label"].append(_fmt_field(s.label, 16, "signal label"))
         fields["transducer"].append(_fmt_field(s.transducer, 80, f"signal {s.label!r} transducer"))
