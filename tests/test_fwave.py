@@ -480,3 +480,36 @@ def test_f_ratio_and_neurophysiological_index():
         neurophysiological_index(8.0, 3.2, float("nan"))
     with pytest.raises(ParameterError, match="persistence_as"):
         neurophysiological_index(8.0, 3.2, 50.0, persistence_as="ratio")
+
+
+# --------------------------------------------------------------------------------- simulator truth
+
+
+@pytest.mark.parametrize("nerve", ["ulnar", "tibial"])
+def test_simulated_trains_persistence_a_waves_and_tail(nerve):
+    from ncs_emg import simulate_fwave_train
+
+    for seed in range(3):
+        sim = simulate_fwave_train(
+            nerve, rng=seed, snr_db=80.0, p_backfire=0.01, unit_size_mv=0.15, unit_size_sigma=0.3
+        )
+        tr = sim.truth
+        r = measure_fwaves(sim.sweeps.data, sim.sweeps.sfreq_hz, t0_ms=sim.sweeps.t0_ms)
+        big = tr.f_present & (tr.f_amplitude_mv >= 3 * 0.04)
+        if np.all(big | ~tr.f_present):  # every F-wave >= 3x threshold: persistence exact
+            assert r.persistence_pct == tr.persistence_pct
+        np.testing.assert_array_equal(
+            r.present[big | ~tr.f_present], tr.f_present[big | ~tr.f_present]
+        )
+        lat_a = float(np.nanmin(tr.a_wave_latency_ms))
+        assert any(abs(v - lat_a) < 1.0 for v in r.a_wave_latencies_ms)
+        # measured F onsets are never earlier than the truth (less one sample) and stay within 1 ms
+        err = r.latency_ms[big] - tr.f_latency_ms[big]
+        err = err[~np.isnan(err)]
+        assert np.all(err > -1000.0 / sim.sweeps.sfreq_hz) and np.all(err < 1.0), err
+        # M-wave, its tail and noise only: no F-wave anywhere
+        sim0 = simulate_fwave_train(
+            nerve, rng=100 + seed, snr_db=60.0, p_backfire=0.0, n_repeaters=0, a_wave=False
+        )
+        r0 = measure_fwaves(sim0.sweeps.data, sim0.sweeps.sfreq_hz, t0_ms=sim0.sweeps.t0_ms)
+        assert r0.interpretable and r0.n_present == 0 and math.isnan(r0.min_latency_ms)
