@@ -442,6 +442,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
         0,
         0.1,
         ip[K.FIP_M_SAT],
+        ip[K.FIP_M_FIT],
     )
     out_t[K.FT_M_ONSET] = cm[K.C_ONSET]
     out_t[K.FT_M_NEG_AMP] = cm[K.C_NEG_AMP]

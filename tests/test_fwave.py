@@ -32,7 +32,7 @@ def _params(n, *, bl=(0, 100, 120), **over):
     ip = np.zeros(K.N_FIP, np.int64)
     ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = bl
     ip[K.FIP_S_STOP] = n
-    ip[K.FIP_M_HOLD], ip[K.FIP_M_SAT] = 2, 4
+    ip[K.FIP_M_HOLD], ip[K.FIP_M_SAT], ip[K.FIP_M_FIT] = 2, 4, 10
     ip[K.FIP_F_STOP] = over.pop("f_stop", n)
     ip[K.FIP_GUARD], ip[K.FIP_QUIET], ip[K.FIP_MIN_WIN], ip[K.FIP_HOLD] = 40, 20, 200, 2
     ip[K.FIP_A_MERGE], ip[K.FIP_A_PAD], ip[K.FIP_A_MIN_SWEEPS], ip[K.FIP_R_PAD] = 20, 10, 5, 10
@@ -240,11 +240,8 @@ def test_m_wave_matches_measure_cmap_on_the_mean():
     rng = np.random.default_rng(3)
     X = _sim_trains(rng, 1, n_s=15, noise_mv=0.01)[0]
     r = measure_fwaves(X, FS, t0_ms=-5.0)
-    import inspect
-
-    # the F kernel measures the M-wave on the extreme samples (no parabolic peak fit)
-    kw = {"peak_fit_ms": 0.0} if "peak_fit_ms" in inspect.signature(measure_cmap).parameters else {}
-    c = measure_cmap(X.mean(axis=0), FS, t0_ms=-5.0, **kw)
+    # the F kernel measures the M-wave with measure_cmap's defaults (1-ms parabolic peak fit included)
+    c = measure_cmap(X.mean(axis=0), FS, t0_ms=-5.0)
     assert r.m_onset_ms == pytest.approx(c.onset_latency_ms[0], abs=1e-9)
     assert r.m_amplitude_mv == pytest.approx(c.peak_to_peak_amp_mv[0], abs=1e-9)
 

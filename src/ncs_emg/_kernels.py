@@ -526,7 +526,8 @@ FIP_A_MERGE = 11  # A-wave candidate runs closer than this (samples) are merged
 FIP_A_PAD = 12  # samples added on both sides of an A-wave candidate (comparison / exclusion window)
 FIP_A_MIN_SWEEPS = 13  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
 FIP_R_PAD = 14  # samples added on both sides of a response for the repeater correlation
-N_FIP = 15
+FIP_M_FIT = 15  # M-wave: half-width of the parabolic peak fit (cmap_sweep fit_h), samples
+N_FIP = 16
 
 # fp: float parameters (mV unless stated)
 FFP_M_K = 0  # cmap_sweep k_sd
@@ -985,6 +986,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
         0.1,
         ip[FIP_M_SAT],
         cm,
+        ip[FIP_M_FIT],
     )
     out_t[FT_M_ONSET] = cm[C_ONSET]
     out_t[FT_M_NEG_AMP] = cm[C_NEG_AMP]

@@ -518,6 +518,7 @@ def measure_fwave_trains(
     ip[K.FIP_S_STOP] = n
     ip[K.FIP_M_HOLD] = max(1, int(round(0.1 / dt)))
     ip[K.FIP_M_SAT] = max(3, int(round(0.2 / dt)))
+    ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
     ip[K.FIP_F_STOP] = f_stop
     ip[K.FIP_GUARD] = max(2, int(round(p["guard_ms"] / dt)))
     ip[K.FIP_QUIET] = max(1, int(round(p["quiet_ms"] / dt)))
