@@ -707,19 +707,44 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
         if c != FS_BASE and c != FS_NOISE:
             out[c] = np.nan
     out[FS_GROUP] = -1.0
+    # values first (four independent lanes: no index bookkeeping in the hot loop), then the first
+    # index of each extreme (an early-exit scan): the same result as tracking indices, faster
     mx = -np.inf
     mn = np.inf
+    for k in range(n_seg):
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        a0 = mn
+        a1 = mn
+        b0 = mx
+        b1 = mx
+        i = lo
+        while i + 2 <= hi:
+            v0 = x[i]
+            v1 = x[i + 1]
+            a0 = v0 if v0 < a0 else a0
+            a1 = v1 if v1 < a1 else a1
+            b0 = v0 if v0 > b0 else b0
+            b1 = v1 if v1 > b1 else b1
+            i += 2
+        if i < hi:
+            v0 = x[i]
+            a0 = v0 if v0 < a0 else a0
+            b0 = v0 if v0 > b0 else b0
+        mn = a1 if a1 < a0 else a0
+        mx = b1 if b1 > b0 else b0
     imx = -1
     imn = -1
     for k in range(n_seg):
         for i in range(seg[k, 0], seg[k, 1]):
-            xi = x[i]
-            if xi > mx:
-                mx = xi
+            if imx < 0 and x[i] == mx:
                 imx = i
-            if xi < mn:
-                mn = xi
+            if imn < 0 and x[i] == mn:
                 imn = i
+            if imx >= 0 and imn >= 0:
+                break
+        if imx >= 0 and imn >= 0:
+            break
     if imx < 0:  # every sample masked
         return 0
     pp = mx - mn
@@ -747,29 +772,34 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
                 break
         if found:
             break
-    # first significant deflection (forward scan)
+    # first significant deflection (forward scan). A streak is a run of samples of one sign with
+    # |d| > te = max(thr_on, band); the first streak of >= hold_n samples makes its deflection
+    # significant, and the deflection starts where that sign's run began (scan back while |d| > band).
+    # Quiet samples cost one comparison each.
     first_sig = -1
     hidden = False
+    te = thr_on if thr_on > band else band
     for k in range(n_seg):
-        run_sign = 0
-        run_start = seg[k, 0]
-        streak = 0
-        for i in range(seg[k, 0], seg[k, 1]):
-            d = x[i] - base
-            ad = abs(d)
-            s = 1 if d > band else (-1 if d < -band else 0)
-            if s != run_sign:
-                run_sign = s
-                run_start = i
-                streak = 0
-            if s != 0 and ad > thr_on:
-                streak += 1
-                if streak >= hold_n:
-                    first_sig = run_start
-                    hidden = run_start == seg[k, 0]
-                    break
-            else:
-                streak = 0
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        i = lo
+        while i < hi:
+            while i < hi and abs(x[i] - base) <= te:
+                i += 1
+            if i >= hi:
+                break
+            sg = 1.0 if x[i] - base > 0.0 else -1.0
+            j = i
+            while j < hi and sg * (x[j] - base) > te:
+                j += 1
+            if j - i >= hold_n:
+                r = i
+                while r > lo and sg * (x[r - 1] - base) > band:
+                    r -= 1
+                first_sig = r
+                hidden = r == lo
+                break
+            i = j if j > i else i + 1
         if first_sig >= 0:
             break
     if first_sig < 0:
@@ -842,9 +872,16 @@ def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min,
                 sg = 1.0 if m[tp] - base_m > 0.0 else -1.0
                 n_match = 0
                 for s in range(n_s):
+                    # stop as soon as the candidate can no longer reach pct % (it is rejected either
+                    # way; accepted candidates are always counted over every sweep)
+                    if (n_match + n_s - s) * 100.0 < pct * n_s:
+                        break
                     ps = w0
-                    for k in range(w0, w1):
-                        if sg * X[s, k] > sg * X[s, ps]:
+                    best = sg * X[s, w0]
+                    for k in range(w0 + 1, w1):
+                        v = sg * X[s, k]
+                        if v > best:
+                            best = v
                             ps = k
                     if abs(ps - tp) <= tol:
                         c, var_s = fw_corr(X[s], m, mask, w0, w1)
