@@ -49,6 +49,7 @@ import numpy as np
 
 from ._validate import check_finite, check_positive, check_range
 from .errors import ParameterError
+from .measure import _index_at, cmap_windows
 from .types import Nerve, Sweeps
 
 __all__ = [
@@ -311,25 +312,10 @@ def _ro(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
-    """First sample index whose time is >= t_ms (tolerant to rounding), as in measure.py."""
-    return int(math.ceil((t_ms - t0_ms) / dt_ms - 1e-9))
-
-
 def _m_windows(n: int, t0: float, dt: float, blank: float) -> tuple[int, int, int] | None:
-    """Baseline and search windows of ``measure_cmap`` (defaults, baseline="auto"); None if too short.
-
-    Mirrors ``measure_cmap``: pre-stimulus baseline when at least 1 ms (and 2 samples) exist, else a
-    0.5 ms window after the blanking; the search starts after the blanking (pre) or that window.
-    """
-    n_pre = max(0, min(n, _index_at(0.0, t0, dt)))
-    i_blank = max(0, _index_at(blank, t0, dt))
-    if n_pre * dt >= 1.0 and n_pre >= 2:
-        bl_start, bl_stop, s_start = 0, n_pre, i_blank
-    else:
-        n_post = max(2, int(round(0.5 / dt)))
-        bl_start, bl_stop = i_blank, i_blank + n_post
-        s_start = bl_stop
+    """Baseline and search windows of ``measure_cmap`` (its defaults, baseline="auto") for the M-wave;
+    None when the sweeps are too short for them."""
+    bl_start, bl_stop, s_start, _source = cmap_windows(n, t0, dt, blank_ms=blank)
     if bl_stop > n or s_start > n - 2:
         return None
     return bl_start, bl_stop, s_start

@@ -241,6 +241,45 @@ def _index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
     return int(math.ceil((t_ms - t0_ms) / dt_ms - 1e-9))
 
 
+def cmap_windows(
+    n: int,
+    t0_ms: float,
+    dt_ms: float,
+    *,
+    blank_ms: float = 1.0,
+    baseline: str = "auto",
+    min_baseline_ms: float = 1.0,
+    post_baseline_ms: float = 0.5,
+) -> tuple[int, int, int, str]:
+    """Baseline window and search start of :func:`measure_cmap` for sweeps of ``n`` samples.
+
+    Returns ``(bl_start, bl_stop, s_start, baseline_source)`` (sample indices; the baseline window is
+    ``[bl_start, bl_stop)``). Pre-stimulus: every sample before the stimulus, used when ``baseline`` is
+    ``"pre"`` or (``"auto"``) when at least ``min_baseline_ms`` and 2 samples exist; the search starts
+    after the blanking. Post-artefact: ``post_baseline_ms`` (>= 2 samples) from the end of the
+    blanking; the search starts after it. The caller checks that the windows fit the sweep.
+    F-wave analysis measures its M-wave with the same windows (one definition for both).
+
+    Raises
+    ------
+    ParameterError
+        When ``baseline="pre"`` and fewer than 2 pre-stimulus samples exist.
+    """
+    n_pre = max(0, min(n, _index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
+    i_blank = max(0, _index_at(blank_ms, t0_ms, dt_ms))
+    if baseline == "pre" and n_pre < 2:
+        raise ParameterError(
+            f"baseline='pre' needs at least 2 pre-stimulus samples; the sweep starts at "
+            f"t0_ms={t0_ms} ({n_pre} samples before the stimulus)"
+        )
+    if baseline == "pre" or (
+        baseline == "auto" and n_pre * dt_ms >= min_baseline_ms and n_pre >= 2
+    ):
+        return 0, n_pre, i_blank, "pre-stimulus"
+    n_post = max(2, int(round(post_baseline_ms / dt_ms)))
+    return i_blank, i_blank + n_post, i_blank + n_post, "post-artefact"
+
+
 def measure_cmap(
     x: Any,
     sfreq_hz: float,
@@ -355,23 +394,16 @@ def measure_cmap(
     n = X.shape[1]
     t_end = t0 + (n - 1) * dt
 
-    n_pre = max(0, min(n, _index_at(0.0, t0, dt)))  # samples strictly before the stimulus
-    i_blank = max(0, _index_at(blank, t0, dt))
-    use_pre = baseline == "pre" or (baseline == "auto" and n_pre * dt >= min_bl and n_pre >= 2)
-    if baseline == "pre" and n_pre < 2:
-        raise ParameterError(
-            f"baseline='pre' needs at least 2 pre-stimulus samples; the sweep starts at t0_ms={t0} "
-            f"({n_pre} samples before the stimulus)"
-        )
-    if use_pre:
-        bl_start, bl_stop = 0, n_pre
-        s_start = i_blank
-        source = "pre-stimulus"
-    else:
-        n_post = max(2, int(round(post_bl / dt)))
-        bl_start, bl_stop = i_blank, i_blank + n_post
-        s_start = bl_stop
-        source = "post-artefact"
+    bl_start, bl_stop, s_start, source = cmap_windows(
+        n,
+        t0,
+        dt,
+        blank_ms=blank,
+        baseline=baseline,
+        min_baseline_ms=min_bl,
+        post_baseline_ms=post_bl,
+    )
+    use_pre = source == "pre-stimulus"
     s_stop = n
     if search_stop_ms is not None:
         stop = check_finite(search_stop_ms, "search_stop_ms")
