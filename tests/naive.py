@@ -198,6 +198,9 @@ def cmap_sweep_naive(
         else:
             bi = onset_i + int(np.argmax(rises))
             onset_f = bi - d[bi] / rises.max()
+            if onset_f < s_start:  # tangent meets the baseline before the search window
+                onset_f = np.nan
+                flags |= 16
     elif method == 2:
         idx = np.nonzero(d[onset_i:s_stop] > level)[0]
         if len(idx) == 0:

@@ -430,3 +430,12 @@ def test_any_non_finite_sample_is_reported_where_it_is(pos, bad):
     x[1, pos] = bad
     with pytest.raises(ParameterError, match=f"sweep 1, sample {pos}"):
         measure_cmap(x, 20000.0, t0_ms=-5.0)
+
+
+def test_tangent_extrapolated_before_the_search_window_is_not_an_onset():
+    # found by hypothesis: a step down right after the blanking; the steepest tangent meets the
+    # baseline before the sweep even starts
+    m = measure_cmap(
+        np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]), 1000.0, t0_ms=0.0, method="tangent"
+    )
+    assert np.isnan(m.onset_latency_ms[0]) and m.onset_not_found[0]

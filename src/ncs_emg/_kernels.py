@@ -390,6 +390,9 @@ def cmap_sweep(
             flags |= F_ONSET_NOT_FOUND
         else:
             onset_f = bi - (base - x[bi]) / best
+            if onset_f < s_start:  # extrapolated into the blanking/baseline window: not credible
+                onset_f = np.nan
+                flags |= F_ONSET_NOT_FOUND
     elif method == 2:  # first crossing of a fixed level, no refinement
         onset_f = np.nan
         prev = base - x[onset_i - 1] if onset_i > 0 else 0.0

@@ -36,7 +36,7 @@ kept); ``end_not_found`` (a significant phase
 was still open at the end of the search window: that end, its duration and area are NaN);
 ``onset_at_search_start`` (the signal already deviated when the search began — response inside the
 blanking or baseline window: onset, durations and areas NaN); ``onset_not_found`` (the method found no
-onset, e.g. the ``level`` was never reached).
+onset: the ``level`` was never reached, or the tangent meets the baseline before the search window).
 """
 
 from __future__ import annotations
