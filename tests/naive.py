@@ -61,7 +61,10 @@ def quad_vertex_naive(x, i, h, sign):
     tv = -b / (2 * a)
     if not (lo - i <= tv <= hi - i):
         return 0.0, x[i]
-    return tv, x[i] + a * tv * tv + b * tv + c
+    val = x[i] + a * tv * tv + b * tv + c
+    if sign * (val - x[lo]) > 0 or sign * (val - x[hi]) > 0:  # not a peak of this window
+        return 0.0, x[i]
+    return tv, val
 
 
 def _phases(d, s_start, s_stop, band, thr, hold_n):

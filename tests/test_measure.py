@@ -439,3 +439,13 @@ def test_tangent_extrapolated_before_the_search_window_is_not_an_onset():
         np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]), 1000.0, t0_ms=0.0, method="tangent"
     )
     assert np.isnan(m.onset_latency_ms[0]) and m.onset_not_found[0]
+
+
+def test_peak_fit_never_lands_on_the_wrong_side_of_the_data():
+    # found by hypothesis: a one-sample spike between zeros; a parabola through it has its vertex
+    # above the constant baseline (negative amplitude). The fit is refused, the sample is used.
+    x = np.full(44, -353694.0)
+    x[[36, 42]] = 0.0
+    x[38] = -649191.0
+    m = measure_cmap(x, 10000.0, t0_ms=0.0)
+    assert m.neg_peak_amp_mv[0] == pytest.approx(649191.0 - 353694.0)

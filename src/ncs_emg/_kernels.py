@@ -135,7 +135,7 @@ def quad_vertex(x, i, h, sign):
     Returns ``(offset, value)``: the vertex position relative to sample ``i`` (samples) and the
     parabola's value there. Falls back to ``(0.0, x[i])`` when ``h`` < 1, fewer than 3 samples are
     available, the parabola does not open the expected way (``sign`` = +1: a minimum, -1: a maximum),
-    or the vertex lies outside the window. Solved by Cramer's rule on the normal equations, with t
+    the vertex lies outside the window, or its value is not beyond both edge samples of the window. Solved by Cramer's rule on the normal equations, with t
     centred on ``i`` and values relative to x[i] for conditioning.
     """
     n = x.shape[0]
@@ -179,7 +179,12 @@ def quad_vertex(x, i, h, sign):
     tv = -b / (2.0 * a)
     if tv < lo - i or tv > hi - i:
         return 0.0, xi
-    return tv, xi + c - b * b / (4.0 * a)
+    val = xi + c - b * b / (4.0 * a)
+    # a peak must stand out of its window: the vertex beyond both edge samples (a spike or a step
+    # that a parabola cannot follow would otherwise give a vertex on the wrong side of the data)
+    if sign * (val - x[lo]) > 0.0 or sign * (val - x[hi]) > 0.0:
+        return 0.0, xi
+    return tv, val
 
 
 @jit
