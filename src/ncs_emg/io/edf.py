@@ -601,8 +601,19 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
         onsets = [dur_dec * r for r in range(n_rec)]
     onsets_f = np.array([float(x) for x in onsets], dtype=np.float64)
     is_continuous = not file_type.endswith("+D")
-    if n_rec > 1 and ann_idx:
-        gaps = np.diff(onsets_f)
+    if not np.isfinite(onsets_f).all():
+        r = int(np.flatnonzero(~np.isfinite(onsets_f))[0])
+        issues.append(
+            EdfIssue(
+                "record onsets",
+                f"record {r} has a timekeeping onset too large for a float ({onsets_f[r]})",
+                "kept as written; times of that record are not usable",
+                r,
+            )
+        )
+    if n_rec > 1 and ann_idx and np.isfinite(onsets_f).all():
+        with np.errstate(over="ignore", invalid="ignore"):
+            gaps = np.diff(onsets_f)
         if np.any(gaps < duration - 1e-9):
             r = int(np.flatnonzero(gaps < duration - 1e-9)[0]) + 1
             issues.append(
