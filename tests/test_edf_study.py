@@ -347,3 +347,19 @@ def test_continuous_file_without_stimuli_is_formaterror(tmp_path):
     write_edf(p, [EdfSignal.from_data(np.zeros(100), 100, label="a")], file_type="EDF")
     with pytest.raises(FormatError, match="without stimulus annotations or trigger"):
         ncs_emg.read_study(p)
+
+
+def test_edfplus_d_keeps_per_sweep_stimulus_parameters(tmp_path):
+    """EDF+ NCS convention: each record's stimulus text carries that sweep's 'PW ms x I mA'."""
+    x = np.zeros((3, 400))
+    x[:, 150:250] = -np.hanning(100) * 4
+    sw = Sweeps(
+        x, 20000.0, -5.0, stim_intensity_ma=[12.0, 15.5, 19.0], pulse_width_ms=[0.1, 0.2, 0.2]
+    )
+    st = Study((Nerve("median", "right", "APB", sites=(Site("wrist", sw, 70.0, "distal"),)),))
+    out = ncs_emg.write_study(st, tmp_path / "p.edf")
+    texts = [a.text for a in read_edf(out).annotations if a.text.startswith("Stimulus")]
+    assert texts[1] == "Stimulus right wrist 0.2ms x 15.5mA at 7cm from recording site"
+    back = ncs_emg.read_study(out).nerves[0].sites[0].sweeps
+    np.testing.assert_array_equal(back.stim_intensity_ma, [12.0, 15.5, 19.0])
+    np.testing.assert_array_equal(back.pulse_width_ms, [0.1, 0.2, 0.2])

@@ -24,7 +24,18 @@ def _study(rng) -> Study:
         "APB",
         sites=(
             Site("wrist", sw(3, 600), 70.1, "distal", 12.3, 0.2),
-            Site("elbow", sw(2, 600), 233.7, "forearm"),
+            Site(
+                "elbow",
+                Sweeps(
+                    rng.normal(0, 1, (2, 600)),
+                    20000.0,
+                    -5.0,
+                    stim_intensity_ma=[18.5, np.nan],  # per sweep; NaN = not recorded
+                    pulse_width_ms=[0.2, 0.1],
+                ),
+                233.7,
+                "forearm",
+            ),
             Site("axilla", sw(1, 800, fs=50000.0, t0=-2.5), None, None, None, 0.1),
         ),
         fwaves=sw(20, 1000, t0=-3.3),

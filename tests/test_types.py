@@ -91,3 +91,26 @@ def test_containers_are_frozen():
     s = Site("wrist", sw())
     with pytest.raises(AttributeError):
         s.name = "elbow"
+
+
+def test_per_sweep_stimulus_parameters():
+    s = Sweeps(
+        np.zeros((3, 10)), 1000.0, stim_intensity_ma=[10, np.nan, 12.5], pulse_width_ms=[0.2] * 3
+    )
+    assert s.stim_intensity_ma.tolist()[0] == 10.0 and np.isnan(s.stim_intensity_ma[1])
+    assert s.pulse_width_ms.dtype == np.float64
+    with pytest.raises(ValueError):
+        s.pulse_width_ms[0] = 1.0
+    assert (
+        Sweeps(np.zeros((2, 5)), 1000.0, stim_intensity_ma=[np.nan, np.nan]).stim_intensity_ma
+        is None
+    )
+    assert s != Sweeps(np.zeros((3, 10)), 1000.0)
+    with pytest.raises(ParameterError, match="Sweeps.stim_intensity_ma.*one value per sweep"):
+        Sweeps(np.zeros((3, 10)), 1000.0, stim_intensity_ma=[1.0, 2.0])
+    with pytest.raises(ParameterError, match="Sweeps.pulse_width_ms.*> 0"):
+        Sweeps(np.zeros((2, 10)), 1000.0, pulse_width_ms=[0.2, 0.0])
+    with pytest.raises(ParameterError, match="Sweeps.stim_intensity_ma.*>= 0"):
+        Sweeps(np.zeros((2, 10)), 1000.0, stim_intensity_ma=[-1.0, 3.0])
+    with pytest.raises(ParameterError, match="Sweeps.stim_intensity_ma.*finite"):
+        Sweeps(np.zeros((2, 10)), 1000.0, stim_intensity_ma=[np.inf, 3.0])

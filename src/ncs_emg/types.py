@@ -51,6 +51,12 @@ def _opt_float(value: Any, name: str, *, positive: bool = False, nonneg: bool = 
     return v
 
 
+def _opt_array_equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return np.array_equal(a, b, equal_nan=True)
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.setflags(write=False)
@@ -71,12 +77,18 @@ class Sweeps:
         Time of sample 0 relative to the stimulus (negative when a pre-stimulus baseline exists).
     accepted : ndarray of bool, shape (n_sweeps,)
         Sweeps the operator accepted (all True unless the export says otherwise).
+    stim_intensity_ma : ndarray of float, shape (n_sweeps,), mA, or None
+        Stimulus intensity of every sweep when the export records it (NaN: unknown for that sweep).
+    pulse_width_ms : ndarray of float, shape (n_sweeps,), ms, or None
+        Stimulus pulse width of every sweep when recorded (NaN: unknown).
     """
 
     data: np.ndarray
     sfreq_hz: float
     t0_ms: float = 0.0
     accepted: np.ndarray | None = None
+    stim_intensity_ma: np.ndarray | None = None
+    pulse_width_ms: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         from ._validate import as_sweeps, check_finite, check_positive
@@ -96,6 +108,26 @@ class Sweeps:
                 )
             acc = acc.astype(bool)
         object.__setattr__(self, "accepted", _readonly(acc))
+        for fld, positive in (("stim_intensity_ma", False), ("pulse_width_ms", True)):
+            v = getattr(self, fld)
+            if v is None:
+                continue
+            try:
+                a = np.asarray(v, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"Sweeps.{fld}: expected numbers, got {v!r}") from exc
+            if a.shape != (arr.shape[0],):
+                raise ParameterError(
+                    f"Sweeps.{fld}: expected one value per sweep ({arr.shape[0]}), got shape {a.shape}"
+                )
+            known = a[~np.isnan(a)]
+            out_of_range = (known <= 0).any() if positive else (known < 0).any()
+            if not np.isfinite(known).all() or out_of_range:
+                raise ParameterError(
+                    f"Sweeps.{fld}: values must be finite and {'> 0' if positive else '>= 0'} "
+                    f"(NaN = unknown), got {a.tolist()}"
+                )
+            object.__setattr__(self, fld, _readonly(a) if not np.isnan(a).all() else None)
 
     @property
     def n_sweeps(self) -> int:
@@ -125,6 +157,8 @@ class Sweeps:
             and self.t0_ms == other.t0_ms
             and np.array_equal(self.data, other.data)
             and np.array_equal(self.accepted, other.accepted)
+            and _opt_array_equal(self.stim_intensity_ma, other.stim_intensity_ma)
+            and _opt_array_equal(self.pulse_width_ms, other.pulse_width_ms)
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -64,6 +64,14 @@ def _write_sweeps(group, sw: Sweeps) -> None:
     _put_quantity(group, "sampling_rate", sw.sfreq_hz, "frequency")
     _put_quantity(group, "t0", sw.t0_ms, "time")
     group.create_dataset("accepted", data=sw.accepted.astype(np.uint8))
+    for name, values, quantity in (
+        ("stim_intensity", sw.stim_intensity_ma, "current"),
+        ("pulse_width", sw.pulse_width_ms, "time"),
+    ):
+        if values is not None:  # per sweep, NaN = unknown for that sweep
+            ds = group.create_dataset(name, data=values)
+            ds.attrs["unit"] = _SI_UNIT[quantity]
+            ds.attrs["conversion"] = SI_FACTOR[quantity]
 
 
 def write_hdf5_study(study: Study, path: str | os.PathLike) -> None:
@@ -227,7 +235,38 @@ def _read_sweeps(ctx: _Ctx, group) -> Sweeps:
                 f"expected {data.shape[0]} flags, got {getattr(acc, 'shape', '?')}",
             )
         accepted = np.asarray(acc[()]).astype(bool)
-    return Sweeps(data, fs, t0, accepted)
+    per_sweep = {}
+    for name, quantity in (("stim_intensity", "current"), ("pulse_width", "time")):
+        if name not in group:
+            continue
+        ds = group[name]
+        where = f"{group.name}/{name}"
+        if (
+            not isinstance(ds, h5py.Dataset)
+            or ds.shape != (data.shape[0],)
+            or ds.dtype.kind not in "iuf"
+        ):
+            raise ctx.err(
+                where, f"expected {data.shape[0]} numbers, got {getattr(ds, 'shape', '?')}"
+            )
+        unit = _get_str(ctx, ds, "unit") or _SI_UNIT[quantity]
+        if unit != _SI_UNIT[quantity]:
+            raise ctx.err(
+                f"{where} attribute 'unit'", f"expected {_SI_UNIT[quantity]!r}, got {unit!r}"
+            )
+        conv = float(np.asarray(ds.attrs.get("conversion", 1.0)).reshape(-1)[0])
+        if not (math.isfinite(conv) and conv > 0):
+            raise ctx.err(f"{where} attribute 'conversion'", f"must be > 0, got {conv!r}")
+        v = np.asarray(ds[()], dtype=np.float64)
+        per_sweep[name] = v if conv == SI_FACTOR[quantity] else v * (conv / SI_FACTOR[quantity])
+    return Sweeps(
+        data,
+        fs,
+        t0,
+        accepted,
+        stim_intensity_ma=per_sweep.get("stim_intensity"),
+        pulse_width_ms=per_sweep.get("pulse_width"),
+    )
 
 
 def _children(ctx: _Ctx, group, prefix: str) -> list:

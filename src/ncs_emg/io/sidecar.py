@@ -164,6 +164,13 @@ def _guess_from_label(label: str) -> dict[str, Any]:
     return out
 
 
+def _sweep_value(values: np.ndarray | None, k: int, default: float | None) -> float | None:
+    """Sweep k's value of a per-sweep array (NaN = unknown), else ``default``."""
+    if values is not None and not np.isnan(values[k]):
+        return float(values[k])
+    return default
+
+
 def _stack(
     sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float | None = None
 ) -> Sweeps:
@@ -203,7 +210,19 @@ def _stack(
         )
     data = np.stack([s["data"][int(st) : int(st) + n] for s, st in zip(sweeps, starts)])
     acc = np.array([s["accepted"] for s in sweeps], dtype=bool)
-    return Sweeps(data, fs, float(ref + lead * dt), acc)
+
+    def per_sweep(key: str) -> np.ndarray:
+        vals = [s["f"].get(key) if "f" in s else None for s in sweeps]
+        return np.array([np.nan if v is None else float(v) for v in vals])
+
+    return Sweeps(
+        data,
+        fs,
+        float(ref + lead * dt),
+        acc,
+        stim_intensity_ma=per_sweep("intensity_ma"),
+        pulse_width_ms=per_sweep("pulse_width_ms"),
+    )
 
 
 def _trigger_times(sig: EdfSignal, threshold: float | None, t_first: Decimal) -> list[Decimal]:
@@ -683,14 +702,19 @@ def write_edf_study(
             cum = sum(s.distance_mm for s in n.sites[: si + 1])
         site_name = site.name if site is not None else (n.sites[0].name if n.sites else "distal")
         side = "" if n.side == "unknown" else n.side + " "
-        text = f"Stimulus {side}{site_name}"
-        pw = site.pulse_width_ms if site is not None else None
-        it = site.stim_intensity_ma if site is not None else None
-        if pw is not None and it is not None:
-            text += f" {format_decimal(pw)}ms x {format_decimal(it)}mA"
+        pw_site = site.pulse_width_ms if site is not None else None
+        it_site = site.stim_intensity_ma if site is not None else None
+        where = ""
         if cum is not None:
-            text += f" at {format_decimal(Decimal(format_decimal(cum)) / 10)}cm from recording site"
+            where = f" at {format_decimal(Decimal(format_decimal(cum)) / 10)}cm from recording site"
         for k in range(sw.n_sweeps):
+            # per-sweep stimulus parameters when the sweeps carry them, else the site's
+            pw = _sweep_value(sw.pulse_width_ms, k, pw_site)
+            it = _sweep_value(sw.stim_intensity_ma, k, it_site)
+            text = f"Stimulus {side}{site_name}"
+            if pw is not None and it is not None:
+                text += f" {format_decimal(pw)}ms x {format_decimal(it)}mA"
+            text += where
             buffers[key][r, : sw.n_samples] = sw.data[k] * 1000.0
             fields = {
                 "nerve_index": ni,
