@@ -61,10 +61,7 @@ def quad_vertex_naive(x, i, h, sign):
     tv = -b / (2 * a)
     if not (lo - i <= tv <= hi - i):
         return 0.0, x[i]
-    val = x[i] + a * tv * tv + b * tv + c
-    if sign * (val - x[lo]) > 0 or sign * (val - x[hi]) > 0:  # not a peak of this window
-        return 0.0, x[i]
-    return tv, val
+    return tv, x[i] + a * tv * tv + b * tv + c
 
 
 def _phases(d, s_start, s_stop, band, thr, hold_n):
@@ -183,11 +180,17 @@ def cmap_sweep_naive(
     stop_pk = s_stop - 1 if np.isnan(neg_end) else min(int(math.floor(neg_end)), s_stop - 1)
     pk = onset_i + int(np.argmin(x[onset_i : stop_pk + 1]))
     off, pk_val = quad_vertex_naive(x, pk, fit_h, +1)
+    if abs(pk_val - x[pk]) > max(5 * noise, 0.05 * abs(base - x[pk])):  # fit moved it too far
+        off, pk_val = 0.0, x[pk]
     out[1] = pk + off
     out[2] = base - pk_val
     stop_pp = s_stop - 1 if np.isnan(tot_end) else min(int(math.ceil(tot_end)), s_stop - 1)
     pp = pk + int(np.argmax(x[pk : stop_pp + 1]))
-    pp_val = quad_vertex_naive(x, pp, fit_h, -1)[1] if pp > pk else x[pp]
+    pp_val = x[pp]
+    if pp > pk:
+        fitted = quad_vertex_naive(x, pp, fit_h, -1)[1]
+        if abs(fitted - x[pp]) <= max(5 * noise, 0.05 * abs(x[pp] - base)):
+            pp_val = fitted
     out[3] = pp_val - pk_val
     if method == 1:
         # first local maximum of d above thr after onset, then steepest rise before it

@@ -135,7 +135,8 @@ def quad_vertex(x, i, h, sign):
     Returns ``(offset, value)``: the vertex position relative to sample ``i`` (samples) and the
     parabola's value there. Falls back to ``(0.0, x[i])`` when ``h`` < 1, fewer than 3 samples are
     available, the parabola does not open the expected way (``sign`` = +1: a minimum, -1: a maximum),
-    the vertex lies outside the window, or its value is not beyond both edge samples of the window. Solved by Cramer's rule on the normal equations, with t
+    or the vertex lies outside the window. Callers bound how far the vertex value may move from the
+    sample (see cmap_sweep). Solved by Cramer's rule on the normal equations, with t
     centred on ``i`` and values relative to x[i] for conditioning.
     """
     n = x.shape[0]
@@ -179,12 +180,7 @@ def quad_vertex(x, i, h, sign):
     tv = -b / (2.0 * a)
     if tv < lo - i or tv > hi - i:
         return 0.0, xi
-    val = xi + c - b * b / (4.0 * a)
-    # a peak must stand out of its window: the vertex beyond both edge samples (a spike or a step
-    # that a parabola cannot follow would otherwise give a vertex on the wrong side of the data)
-    if sign * (val - x[lo]) > 0.0 or sign * (val - x[hi]) > 0.0:
-        return 0.0, xi
-    return tv, val
+    return tv, xi + c - b * b / (4.0 * a)
 
 
 @jit
@@ -359,6 +355,12 @@ def cmap_sweep(
             pk = i
     # peak value and time from a least-squares parabola over +-fit_h samples (fit_h = 0: the sample)
     pk_off, pk_val = quad_vertex(x, pk, fit_h, 1.0)
+    # the fit may move the peak value by what noise explains (5 SD) or 5 % of the amplitude, no more:
+    # a spike or step that a parabola cannot follow keeps its extreme sample
+    fit_tol = max(5.0 * noise, 0.05 * abs(base - x[pk]))
+    if abs(pk_val - x[pk]) > fit_tol:
+        pk_off = 0.0
+        pk_val = x[pk]
     out[C_NEG_PEAK] = pk + pk_off
     out[C_NEG_AMP] = base - pk_val
     stop_pp = s_stop - 1
@@ -372,7 +374,9 @@ def cmap_sweep(
             pp = i
     pp_val = x[pp]
     if pp > pk:
-        pp_val = quad_vertex(x, pp, fit_h, -1.0)[1]
+        pp_fit = quad_vertex(x, pp, fit_h, -1.0)[1]
+        if abs(pp_fit - x[pp]) <= max(5.0 * noise, 0.05 * abs(x[pp] - base)):
+            pp_val = pp_fit
     out[C_P2P] = pp_val - pk_val
 
     # ---- onset by the selected method ----
