@@ -12,7 +12,8 @@ import pytest
 import ncs_emg
 from ncs_emg.cli import main
 from ncs_emg.errors import ParameterError
-from ncs_emg.simulate import STUDY_PRESETS, TRUTH_BAND_FRACTION
+from ncs_emg.simulate import STUDY_PRESETS, TRUTH_BAND_MV
+from ncs_emg.simulate import _core as C
 
 # ---- structure and truth -------------------------------------------------------------------------
 
@@ -72,9 +73,18 @@ def test_true_onset_is_first_arrival_and_noise_free_is_zero_before_it():
         after = x[(t > st.true_onset_ms) & (t < st.true_onset_ms + 0.2)]
         assert after.size and np.all(after < 0)  # the first unit starts with its negative lobe
         m = st.measures
-        # the default detector with the truth band is later than the first arrival, never earlier
-        assert m["onset_latency_ms"] >= st.true_onset_ms
-        assert st.band_mv == pytest.approx(TRUTH_BAND_FRACTION * sim.truth.reference_amp_mv)
+        # the default detector with the 1 uV truth band finds the take-off: at most 0.1 ms late, and
+        # at most one sample early (its linear interpolation between the last zero sample and the
+        # first non-zero one cannot know that the arrival lies between them). With the former
+        # 4th-order MUAP contact it was 0.4-0.5 ms late even with this band (1.0-1.3 ms with 1 % A).
+        dt = sim.nerve.sites[0].sweeps.dt_ms
+        assert st.true_onset_ms - dt <= m["onset_latency_ms"] <= st.true_onset_ms + 0.1
+        # detectable onset (first 1 uV deviation): after the first arrival, within tens of us
+        assert st.true_onset_ms < st.detectable_onset_ms < st.true_onset_ms + 0.1
+        before = x[t < st.detectable_onset_ms - 1e-9]
+        assert np.all(np.abs(before) < 0.001)
+        assert np.abs(x[t <= st.detectable_onset_ms + dt]).max() >= 0.001
+        assert st.band_mv == TRUTH_BAND_MV == 0.001
         assert not m["no_response"] and not m["end_not_found"]
     assert sim.truth.reference_amp_mv == pytest.approx(-sim.truth.sites[0].noise_free.min())
 
@@ -182,19 +192,44 @@ def _ratio(sim, k, key):
 
 
 def test_olney_normal_ulnar_area_falls_a_few_percent_wrist_to_above_elbow():
-    """Olney et al. 1987: in normal ulnar nerves the area falls about 7 % from wrist to above elbow."""
+    """Olney et al. 1987: in normal ulnar nerves the area falls about 7 % from wrist to above elbow.
+
+    The simulator's normal ulnar nerve loses less: 1.8 % on average (SD 0.4, range 1.1-3.0 % over
+    seeds 0-39), from the CV spread (SD 3.5 m/s) alone; it models no other source of proximal area
+    loss (volume conduction, submaximal proximal stimulation). The test pins that value (mean of
+    8 seeds in [1, 3] %, every seed below 5 %), so a change of the dispersion model shows up here, and
+    documents that the simulator sits below Olney's mean, never near a block."""
     drops = []
     for seed in range(8):
         sim = ncs_emg.simulate_nerve("ulnar", snr_db=math.inf, rng=seed)
         assert sim.nerve.sites[2].name == "above elbow"
         drops.append(100 * (1 - _ratio(sim, 2, "neg_area_mv_ms")))
-    assert 1.0 < np.mean(drops) < 15.0  # "a few percent"
-    assert max(drops) < 30.0  # never a Katz-type "block" from normal physiology alone
+    assert 1.0 < np.mean(drops) < 3.0
+    assert 0.0 < min(drops) and max(drops) < 5.0
+
+
+def _own_band(sim, k):
+    """Measures of site k's noise-free waveform with a band of 2 % of its own peak (the noise floor
+    of a clinical recording at ~34 dB), so that sub-µV tails of dispersed units do not merge phases."""
+    x = sim.truth.sites[k].noise_free
+    sw = sim.nerve.sites[k].sweeps
+    return ncs_emg.measure_cmap(
+        x, sw.sfreq_hz, t0_ms=sw.t0_ms, baseline_band_mv=0.02 * -x.min()
+    ).sweep(0)
 
 
 def test_rhee_dispersion_alone_removes_area_amplitude_more_than_area():
-    """Rhee, England & Sumner 1990: dispersion alone can cut area by up to about half; interphase
-    cancellation reduces amplitude more than area."""
+    """Rhee, England & Sumner 1990: dispersion alone reduces area, and interphase cancellation reduces
+    amplitude more than area.
+
+    Measured with a band of 2 % of each waveform's own peak: with the fixed 1 µV truth band, from an
+    extra CV SD of 12 m/s on, µV-level negative bumps of the slowest units extend the "last negative
+    phase" over positive lobes and the signed negative-phase area collapses (79 % loss at 16 m/s,
+    duration +465 %), a property of the literal definition on a noise-free waveform rather than of
+    cancellation. With the 2 % band (seeds 0-7): amplitude / area loss 17 / 7 % at 8 m/s, 27 / 13 %
+    at 12 m/s, 37 / 20 % at 16 m/s. The former claim "about half the area at 16 m/s" (30-65 %) held
+    for the old 4th-order MUAP lobes only; with the linear take-off lobes area loss reaches ~50 % only
+    when phases merge (extra SD >= 20 m/s), so it is no longer asserted."""
     res = {}
     for sd in (0.0, 8.0, 12.0, 16.0):
         amp, area = [], []
@@ -203,13 +238,15 @@ def test_rhee_dispersion_alone_removes_area_amplitude_more_than_area():
                 "ulnar", extra_cv_sd_m_s=[0, sd, sd, 0], snr_db=math.inf, sweep_ms=60, rng=seed
             )
             assert sim.truth.sites[2].n_conducting == 200  # no unit blocked
-            amp.append(1 - _ratio(sim, 2, "neg_peak_amp_mv"))
-            area.append(1 - _ratio(sim, 2, "neg_area_mv_ms"))
+            d, p = _own_band(sim, 0), _own_band(sim, 2)
+            amp.append(1 - p["neg_peak_amp_mv"] / d["neg_peak_amp_mv"])
+            area.append(1 - p["neg_area_mv_ms"] / d["neg_area_mv_ms"])
         res[sd] = (100 * np.mean(amp), 100 * np.mean(area))
     areas = [res[sd][1] for sd in (0.0, 8.0, 12.0, 16.0)]
     assert all(b > a for a, b in zip(areas, areas[1:]))  # more dispersion, more area lost
-    assert res[8.0][0] > res[8.0][1] and res[12.0][0] > res[12.0][1]
-    assert 30.0 <= res[16.0][1] <= 65.0  # about half at strong pathological dispersion
+    for sd in (8.0, 12.0, 16.0):
+        assert res[sd][0] > res[sd][1] + 5.0  # amplitude loss exceeds area loss
+    assert 12.0 <= res[16.0][1] <= 30.0  # observed ~20 %
 
 
 @pytest.mark.parametrize("f", [0.2, 0.5, 0.8])
@@ -223,8 +260,12 @@ def test_block_fraction_scales_amplitude_and_area_with_unchanged_duration(f):
         assert abs(seg.blocked_size_fraction - f) < 0.15
         mb, m0 = blk.truth.sites[1].measures, base.truth.sites[1].measures
         expect = 1 - seg.blocked_size_fraction
-        assert mb["neg_area_mv_ms"] / m0["neg_area_mv_ms"] == pytest.approx(expect, abs=0.1)
-        assert mb["neg_peak_amp_mv"] / m0["neg_peak_amp_mv"] == pytest.approx(expect, abs=0.1)
+        # a random block keeps the arrival-time distribution, so amplitude and area follow the
+        # conducting size share; the residual comes from which units overlap at the peak: observed
+        # max |ratio - expected| 0.007 (area) and 0.006 (amplitude) over seeds 0-9 at f = 0.2, 0.5,
+        # 0.8. 0.03 is four times that (a block of 3 % of the size share would fail).
+        assert mb["neg_area_mv_ms"] / m0["neg_area_mv_ms"] == pytest.approx(expect, abs=0.03)
+        assert mb["neg_peak_amp_mv"] / m0["neg_peak_amp_mv"] == pytest.approx(expect, abs=0.03)
         # duration: measured with a band of 1 % of each waveform's own peak, so that the smaller
         # CMAP is not cut shorter by a band that is larger relative to it
         durs = []
@@ -357,3 +398,124 @@ def test_bad_parameters_raise_named_errors(kw, name):
 def test_unknown_study_preset():
     with pytest.raises(ParameterError, match="preset"):
         ncs_emg.simulate_study("gbs")
+
+
+# ---- review regressions: windows, rng, noise reference, bounds, polarity --------------------------
+
+
+def test_muap_leaves_the_baseline_with_a_linear_take_off():
+    # a 3.6 ms negative lobe is at ~14 % of its peak 0.1 ms after arrival (order 1); the former
+    # 4th-order contact gave 4e-5 there, so the first arrival was unobservable
+    v = -C.muap_shape(np.array([0.01, 0.1]), 3.6, 4.4)
+    assert C.MUAP_ORDER == 1
+    assert 0.1 < v[1] < 0.2
+    assert v[1] / v[0] == pytest.approx(10.0, rel=0.05)  # linear near the arrival
+
+
+def test_fwave_truth_must_fit_the_recorded_window():
+    with pytest.raises(ParameterError, match=r"fwaves\['sweep_ms'\].*>= 4\d ms"):
+        ncs_emg.simulate_nerve("median", fwaves={"sweep_ms": 10}, rng=0)
+    with pytest.raises(ParameterError, match=r"fwaves\['cord_distance_mm'\]"):
+        ncs_emg.simulate_nerve("median", fwaves={"cord_distance_mm": 0}, rng=0)
+    with pytest.raises(ParameterError, match=r"cord_distance_mm.*inside the M-wave"):
+        ncs_emg.simulate_fwave_train("median", cord_distance_mm=50.0, rng=0)
+    for lat in (-5.0, 0.0, 50.0, 500.0):
+        with pytest.raises(ParameterError, match="a_wave_latency_ms"):
+            ncs_emg.simulate_fwave_train("median", a_wave_latency_ms=lat, rng=0)
+    with pytest.raises(ParameterError, match=r"sweep_ms.*A-wave"):
+        ncs_emg.simulate_fwave_train("median", a_wave_latency_ms=45.0, rng=0)
+    # the default sweep lengthens itself so that every possible F-wave ends inside it
+    sim = ncs_emg.simulate_nerve("ulnar", fwaves={"root_slowing_pct": 30.0}, rng=10)
+    sw, fw = sim.nerve.fwaves, sim.truth.fwaves
+    end = sw.t0_ms + sw.n_samples * sw.dt_ms
+    assert end >= 50.0
+    assert np.nanmax(fw.unit_f_latency_ms) + 10.0 <= end  # MUAPs last <= 10 ms
+    assert np.nanmax(fw.f_latency_ms) < end
+
+
+@pytest.mark.parametrize("bad", [-1, "abc", 1.5, True, [1, 2]])
+def test_invalid_rng_is_a_parameter_error(bad):
+    for fn in (ncs_emg.simulate_nerve, ncs_emg.simulate_fwave_train, ncs_emg.simulate_study):
+        with pytest.raises(ParameterError, match="rng"):
+            fn(rng=bad)
+
+
+def test_cli_simulate_seed_and_truth_path_errors(tmp_path, capsys):
+    out = tmp_path / "s.h5"
+    assert main(["simulate", "--seed", "-1", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "Traceback" not in err
+    bad = tmp_path / "missing" / "t.json"
+    assert main(["simulate", "--seed", "1", "-o", str(out), "--truth", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--truth" in err and "Traceback" not in err
+    assert not out.exists() and not bad.exists()  # nothing half-written
+
+
+def test_total_distal_block_keeps_the_noise():
+    free = ncs_emg.simulate_nerve("median", snr_db=20, rng=0)
+    sim = ncs_emg.simulate_nerve("median", block_fraction=[1, 0, 0], snr_db=20, rng=0)
+    assert sim.truth.sites[0].n_conducting == 0
+    assert np.all(sim.truth.sites[0].noise_free == 0.0)
+    # reference = the unblocked distal amplitude of the same population
+    assert sim.truth.reference_amp_mv == pytest.approx(free.truth.reference_amp_mv)
+    assert sim.truth.noise_mv == pytest.approx(free.truth.reference_amp_mv / 10.0)
+    assert sim.truth.noise_mv > 0.5  # about 1 mV at 20 dB
+    # responses beyond a short sweep: the reference is taken over the whole response anyway
+    short = ncs_emg.simulate_nerve("median", sweep_ms=2.0, snr_db=20, rng=0)
+    assert np.all(short.truth.sites[0].noise_free == 0.0)
+    assert short.truth.noise_mv == pytest.approx(free.truth.noise_mv)
+
+
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        (dict(n_units=True), "n_units"),
+        (dict(n_units=2001), "n_units"),
+        (dict(n_units=10**9), "n_units"),
+        (dict(n_sweeps=1001), "n_sweeps"),
+        (dict(fwaves={"n_stimuli": 1001}), "n_stimuli"),
+        (dict(fwaves={"n_stimuli": True}), "n_stimuli"),
+        (dict(distances_mm=[0, 230, 110]), "distances_mm"),
+        (dict(distances_mm=[70, 0, 110]), "distances_mm"),
+        (dict(muap_duration_ms=(5.0, 40.0)), "muap_duration_ms"),
+        (dict(sfreq_hz=100.0), "sfreq_hz"),
+        (dict(sfreq_hz=2000.0), "sfreq_hz"),
+    ],
+)
+def test_counts_distances_durations_and_sampling_are_bounded(kw, name):
+    with pytest.raises(ParameterError, match=name):
+        ncs_emg.simulate_nerve("median", rng=0, **kw)
+
+
+def test_fwave_train_counts_are_bounded():
+    for kw, name in (
+        (dict(n_units=True), "n_units"),
+        (dict(n_stimuli=1001), "n_stimuli"),
+        (dict(distal_distance_mm=0.0), "distal_distance_mm"),
+        (dict(sfreq_hz=1000.0), "sfreq_hz"),
+    ):
+        with pytest.raises(ParameterError, match=name):
+            ncs_emg.simulate_fwave_train("ulnar", rng=0, **kw)
+    assert ncs_emg.simulate_nerve("median", n_units=2000, rng=0).truth.n_units == 2000
+
+
+def test_display_polarity_export_is_marked_and_recoverable(tmp_path):
+    sim = ncs_emg.simulate_nerve("median", display_polarity=True, snr_db=40, rng=3)
+    phys = ncs_emg.simulate_nerve("median", snr_db=40, rng=3)
+    assert sim.study.source["exported_polarity"] == "display (negative up)"
+    assert phys.study.source["exported_polarity"] == "physical (negative down)"
+    truth_amp = sim.truth.sites[0].measures["neg_peak_amp_mv"]
+    ncs_emg.write_study(sim.study, tmp_path / "d.h5")
+    back = ncs_emg.read_study(tmp_path / "d.h5")
+    assert back.source["exported_polarity"] == "display (negative up)"
+    sw = back.nerves[0].sites[0].sweeps
+    as_is = ncs_emg.measure_sweeps(sw).neg_peak_amp_mv[0]
+    flipped = ncs_emg.measure_sweeps(ncs_emg.Sweeps(-sw.data, sw.sfreq_hz, sw.t0_ms))
+    assert flipped.neg_peak_amp_mv[0] == pytest.approx(truth_amp, rel=0.02)
+    assert abs(as_is / truth_amp - 1) > 0.2  # measured unflipped: the wrong phase, silently
+    # EDF path: the reader flips display-polarity exports when told so
+    ncs_emg.write_study(sim.study, tmp_path / "d.edf")
+    edf = ncs_emg.read_study(tmp_path / "d.edf", display_polarity=True)
+    m = ncs_emg.measure_sweeps(edf.nerves[0].sites[0].sweeps)
+    assert m.neg_peak_amp_mv[0] == pytest.approx(truth_amp, rel=0.02)

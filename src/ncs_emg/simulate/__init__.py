@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from .fwave import FWaveTruth, SimulatedFWaves, simulate_fwave_train
 from .nerve import (
-    TRUTH_BAND_FRACTION,
+    DETECTABLE_LEVEL_MV,
+    TRUTH_BAND_MV,
     NerveTruth,
     SegmentTruth,
     SimulatedNerve,
@@ -23,7 +24,8 @@ from .nerve import (
 from .study import STUDY_PRESETS, SimulatedStudy, StudyTruth, simulate_study
 
 __all__ = [
-    "TRUTH_BAND_FRACTION",
+    "DETECTABLE_LEVEL_MV",
+    "TRUTH_BAND_MV",
     "FWaveTruth",
     "SimulatedFWaves",
     "simulate_fwave_train",

@@ -151,9 +151,28 @@ def fwave_train(
     display_polarity: bool,
     rec: dict[str, Any],
     repeater_units: np.ndarray,
+    cord_distance_mm: float,
+    option_of: str = "",
 ) -> tuple[Sweeps, FWaveTruth]:
-    """Build a train from a population (shared by :func:`simulate_fwave_train` and simulate_study)."""
+    """Build a train from a population (shared by :func:`simulate_fwave_train` and simulate_study).
+
+    Raises ParameterError (parameters named ``option_of['name']`` when ``option_of`` is set) when the F-waves would start inside the
+    M-wave, when ``a_wave_latency_ms`` is outside ``(0, sweep end)``, or when the sweep ends before the
+    latest possible F-wave or the A-wave has ended: the truth must describe what the sweep records.
+    """
     idx = np.flatnonzero(conducting)
+    _check_window(
+        pop,
+        m_arrival_ms=m_arrival_ms,
+        f_arrival_ms=f_arrival_ms,
+        unit_p=unit_p,
+        conducting=conducting,
+        a_wave=a_wave,
+        a_wave_latency_ms=a_wave_latency_ms,
+        sweep_end_ms=t0 + n * dt,
+        cord_distance_mm=cord_distance_mm,
+        option_of=option_of,
+    )
     m_wave = C.sum_muaps(
         m_arrival_ms[idx], pop.size_mv[idx], pop.neg_ms[idx], pop.pos_ms[idx], t0, dt, n
     )
@@ -223,6 +242,70 @@ def fwave_train(
     return Sweeps(x, fs, t0), truth
 
 
+#: Longest A-wave component (ms): negative lobe drawn in [2, 3] ms, positive lobe 1.5 times it.
+A_WAVE_MAX_MS = 7.5
+
+
+def _check_window(
+    pop: C.Population,
+    *,
+    m_arrival_ms: np.ndarray,
+    f_arrival_ms: np.ndarray,
+    unit_p: np.ndarray,
+    conducting: np.ndarray,
+    a_wave: bool,
+    a_wave_latency_ms: float | None,
+    sweep_end_ms: float,
+    cord_distance_mm: float,
+    option_of: str,
+) -> None:
+    def name(x: str) -> str:
+        return f"{option_of}[{x!r}]" if option_of else x
+
+    dur = pop.neg_ms + pop.pos_ms
+    m_end = float(np.max((m_arrival_ms + dur)[conducting])) if conducting.any() else 0.0
+    ok = conducting & np.isfinite(f_arrival_ms) & (unit_p > 0)
+    if ok.any():
+        f_first = float(np.min(f_arrival_ms[ok]))
+        if f_first < m_end:
+            raise ParameterError(
+                f"{name('cord_distance_mm')}: {cord_distance_mm:g} mm puts the earliest F-wave at "
+                f"{f_first:.1f} ms, inside the M-wave (which ends at {m_end:.1f} ms); valid: a cord "
+                "distance long enough for the F-waves to follow the M-wave"
+            )
+        f_end = float(np.max((f_arrival_ms + dur)[ok]))
+        if f_end > sweep_end_ms:
+            raise ParameterError(
+                f"{name('sweep_ms')}: the sweep ends at {sweep_end_ms:.1f} ms, before the latest "
+                f"possible F-wave ends ({f_end:.1f} ms = latest F arrival + its MUAP duration); "
+                f"valid: a sweep of >= {math.ceil(f_end):.0f} ms after the stimulus"
+            )
+    if a_wave and a_wave_latency_ms is not None:
+        if not 0.0 < a_wave_latency_ms < sweep_end_ms:
+            raise ParameterError(
+                f"{name('a_wave_latency_ms')}: must lie in (0, {sweep_end_ms:.1f}) ms (inside the "
+                f"sweep), got {a_wave_latency_ms!r}"
+            )
+        a_end = a_wave_latency_ms + A_WAVE_MAX_MS
+        if a_end > sweep_end_ms:
+            raise ParameterError(
+                f"{name('sweep_ms')}: the sweep ends at {sweep_end_ms:.1f} ms, before the A-wave at "
+                f"{a_wave_latency_ms:g} ms can end ({a_end:.1f} ms); valid: a sweep of >= "
+                f"{math.ceil(a_end):.0f} ms after the stimulus"
+            )
+
+
+def default_fwave_sweep(
+    preset_ms: float, f_arrival_ms: np.ndarray, pop: C.Population, units: np.ndarray
+) -> float:
+    """The preset's F sweep length, lengthened in 10 ms steps until it holds the latest possible
+    F-wave of ``units`` (F arrival + MUAP duration)."""
+    if not units.any():
+        return preset_ms
+    end = float(np.max((f_arrival_ms + pop.neg_ms + pop.pos_ms)[units]))
+    return max(preset_ms, 10.0 * math.ceil(end / 10.0))
+
+
 def draw_unit_p(
     rng: np.random.Generator,
     n_units: int,
@@ -289,7 +372,7 @@ def simulate_fwave_train(
     nerve : {"median", "ulnar", "peroneal", "tibial"}
         Preset for the population, distances and sweep length (50 ms arm, 100 ms leg).
     n_stimuli : int
-        Number of stimuli / sweeps (>= 1; 10-100 in practice, default 20).
+        Number of stimuli / sweeps (1 to 1000; 10-100 in practice, default 20).
     p_backfire : float
         Back-firing probability per unit and stimulus, in [0, 1] (domain.md: about 0.01-0.03).
     n_repeaters : int
@@ -301,11 +384,12 @@ def simulate_fwave_train(
     a_wave_prob : float
         Probability that the A-wave occurs on a sweep, in [0, 1].
     a_wave_latency_ms : float or None, ms
-        A-wave onset; default 55 % of the way from the M onset to the earliest possible F onset.
+        A-wave onset, in (0, sweep end); default 55 % of the way from the M onset to the earliest
+        possible F onset.
     a_wave_amp_mv : float, mV
         A-wave negative-peak amplitude (>= 0).
     n_units : int or None
-        Motor units (default: preset).
+        Motor units, 1 to 2000 (default: preset).
     unit_size_mv, unit_size_sigma : float (mV), float
         Median and log-normal sigma of the unit MUAP negative-peak amplitudes.
     cv_mean_m_s, cv_sd_m_s : float, m/s
@@ -313,23 +397,33 @@ def simulate_fwave_train(
     terminal_delay_ms, terminal_delay_sd_ms : float, ms
         Distal (terminal + endplate) delay, mean and SD.
     muap_duration_ms : (float, float), ms
-        Range of MUAP durations (uniform), each > 0.
+        Range of MUAP durations (uniform), in (0, 30] ms.
     muap_pos_ratio : float
         Positive-lobe / negative-lobe duration of each MUAP (> 0).
     distal_distance_mm : float or None, mm
-        Stimulation site to recording electrode (default: the preset's first distance).
+        Stimulation site to recording electrode (> 0; default: the preset's first distance).
     cord_distance_mm : float or None, mm
-        Stimulation site to the spinal cord (default: preset).
+        Stimulation site to the spinal cord (default: preset); long enough that the earliest F-wave
+        starts after the M-wave has ended.
     turnaround_ms : float, ms
         Time for the antidromic volley to re-excite the motor neuron (about 1 ms).
     sfreq_hz : float, Hz
-        Sampling rate.
+        Sampling rate; at least 10 samples over the shortest MUAP negative lobe.
     pre_ms, sweep_ms : float, ms
-        Pre-trigger length and sweep length after the stimulus (default 50 ms arm, 100 ms leg).
+        Pre-trigger length and sweep length after the stimulus (default 50 ms arm, 100 ms leg,
+        lengthened in 10 ms steps when the population's latest F-wave would end later). The sweep must
+        hold the latest possible F-wave (latest F arrival + its MUAP duration) and the
+        A-wave, otherwise the truth would describe waves the sweep does not record.
     display_polarity : bool
         Export flipped (negative up), as a display-polarity file would hold it.
-    rng : None, int or numpy.random.Generator
+    rng : None, int >= 0 or numpy.random.Generator
         Seed or generator (``np.random.default_rng(rng)``); the same seed gives the same train.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, for any value outside the ranges above (booleans are not counts), an
+        invalid ``rng``, a sweep too short for the F- and A-waves or F-waves inside the M-wave.
     """
     sweeps, truth, params = _simulate_fwave_train(**{k: v for k, v in locals().items()})
     return SimulatedFWaves(sweeps, truth, params)
@@ -351,10 +445,10 @@ def _simulate_fwave_train(**kw: Any):
     if not isinstance(name, str) or name.strip().lower() not in PRESETS:
         raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
     pre = PRESETS[name.strip().lower()]
-    g = np.random.default_rng(kw["rng"])
-    n_stim = C.check_count(kw["n_stimuli"], "n_stimuli")
+    g = C.make_rng(kw["rng"])
+    n_stim = C.check_count(kw["n_stimuli"], "n_stimuli", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(kw["p_backfire"], "p_backfire", lo=0.0, hi=1.0)
-    n_rep = C.check_count(kw["n_repeaters"], "n_repeaters", minimum=0)
+    n_rep = C.check_count(kw["n_repeaters"], "n_repeaters", minimum=0, maximum=C.MAX_UNITS)
     rep_p = C.check_pair(kw["repeater_p"], "repeater_p", lo=0.0, lo_open=False)
     if rep_p[1] > 1.0:
         raise ParameterError(
@@ -364,7 +458,9 @@ def _simulate_fwave_train(**kw: Any):
     a_lat = kw["a_wave_latency_ms"]
     a_lat = None if a_lat is None else C.check_real(a_lat, "a_wave_latency_ms")
     a_amp = C.check_real(kw["a_wave_amp_mv"], "a_wave_amp_mv", lo=0.0)
-    n_units = C.check_count(pre.n_units if kw["n_units"] is None else kw["n_units"], "n_units")
+    n_units = C.check_count(
+        pre.n_units if kw["n_units"] is None else kw["n_units"], "n_units", maximum=C.MAX_UNITS
+    )
     size = pre.unit_size_mv if kw["unit_size_mv"] is None else kw["unit_size_mv"]
     size = C.check_real(size, "unit_size_mv", lo=0.0, lo_open=True)
     sigma = C.check_real(kw["unit_size_sigma"], "unit_size_sigma", lo=0.0)
@@ -376,18 +472,14 @@ def _simulate_fwave_train(**kw: Any):
     td = pre.terminal_delay_ms if kw["terminal_delay_ms"] is None else kw["terminal_delay_ms"]
     td = C.check_real(td, "terminal_delay_ms", lo=0.0)
     td_sd = C.check_real(kw["terminal_delay_sd_ms"], "terminal_delay_sd_ms", lo=0.0)
-    dur = C.check_pair(kw["muap_duration_ms"], "muap_duration_ms", lo=0.0)
+    dur = C.check_muap_duration(kw["muap_duration_ms"])
     ratio = C.check_real(kw["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True)
     d0 = pre.sites[0][1] if kw["distal_distance_mm"] is None else kw["distal_distance_mm"]
-    d0 = C.check_real(d0, "distal_distance_mm", lo=0.0)
+    d0 = C.check_real(d0, "distal_distance_mm", lo=0.0, lo_open=True)
     dc = pre.cord_distance_mm if kw["cord_distance_mm"] is None else kw["cord_distance_mm"]
-    dc = C.check_real(dc, "cord_distance_mm", lo=0.0)
+    dc = C.check_real(dc, "cord_distance_mm", lo=0.0, lo_open=True)
     turn = C.check_real(kw["turnaround_ms"], "turnaround_ms", lo=0.0)
-    sweep_ms = pre.fwave_sweep_ms if kw["sweep_ms"] is None else kw["sweep_ms"]
-    fs, dt, t0, n = C.time_base(kw["sfreq_hz"], kw["pre_ms"], sweep_ms)
-    snr = C.check_snr_db(kw["snr_db"])
-    rec = C.recording_kwargs(**{k: kw[k] for k in _RECORDING_NAMES})
-
+    # population first: the default sweep is lengthened to hold its latest F-wave
     pop = C.make_population(
         g,
         n_units=n_units,
@@ -400,9 +492,17 @@ def _simulate_fwave_train(**kw: Any):
         muap_duration_ms=dur,
         muap_pos_ratio=ratio,
     )
-    unit_p, rep = draw_unit_p(g, n_units, p_bf, n_rep, rep_p)
     m_arr = d0 / pop.cv_m_s + pop.terminal_delay_ms
     f_arr = m_arr + 2.0 * dc / pop.cv_m_s + turn
+    if kw["sweep_ms"] is None:
+        sweep_ms = default_fwave_sweep(pre.fwave_sweep_ms, f_arr, pop, np.ones(n_units, bool))
+    else:
+        sweep_ms = kw["sweep_ms"]
+    fs, dt, t0, n = C.time_base(kw["sfreq_hz"], kw["pre_ms"], sweep_ms)
+    C.check_sampling(fs, dur[0] / (1.0 + ratio))
+    snr = C.check_snr_db(kw["snr_db"])
+    rec = C.recording_kwargs(**{k: kw[k] for k in _RECORDING_NAMES})
+    unit_p, rep = draw_unit_p(g, n_units, p_bf, n_rep, rep_p)
     sweeps, truth = fwave_train(
         g,
         pop,
@@ -423,6 +523,7 @@ def _simulate_fwave_train(**kw: Any):
         display_polarity=bool(kw["display_polarity"]),
         rec=rec,
         repeater_units=rep,
+        cord_distance_mm=dc,
     )
     params = {k: v for k, v in kw.items() if k != "rng"}
     params.update(nerve=pre.nerve, n_units=n_units, cv_mean_m_s=cv_mean, cv_sd_m_s=cv_sd)

@@ -12,10 +12,10 @@ from ..errors import ParameterError
 from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
 from ._presets import PRESETS
-from .fwave import FWaveTruth, draw_unit_p, fwave_train
+from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
 
 __all__ = [
-    "TRUTH_BAND_FRACTION",
+    "TRUTH_BAND_MV",
     "SiteTruth",
     "SegmentTruth",
     "NerveTruth",
@@ -23,12 +23,17 @@ __all__ = [
     "simulate_nerve",
 ]
 
-#: The noise-free measures use ``baseline_band_mv = TRUTH_BAND_FRACTION * A``, A = the noise-free
-#: negative-peak amplitude at the most distal site. 1 % of A is the noise SD at 40 dB SNR, the best SNR
-#: of the accuracy grid, i.e. the band the default procedure itself uses there (``band_k_sd = 1``):
-#: the noise-free measures are what that procedure reports when the noise is removed. Without a band,
-#: the asymptotically small tails of the last, slowest units would set the durations.
-TRUTH_BAND_FRACTION = 0.01
+#: Definition of the truth measures: :func:`~ncs_emg.measure_cmap` (default detector) applied to the
+#: noise-free waveform with ``baseline_band_mv = TRUTH_BAND_MV`` = 1 µV, fixed, whatever the SNR of the
+#: noisy sweeps. 1 µV is the resolution of a 16-bit amplifier at +-32 mV: a phase starts and ends where
+#: the noise-free waveform leaves / re-enters a +-1 µV band. Without a band, the asymptotically small
+#: tails of the last, slowest units would set the durations. The band does not depend on any noise
+#: level, so the truth is not tuned to one SNR (an earlier version used 1 % of the distal amplitude,
+#: the noise SD at 40 dB, which made 40 dB look unbiased by construction).
+TRUTH_BAND_MV = 0.001
+#: Level (mV) that defines ``SiteTruth.detectable_onset_ms``: the first time the noise-free waveform
+#: deviates from baseline by at least this much.
+DETECTABLE_LEVEL_MV = 0.001
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +54,12 @@ class SiteTruth:
         First motor-unit arrival at the muscle (the start of the earliest MUAP) after stimulation here:
         ``min_i (terminal_delay_i + sum_segments length / CV_i,segment)`` over the conducting units.
         NaN when every unit is blocked.
+    detectable_onset_ms : float, ms
+        First time the noise-free waveform deviates from baseline by >= :data:`DETECTABLE_LEVEL_MV`
+        (1 µV), located to 1 µs on a fine time grid (independent of ``sfreq_hz``). The earliest
+        onset any detector could see on a 1 µV-resolution recording; it follows ``true_onset_ms`` by the
+        time the first unit's MUAP needs to reach 1 µV (tens of µs). NaN when the waveform never
+        reaches 1 µV inside the sweep.
     first_unit : int
         Index of the unit that arrives first (-1 when none).
     n_conducting : int
@@ -59,7 +70,7 @@ class SiteTruth:
         :func:`~ncs_emg.measure_cmap` measures (default detector) of the noise-free waveform with
         ``baseline_band_mv = band_mv``: the domain-definition truth of amplitude, area and duration.
     band_mv : float, mV
-        The baseline band used for ``measures`` (see :data:`TRUTH_BAND_FRACTION`).
+        The baseline band used for ``measures``: :data:`TRUTH_BAND_MV` (1 µV, fixed).
     noise_free : ndarray, mV, shape (n_samples,)
         The waveform without noise, hum, drift, artefact or clipping (read-only).
     """
@@ -69,6 +80,7 @@ class SiteTruth:
     path_mm: float
     segment: str
     true_onset_ms: float
+    detectable_onset_ms: float
     first_unit: int
     n_conducting: int
     conducting_size_fraction: float
@@ -156,7 +168,9 @@ class NerveTruth:
     unit_size_mv : ndarray, mV
         Negative-peak amplitude of every unit's MUAP.
     reference_amp_mv : float, mV
-        Noise-free negative-peak amplitude at the distal site (the SNR reference).
+        The SNR reference: noise-free negative-peak amplitude at the distal site of the whole, unblocked
+        population (every unit, whatever ``block_fraction``; evaluated over the full response even when
+        the sweep is shorter). Equal to the distal CMAP amplitude when the distal segment has no block.
     snr_db : float, dB
         ``20 log10(reference_amp_mv / noise_mv)`` (inf = no noise).
     noise_mv : float, mV
@@ -223,17 +237,33 @@ class SimulatedNerve:
 
     @property
     def study(self) -> Study:
-        """A :class:`~ncs_emg.types.Study` holding this one nerve."""
+        """A :class:`~ncs_emg.types.Study` holding this one nerve.
+
+        ``source["exported_polarity"]`` records the polarity of the sweeps: ``"physical (negative
+        down)"``, or ``"display (negative up)"`` for ``display_polarity=True``. Nothing in the file
+        format flips data by itself: an importer must flip display-polarity data back before measuring
+        (``-sweeps.data``, or ``read_study(edf, display_polarity=True)`` / the EDF sidecar for EDF);
+        measuring it as is reports the positive phase as the negative peak.
+        """
         return Study(
             (self.nerve,),
             subject_id="simulated",
             device="ncs_emg simulator",
-            source={"generator": "ncs_emg.simulate_nerve", "parameters": self.parameters},
+            source={
+                "generator": "ncs_emg.simulate_nerve",
+                "exported_polarity": exported_polarity(self.truth.display_polarity),
+                "parameters": self.parameters,
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
         """Truth and parameters, JSON-ready (no waveforms)."""
         return {"truth": self.truth.to_dict(), "parameters": C.json_value(self.parameters)}
+
+
+def exported_polarity(display: bool) -> str:
+    """The ``Study.source["exported_polarity"]`` marker."""
+    return "display (negative up)" if display else "physical (negative down)"
 
 
 _RECORDING_NAMES = (
@@ -311,9 +341,10 @@ def simulate_nerve(
         Preset sites to simulate, distal → proximal (default: the preset's usual set).
     distances_mm : sequence of float or None, mm
         One per site: first the stimulating cathode to active electrode distance, then each segment
-        length (``domain.md`` section 2). Default: the preset's.
+        length (``domain.md`` section 2), each > 0. Default: the preset's.
     n_units : int or None
-        Motor units (default: preset; 200 for hand muscles, 100 EDB, 150 AH).
+        Motor units, 1 to 2000 (``_core.MAX_UNITS``; booleans refused). Default: preset; 200 for hand
+        muscles, 100 EDB, 150 AH.
     unit_size_mv, unit_size_sigma : float (mV), float
         Median and log-normal sigma of the units' MUAP negative-peak amplitudes.
     cv_mean_m_s, cv_sd_m_s : float, m/s
@@ -322,7 +353,7 @@ def simulate_nerve(
     terminal_delay_ms, terminal_delay_sd_ms : float, ms
         Distal delay (terminal branches and endplate), mean and SD (floored at 0.2 ms).
     muap_duration_ms : (float, float), ms
-        Range of the units' MUAP durations (uniform draw); 5-10 ms physiologically.
+        Range of the units' MUAP durations (uniform draw), in (0, 30] ms; 5-10 ms physiologically.
     muap_pos_ratio : float
         Duration of a MUAP's positive lobe / its negative lobe (zero net area).
     block_fraction : float or sequence, in [0, 1]
@@ -335,34 +366,39 @@ def simulate_nerve(
         Per segment: each unit's CV there gets an extra independent normal deviation with this SD
         (pathological dispersion; floored at 10 % of the population mean).
     n_sweeps : int
-        Sweeps per site (same response, independent noise).
+        Sweeps per site (same response, independent noise), 1 to 1000.
     sfreq_hz : float, Hz
-        Sampling rate.
+        Sampling rate; at least 10 samples over the shortest MUAP negative lobe (3.2 kHz at the
+        default durations).
     pre_ms : float, ms
         Pre-trigger (pre-stimulus baseline) length; ``t0_ms = -pre_ms`` (to the sample).
     sweep_ms : float or None, ms
         Sweep length after the stimulus (default 40 ms arm, 50 ms leg).
     snr_db : float, dB
-        ``20 log10(A / noise_sd)`` with A the noise-free negative-peak amplitude at the *distal* site;
-        the same noise SD at every site, so proximal sites of a blocked nerve have a lower SNR, as in a
-        real recording. ``inf`` = no white noise.
+        ``20 log10(A / noise_sd)`` with A the noise-free negative-peak amplitude at the *distal* site
+        of the whole population, as if nothing were blocked (``truth.reference_amp_mv``): a block,
+        even a total distal one, removes response but not noise. The same noise SD at every site, so
+        proximal sites of a blocked nerve have a lower SNR, as in a real recording. ``inf`` = no white
+        noise.
     hum_mv, mains_hz, baseline_offset_mv, drift_mv_per_s, artefact_mv, artefact_tau_ms, clip_mv
         Recording realism: mains hum peak amplitude (mV) and frequency (Hz), DC offset (mV), linear
         drift (mV/s, 0 at the stimulus), stimulus artefact amplitude (mV) and its exponential tail
         time constant (ms), amplifier range for clipping (mV, None = none).
     display_polarity : bool
         Export the sweeps flipped (negative up), as a display-polarity file would hold them; the truth
-        keeps physical polarity and ``truth.display_polarity`` records the flip (to test importers;
-        measure only after flipping back).
+        keeps physical polarity; ``truth.display_polarity`` and ``.study.source["exported_polarity"]``
+        record the flip (to test importers; measure only after flipping back).
     fwaves : bool or dict
         Also simulate an F-wave train from the distal site with the same population (blocked units do
         not back-fire; segment slowing applies on the way to the cord). A dict sets its options:
         ``n_stimuli`` (20), ``p_backfire`` (0.02), ``n_repeaters`` (2), ``repeater_p`` ((0.1, 0.3)),
-        ``a_wave`` (True), ``a_wave_prob`` (0.95), ``a_wave_latency_ms``, ``a_wave_amp_mv`` (0.15),
-        ``cord_distance_mm`` (preset), ``turnaround_ms`` (1.0), ``root_slowing_pct`` (0: slowing of
-        the path beyond the most proximal site), ``sweep_ms`` (50 arm / 100 leg), ``snr_db`` (60, with
-        the M-wave negative peak as reference).
-    rng : None, int or numpy.random.Generator
+        ``a_wave`` (True), ``a_wave_prob`` (0.95), ``a_wave_latency_ms`` (in (0, sweep end)),
+        ``a_wave_amp_mv`` (0.15), ``cord_distance_mm`` (preset; the earliest F-wave must start after
+        the end of the M-wave), ``turnaround_ms`` (1.0), ``root_slowing_pct`` (0: slowing of the path
+        beyond the most proximal site), ``sweep_ms`` (50 arm / 100 leg, lengthened in 10 ms steps to hold every F-wave; must hold the latest F and
+        A arrival plus its MUAP), ``snr_db`` (60, with the M-wave negative peak as reference).
+        ``n_stimuli`` is 1 to 1000.
+    rng : None, int >= 0, numpy.random.Generator
         Seed or generator (``np.random.default_rng(rng)``): the same seed gives the same nerve.
 
     Returns
@@ -373,16 +409,21 @@ def simulate_nerve(
     Raises
     ------
     ParameterError
-        Naming the parameter: unknown nerve or site, negative counts or distances, CV <= 0, a block
-        fraction outside [0, 1], slowing outside [0, 100), SNR NaN, sequences of the wrong length.
+        Naming the parameter: unknown nerve or site, counts < 1, above their bound or boolean,
+        distances <= 0, CV <= 0, a block fraction outside [0, 1], slowing outside [0, 100), SNR NaN,
+        MUAP durations outside (0, 30] ms, a sampling rate too low for the MUAPs or the measurement
+        windows, an F-wave sweep too short for the F-waves, an invalid ``rng``, sequences of the wrong
+        length.
 
     Notes
     -----
     Unit i reaches the muscle from site k at ``terminal_delay_i + sum_{j<=k} L_j / CV_ij`` (``L_0`` =
     distal distance), ``CV_ij = max((CV_i + s_j z_ij)(1 - slowing_j / 100), 0.1 mean CV)`` with ``s_j``
-    the segment's extra SD and ``z_ij`` standard normal; its MUAP starts exactly then (compact
-    Gaussian-derivative lobes, ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true
-    onset. A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    the segment's extra SD and ``z_ij`` standard normal; its MUAP starts exactly then, leaving the
+    baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
+    ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
+    reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures are the default
+    detector on the noise-free waveform with a fixed 1 µV baseline band (:data:`TRUTH_BAND_MV`). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
     (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
     ``hff_hz`` are None).
@@ -430,7 +471,9 @@ class _Params:
         else:
             if np.ndim(kw["distances_mm"]) == 0:
                 raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
-            self.distances = C.per_item(kw["distances_mm"], n_sites, "distances_mm", lo=0.0)
+            self.distances = C.per_item(
+                kw["distances_mm"], n_sites, "distances_mm", lo=0.0, lo_open=True
+            )
         labels = []
         for k, i in enumerate(order):
             prev = order[k - 1] if k else -1
@@ -444,7 +487,7 @@ class _Params:
         self.side = kw["side"]
         g = kw
         self.n_units = C.check_count(
-            pre.n_units if g["n_units"] is None else g["n_units"], "n_units"
+            pre.n_units if g["n_units"] is None else g["n_units"], "n_units", maximum=C.MAX_UNITS
         )
         size = pre.unit_size_mv if g["unit_size_mv"] is None else g["unit_size_mv"]
         self.unit_size_mv = C.check_real(size, "unit_size_mv", lo=0.0, lo_open=True)
@@ -458,7 +501,7 @@ class _Params:
         self.terminal_delay_sd_ms = C.check_real(
             g["terminal_delay_sd_ms"], "terminal_delay_sd_ms", lo=0.0
         )
-        self.muap_duration_ms = C.check_pair(g["muap_duration_ms"], "muap_duration_ms", lo=0.0)
+        self.muap_duration_ms = C.check_muap_duration(g["muap_duration_ms"])
         self.muap_pos_ratio = C.check_real(
             g["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True
         )
@@ -467,9 +510,10 @@ class _Params:
             g["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
         )
         self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
-        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps")
+        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
         length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
         self.fs, self.dt, self.t0, self.n = C.time_base(g["sfreq_hz"], g["pre_ms"], length)
+        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
         self.sweep_ms = length
         self.snr_db = C.check_snr_db(g["snr_db"])
         self.rec = C.recording_kwargs(**{k: g[k] for k in _RECORDING_NAMES})
@@ -488,7 +532,7 @@ class _Params:
             self.fwaves = None
         else:
             raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
-        self.rng = np.random.default_rng(g["rng"])
+        self.rng = C.make_rng(g["rng"])
         self.record = C.json_value(
             {k: v for k, v in kw.items() if k not in ("rng", "sites", "distances_mm", "fwaves")}
         )
@@ -556,9 +600,9 @@ def _simulate(p: _Params) -> SimulatedNerve:
         clean[k] = C.sum_muaps(
             arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
         )
-    ref_amp = float(max(0.0, -clean[0].min()))
+    ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
     noise = C.noise_sd_mv(ref_amp, p.snr_db)
-    band = TRUTH_BAND_FRACTION * ref_amp
+    band = TRUTH_BAND_MV
     total_size = pop.size_mv.sum()
 
     site_truths, seg_truths, site_objs = [], [], []
@@ -572,7 +616,24 @@ def _simulate(p: _Params) -> SimulatedNerve:
         else:
             j, onset = -1, math.nan
         onsets.append(onset)
-        m = measure_cmap(clean[k], p.fs, t0_ms=p.t0, baseline_band_mv=band).sweep(0)
+        detectable = C.detectable_onset(
+            clean[k],
+            arrival[k, u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            p.t0,
+            p.dt,
+            DETECTABLE_LEVEL_MV,
+        )
+        try:
+            m = measure_cmap(clean[k], p.fs, t0_ms=p.t0, baseline_band_mv=band).sweep(0)
+        except ParameterError as exc:  # the measurement windows do not fit the sweep
+            raise ParameterError(
+                f"sfreq_hz, pre_ms, sweep_ms: {p.fs:g} Hz over {-p.t0:g} + {p.sweep_ms:g} ms cannot "
+                f"hold the baseline and search windows of measure_cmap ({exc}); raise sfreq_hz or "
+                "lengthen the sweep"
+            ) from exc
         m = {k2: v for k2, v in m.items() if k2 != "sweep"}
         site_truths.append(
             SiteTruth(
@@ -581,6 +642,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
                 path_mm=float(path[k]),
                 segment=p.labels[k],
                 true_onset_ms=onset,
+                detectable_onset_ms=detectable,
                 first_unit=j,
                 n_conducting=int(u.size),
                 conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
@@ -660,13 +722,24 @@ def _simulate(p: _Params) -> SimulatedNerve:
     return SimulatedNerve(nerve, truth, p.record)
 
 
+def reference_amplitude(
+    pop: C.Population, arrival_ms: np.ndarray, t0: float, dt: float, n: int
+) -> float:
+    """Noise-free negative-peak amplitude at the distal site of every unit (blocked or not), on the
+    sweep's time grid extended to the end of the latest MUAP: the SNR reference."""
+    end = float(np.max(arrival_ms + pop.neg_ms + pop.pos_ms))
+    n_ext = max(n, int(math.ceil((end - t0) / dt)) + 2)
+    x = C.sum_muaps(arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0, dt, n_ext)
+    return float(max(0.0, -x.min()))
+
+
 def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
     pre = p.preset
-    n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']")
+    n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
-    n_rep = C.check_count(o["n_repeaters"], "fwaves['n_repeaters']", minimum=0)
+    n_rep = C.check_count(o["n_repeaters"], "fwaves['n_repeaters']", minimum=0, maximum=C.MAX_UNITS)
     rep_p = C.check_pair(o["repeater_p"], "fwaves['repeater_p']", lo=0.0, lo_open=False)
     if rep_p[1] > 1.0:
         raise ParameterError(f"fwaves['repeater_p']: must lie in [0, 1], got {o['repeater_p']!r}")
@@ -675,7 +748,7 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
     a_lat = None if a_lat is None else C.check_real(a_lat, "fwaves['a_wave_latency_ms']")
     a_amp = C.check_real(o["a_wave_amp_mv"], "fwaves['a_wave_amp_mv']", lo=0.0)
     dc = pre.cord_distance_mm if o["cord_distance_mm"] is None else o["cord_distance_mm"]
-    dc = C.check_real(dc, "fwaves['cord_distance_mm']", lo=0.0)
+    dc = C.check_real(dc, "fwaves['cord_distance_mm']", lo=0.0, lo_open=True)
     inside = float(p.distances[1:].sum())
     if dc < inside:
         raise ParameterError(
@@ -686,14 +759,17 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
     root = C.check_real(
         o["root_slowing_pct"], "fwaves['root_slowing_pct']", lo=0.0, hi=100.0, hi_open=True
     )
-    length = pre.fwave_sweep_ms if o["sweep_ms"] is None else o["sweep_ms"]
-    fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
     snr = C.check_snr_db(o["snr_db"], "fwaves['snr_db']")
     # one way from the distal site to the cord: the simulated segments, then the rest at the base CV
     root_cv = np.maximum(pop.cv_m_s * (1.0 - root / 100.0), 0.1 * p.cv_mean_m_s)
     one_way = (p.distances[1:, None] / seg_cv[1:]).sum(axis=0) + (dc - inside) / root_cv
     f_arr = m_arrival + 2.0 * one_way + turn
     conducting_f = alive_at[-1] & alive_at[0]
+    if o["sweep_ms"] is None:  # the preset's sweep, lengthened (10 ms steps) to hold every F-wave
+        length = default_fwave_sweep(pre.fwave_sweep_ms, f_arr, pop, conducting_f)
+    else:
+        length = o["sweep_ms"]
+    fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)
@@ -717,4 +793,6 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
         display_polarity=p.display_polarity,
         rec=p.rec,
         repeater_units=rep,
+        cord_distance_mm=dc,
+        option_of="fwaves",
     )

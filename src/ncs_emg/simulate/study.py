@@ -146,8 +146,7 @@ def _nerve_kwargs(preset: dict, side: str, nerve: str) -> dict[str, Any]:
         kw["terminal_delay_ms"] = base.terminal_delay_ms * o.pop("terminal_delay_factor")
     if "sweep_ms_factor" in o:
         f = o.pop("sweep_ms_factor")
-        kw["sweep_ms"] = base.sweep_ms * f
-        fw["sweep_ms"] = base.fwave_sweep_ms * f
+        kw["sweep_ms"] = base.sweep_ms * f  # the F sweep lengthens itself to hold every F-wave
     kw.update(o)
     kw["fwaves"] = fw
     return kw
@@ -167,7 +166,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
           study holds motor nerves only.
         * ``"als"``: fewer, larger units (reinnervation), low amplitudes, asymmetric, no block.
         * ``"cidp"``: diffuse slowing and dispersion, prolonged distal and F latencies.
-    rng : None, int or numpy.random.Generator
+    rng : None, int >= 0 or numpy.random.Generator
         Seed or generator; the same seed gives the same study.
 
     Returns
@@ -178,7 +177,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
     Raises
     ------
     ParameterError
-        For an unknown preset.
+        For an unknown preset or an invalid ``rng`` (negative, float, string, bool).
 
     Examples
     --------
@@ -193,7 +192,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
             f"preset: invalid value {preset!r}; valid options: {sorted(STUDY_PRESETS)}"
         )
     spec = STUDY_PRESETS[preset]
-    g = np.random.default_rng(rng)
+    g = C.make_rng(rng)
     seeds = g.integers(0, 2**63 - 1, size=len(_SIDES) * len(_NERVES))
     nerves, truths, params = [], [], []
     i = 0
@@ -209,6 +208,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
         "generator": "ncs_emg.simulate_study",
         "preset": preset,
         "seed": rng if isinstance(rng, (int, np.integer)) else None,
+        "exported_polarity": "physical (negative down)",
         "description": spec["description"],
     }
     study = Study(
