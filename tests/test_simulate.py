@@ -519,3 +519,76 @@ def test_display_polarity_export_is_marked_and_recoverable(tmp_path):
     edf = ncs_emg.read_study(tmp_path / "d.edf", display_polarity=True)
     m = ncs_emg.measure_sweeps(edf.nerves[0].sites[0].sweeps)
     assert m.neg_peak_amp_mv[0] == pytest.approx(truth_amp, rel=0.02)
+
+
+# ---- presets, measured (not only their truth) -----------------------------------------------------
+
+
+def _measured(preset, seed):
+    """Per nerve: (nerve, truth, per-site measures of measure_sweeps, segment CVs from the onsets)."""
+    sim = ncs_emg.simulate_study(preset, rng=seed)
+    out = []
+    for nv, tr in zip(sim.study.nerves, sim.truth.nerves):
+        ms = [ncs_emg.measure_sweeps(s.sweeps).sweep(0) for s in nv.sites]
+        on = [m["onset_latency_ms"] for m in ms]
+        cvs = [nv.sites[k].distance_mm / (on[k] - on[k - 1]) for k in range(1, len(ms))]
+        out.append((nv, tr, ms, cvs))
+    return out
+
+
+def _limit(nerve, measure):
+    from ncs_emg.normative import DEFAULT_TABLE
+
+    return DEFAULT_TABLE.get(nerve, measure).value
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_mmn_preset_measured_shows_block_without_dispersion(seed):
+    n_blocked = 0
+    for nv, tr, ms, _ in _measured("mmn", seed):
+        blocked = [k for k, s in enumerate(tr.segments) if s.block_fraction > 0]
+        for k in range(1, len(ms)):
+            area_red = 1 - ms[k]["neg_area_mv_ms"] / ms[0]["neg_area_mv_ms"]
+            dur_inc = ms[k]["neg_duration_ms"] / ms[0]["neg_duration_ms"] - 1
+            if blocked and k >= blocked[0]:
+                assert "forearm" in tr.segments[blocked[0]].label
+                assert area_red >= 0.5 and dur_inc <= 0.3, (nv.label, k, area_red, dur_inc)
+                n_blocked += 1
+            else:
+                assert area_red < 0.15, (nv.label, k, area_red)
+    assert n_blocked >= 2
+
+
+# both arms and the right leg are affected; the left leg is relatively spared (STUDY_PRESETS)
+_ALS_AFFECTED = {
+    ("right", "median"),
+    ("right", "ulnar"),
+    ("left", "median"),
+    ("left", "ulnar"),
+    ("right", "peroneal"),
+    ("right", "tibial"),
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_als_preset_measured_low_amplitudes_without_block(seed):
+    for nv, _tr, ms, _ in _measured("als", seed):
+        amp = ms[0]["neg_peak_amp_mv"]
+        lln = _limit(nv.nerve, "amplitude_mv")
+        if (nv.side, nv.nerve) in _ALS_AFFECTED:
+            assert amp < lln, (nv.label, amp, lln)
+        else:
+            assert amp > lln, (nv.label, amp, lln)
+        for m in ms[1:]:  # no block: the area is kept proximally
+            assert m["neg_area_mv_ms"] / ms[0]["neg_area_mv_ms"] > 0.85, nv.label
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_cidp_preset_measured_demyelinating_slowing_and_dispersion(seed):
+    slow = dispersed = 0
+    for nv, _tr, ms, cvs in _measured("cidp", seed):
+        dml, uln = ms[0]["onset_latency_ms"], _limit(nv.nerve, "dml_ms")
+        lln = _limit(nv.nerve, "cv_m_s")
+        slow += int(min(cvs) < 0.8 * lln or dml > 1.25 * uln)
+        dispersed += int(ms[-1]["neg_duration_ms"] / ms[0]["neg_duration_ms"] - 1 > 0.3)
+    assert slow >= 7 and dispersed >= 6, (slow, dispersed)

@@ -37,18 +37,24 @@ STUDY_PRESETS: dict[str, dict[str, Any]] = {
     "als": {
         "description": (
             "ALS / progressive muscular atrophy picture: motor-unit loss with reinnervation (fewer, "
-            "larger, longer units), asymmetric (right arm worst), low CMAP amplitudes, mildly reduced "
-            "CV from loss of the fastest axons, no block, more repeater F-waves."
+            "larger, longer units), asymmetric: both arms affected (right worst), right leg affected, "
+            "left leg relatively spared; low CMAP amplitudes (below the lower limit of normal in the "
+            "affected nerves), mildly reduced CV from loss of the fastest axons, no block, more "
+            "repeater F-waves."
         ),
+        # distal amplitude ~ n_units x unit size (x 0.06 median, 0.05 ulnar, 0.055 peroneal, 0.09
+        # tibial at the preset sizes): chosen so that the affected nerves sit at 20-60 % of the LLN
+        # of ncs_emg.normative.DEFAULT_TABLE (median 4.1, ulnar 7.9, peroneal 1.3, tibial 4.4 mV)
+        # with room for the sampling spread of a few large units; the left leg stays normal.
         "nerves": {
             ("right", "median"): {"n_units": 20, "size_factor": 2.5},
             ("right", "ulnar"): {"n_units": 25, "size_factor": 2.4},
-            ("left", "median"): {"n_units": 70, "size_factor": 2.0},
-            ("left", "ulnar"): {"n_units": 80, "size_factor": 1.8},
-            ("right", "peroneal"): {"n_units": 45, "size_factor": 1.6},
-            ("left", "peroneal"): {"n_units": 50, "size_factor": 1.5},
-            ("right", "tibial"): {"n_units": 70, "size_factor": 1.6},
-            ("left", "tibial"): {"n_units": 80, "size_factor": 1.5},
+            ("left", "median"): {"n_units": 22, "size_factor": 2.0},
+            ("left", "ulnar"): {"n_units": 40, "size_factor": 2.3},
+            ("right", "peroneal"): {"n_units": 5, "size_factor": 1.6},
+            ("left", "peroneal"): {"n_units": 20, "size_factor": 1.8},
+            ("right", "tibial"): {"n_units": 15, "size_factor": 1.8},
+            ("left", "tibial"): {"n_units": 40, "size_factor": 1.7},
             "*": {
                 "cv_shift_m_s": -3.0,
                 "muap_duration_ms": (9.0, 12.0),
@@ -58,23 +64,32 @@ STUDY_PRESETS: dict[str, dict[str, Any]] = {
     },
     "cidp": {
         "description": (
-            "CIDP picture: diffuse demyelinating slowing (35 % in every segment, roots included), "
-            "pathological dispersion (extra CV SD 8 m/s per segment), prolonged distal latencies; "
-            "no focal block."
+            "CIDP picture: diffuse demyelinating slowing (55 % in every segment, roots included), "
+            "pathological dispersion (extra CV SD 8 m/s per segment; terminal-delay SD 2.5 times "
+            "normal), prolonged distal latencies (terminal delay doubled); no focal block."
         ),
+        # Calibrated by measuring the presets (tests/test_simulate.py::test_cidp_preset_...): the
+        # onset CV follows the fastest units, (CV + ~2.7 x 8.7 m/s) x (1 - slowing), so 35 % slowing
+        # left it at ~86 % of the LLN; 55 % brings it below 80 % LLN in most nerves. The distal
+        # latency is terminal delay + distance / CV of the fastest units: doubling the terminal delay
+        # puts it above 125 % of the ULN. The terminal-delay SD is scaled too (the distal CMAP of a
+        # demyelinating nerve is dispersed, not only late).
         "nerves": {
             "*": {
-                "cv_slowing_pct": 35.0,
+                "cv_slowing_pct": 55.0,
                 "extra_cv_sd_m_s": 8.0,
-                "terminal_delay_factor": 1.8,
+                "terminal_delay_factor": 2.0,
+                "terminal_delay_sd_factor": 2.5,
                 "sweep_ms_factor": 1.5,
-                "fwaves": {"root_slowing_pct": 35.0},
+                "fwaves": {"root_slowing_pct": 55.0},
             },
         },
     },
 }
 
 _SIDES = ("right", "left")
+#: simulate_nerve's default terminal-delay SD (ms), scaled by a preset's ``terminal_delay_sd_factor``.
+TERMINAL_DELAY_SD_MS = 0.2
 _NERVES = ("median", "ulnar", "peroneal", "tibial")
 
 
@@ -144,6 +159,8 @@ def _nerve_kwargs(preset: dict, side: str, nerve: str) -> dict[str, Any]:
         kw["cv_mean_m_s"] = base.cv_mean_m_s + o.pop("cv_shift_m_s")
     if "terminal_delay_factor" in o:
         kw["terminal_delay_ms"] = base.terminal_delay_ms * o.pop("terminal_delay_factor")
+    if "terminal_delay_sd_factor" in o:
+        kw["terminal_delay_sd_ms"] = TERMINAL_DELAY_SD_MS * o.pop("terminal_delay_sd_factor")
     if "sweep_ms_factor" in o:
         f = o.pop("sweep_ms_factor")
         kw["sweep_ms"] = base.sweep_ms * f  # the F sweep lengthens itself to hold every F-wave
@@ -164,8 +181,11 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
         * ``"mmn"``: partial conduction block in a forearm segment (right ulnar, left median); sensory
           conduction would be normal, but sensory nerves are not modelled by ncs_emg's types, so the
           study holds motor nerves only.
-        * ``"als"``: fewer, larger units (reinnervation), low amplitudes, asymmetric, no block.
-        * ``"cidp"``: diffuse slowing and dispersion, prolonged distal and F latencies.
+        * ``"als"``: fewer, larger units (reinnervation), low amplitudes (below the LLN in both arms
+          and the right leg; the left leg is relatively spared), asymmetric, no block.
+        * ``"cidp"``: diffuse slowing (CV below 80 % of the LLN or distal latency above 125 % of the
+          ULN in most nerves), temporal dispersion (proximal duration increase > 30 %), prolonged
+          distal and F latencies.
     rng : None, int >= 0 or numpy.random.Generator
         Seed or generator; the same seed gives the same study.
 
