@@ -196,3 +196,50 @@ def test_f_absent_rules():
     assert d["rule_id"] == "f_waves_absent" and d["details"]["lln_mv"] == 4.1
     json.dumps(d)
     assert math.isclose(d["details"]["distal_pct_lln"], 100 * 5 / 4.1)
+
+
+# ---- regressions: float boundaries, interpretability, caller errors ---------------------------------
+
+
+@pytest.mark.parametrize("nerve", ["median", "ulnar", "peroneal", "tibial"])
+@pytest.mark.parametrize("pct", [120.0, 130.0, 150.0])
+def test_f_latency_exact_boundaries_for_every_nerve(nerve, pct):
+    lim = DEFAULT_TABLE.get(nerve, "min_f_latency_ms")
+    lat = round(lim.value * pct / 100, 10)  # the decimal latency a report would show (37.8 ms)
+    assert evaluate_min_f_latency(lat, lim, percent_of_uln=pct, inclusive=True).met is True
+    assert evaluate_min_f_latency(lat, lim, percent_of_uln=pct, inclusive=False).met is False
+    above = lat + 0.01
+    assert evaluate_min_f_latency(above, lim, percent_of_uln=pct, inclusive=False).met is True
+    below = lat - 0.01
+    assert evaluate_min_f_latency(below, lim, percent_of_uln=pct, inclusive=True).met is False
+
+
+def test_f_latency_reported_repro_37_8_ms_ulnar_at_120_pct():
+    lim = DEFAULT_TABLE.get("ulnar", "min_f_latency_ms")  # 31.5 ms; 37.8 / 31.5 = 1.2
+    assert evaluate_min_f_latency(37.8, lim, percent_of_uln=120, inclusive=True).met is True
+
+
+def test_f_latency_not_interpretable_and_bad_latencies():
+    f = evaluate_min_f_latency(40.0, ULN, interpretable=False, reason="noise-limited: x")
+    assert f.met is None and "not interpretable" in f.reason and "noise-limited" in f.reason
+    for bad in (-1.0, float("inf"), float("-inf")):
+        with pytest.raises(ParameterError, match="min_latency_ms"):
+            evaluate_min_f_latency(bad, ULN)
+    with pytest.raises(ParameterError, match="percent_of_uln"):
+        evaluate_min_f_latency(35.0, ULN, percent_of_uln=float("nan"))
+
+
+def test_f_absent_present_f_waves_and_caller_errors():
+    ulnar_lln = DEFAULT_TABLE.get("ulnar", "amplitude_mv")
+    f = evaluate_f_absent(80.0, 0.5, ulnar_lln)  # F-waves present, tiny CMAP: not absent
+    assert f.met is False and "present" in f.reason
+    for bad in (-0.1, 100.5, float("inf")):
+        with pytest.raises(ParameterError, match="persistence_pct"):
+            evaluate_f_absent(bad, 5.0, ulnar_lln)
+    for bad in (-0.5, float("inf")):
+        with pytest.raises(ParameterError, match="distal_cmap_mv"):
+            evaluate_f_absent(0.0, bad, ulnar_lln)
+    # exact 20 % of LLN boundary for every nerve
+    for nerve in ("median", "ulnar", "peroneal", "tibial"):
+        lln = DEFAULT_TABLE.get(nerve, "amplitude_mv")
+        assert evaluate_f_absent(0.0, round(lln.value * 0.2, 10), lln).met is True

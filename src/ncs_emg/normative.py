@@ -560,13 +560,17 @@ def evaluate_min_f_latency(
     percent_of_uln: float = 100.0,
     inclusive: bool = False,
     height_cm: float | None = None,
+    interpretable: bool | None = True,
+    reason: str = "",
     rule_id: str = "f_latency_prolonged",
     rule_source: str = "",
 ) -> Finding:
     """Minimal F latency prolonged, as a percentage of the upper limit of normal.
 
     ``value = 100 * min_latency_ms / ULN`` (% ULN); met when ``value > percent_of_uln`` (``>=`` with
-    ``inclusive``). Criteria sets use for example 120 % (AAN 1991), 130 % (EFNS/PNS 2010 "≥ 30 % above
+    ``inclusive``). The comparison is made on ``value`` rounded to 9 decimals, so that a latency equal
+    to ``ULN * percent_of_uln / 100`` in decimal terms (37.8 ms = 120 % of 31.5 ms) counts as equal and
+    not as 119.99999999999999 %. Criteria sets use for example 120 % (AAN 1991), 130 % (EFNS/PNS 2010 "≥ 30 % above
     ULN", inclusive) or 150 % (``domain.md`` section 6).
 
     Parameters
@@ -581,16 +585,41 @@ def evaluate_min_f_latency(
         ``>=`` instead of ``>``.
     height_cm : float or None, cm
         Subject height, used when the limit has a height adjustment.
+    interpretable, reason : bool or None, str
+        ``FWaveMeasures.interpretable`` and ``.reason``: a train that is not interpretable gives
+        ``met=None`` with its reason.
     rule_id, rule_source : str
         Identification of the calling rule (defaults describe the plain comparison).
 
     Returns
     -------
     Finding
+
+    Raises
+    ------
+    ParameterError
+        For a negative or infinite ``min_latency_ms`` (NaN/None means "no F-wave" and is not
+        evaluable), or a non-finite or non-positive ``percent_of_uln``.
     """
     pct = float(percent_of_uln)
+    if not math.isfinite(pct) or pct <= 0:
+        raise ParameterError(
+            f"percent_of_uln: expected a finite number > 0, got {percent_of_uln!r}"
+        )
+    if not _missing(min_latency_ms):
+        lat = float(min_latency_ms)
+        if math.isnan(lat):
+            min_latency_ms = None
+        elif not math.isfinite(lat) or lat < 0:
+            raise ParameterError(
+                f"min_latency_ms: expected a finite latency >= 0 ms (None/NaN: no F-wave), "
+                f"got {min_latency_ms!r}"
+            )
     unit = "% ULN"
     src = rule_source or (limit.source if limit is not None else "")
+    if interpretable is False:
+        why = "F-wave train not interpretable" + (f": {reason}" if reason else "")
+        return Finding(rule_id, None, None, pct, unit, why, src)
     if _missing(min_latency_ms):
         return Finding(
             rule_id, None, None, pct, unit, "no minimal F latency (no F-wave measured)", src
@@ -607,7 +636,8 @@ def evaluate_min_f_latency(
     if uln is None:
         return Finding(rule_id, None, None, pct, unit, f"limit not evaluable: {how}", src)
     value = 100.0 * float(min_latency_ms) / uln
-    met = value >= pct if inclusive else value > pct
+    v9 = round(value, 9)  # 37.8 / 31.5 * 100 = 119.99999999999999 must equal 120
+    met = v9 >= pct if inclusive else v9 > pct
     rel = ">=" if inclusive else ">"
     reason = (
         f"minimal F latency {float(min_latency_ms):.2f} ms = {value:.1f} % of ULN {uln:.2f} ms ({how}); "
@@ -648,15 +678,47 @@ def evaluate_f_absent(
     Returns
     -------
     Finding
-        ``value`` = persistence (%), ``threshold`` = 0 %: met when no sweep had an F-wave.
+        ``value`` = persistence (%), ``threshold`` = 0 %: met when no sweep had an F-wave. When F-waves
+        are present (persistence > 0) the finding is ``met=False`` whatever the distal CMAP: the
+        20 %-of-LLN floor only guards the interpretation of *absent* F-waves.
+
+    Raises
+    ------
+    ParameterError
+        For a persistence outside [0, 100] % or a negative (or infinite) distal CMAP amplitude.
     """
+    if not _missing(persistence_pct):
+        per_v = float(persistence_pct)
+        if not math.isnan(per_v) and not 0.0 <= per_v <= 100.0:
+            raise ParameterError(
+                f"persistence_pct: expected a percentage in [0, 100], got {persistence_pct!r}"
+            )
+    if not _missing(distal_cmap_mv):
+        amp_v = float(distal_cmap_mv)
+        if not math.isnan(amp_v) and (not math.isfinite(amp_v) or amp_v < 0):
+            raise ParameterError(
+                f"distal_cmap_mv: expected an amplitude >= 0 mV (None/NaN: unknown), "
+                f"got {distal_cmap_mv!r}"
+            )
     unit = "%"
     src = rule_source or (amplitude_limit.source if amplitude_limit is not None else "")
     none = lambda why: Finding(rule_id, None, None, 0.0, unit, why, src)  # noqa: E731
     if interpretable is False:
         return none("F-wave train not interpretable")
-    if _missing(persistence_pct):
+    if _missing(persistence_pct) or math.isnan(float(persistence_pct)):
         return none("no F-wave persistence (train not analysed)")
+    per = float(persistence_pct)
+    if per > 0.0:  # F-waves present: not absent, whatever the CMAP size
+        return Finding(
+            rule_id,
+            False,
+            per,
+            0.0,
+            unit,
+            f"F persistence {per:.0f} %: F-waves present, not absent",
+            src,
+            {} if _missing(distal_cmap_mv) else {"distal_cmap_mv": float(distal_cmap_mv)},
+        )
     if _missing(distal_cmap_mv):
         return none("distal CMAP amplitude unknown: absent F-waves cannot be interpreted")
     if amplitude_limit is None:
@@ -674,7 +736,7 @@ def evaluate_f_absent(
         "distal_pct_lln": pct_lln,
         "limit_source": amplitude_limit.source,
     }
-    if pct_lln < min_pct_lln:
+    if round(pct_lln, 9) < min_pct_lln:  # robust at the exact boundary (as for the F latency)
         return Finding(
             rule_id,
             None,
@@ -686,7 +748,6 @@ def evaluate_f_absent(
             src,
             details,
         )
-    per = float(persistence_pct)
     met = per == 0.0
     reason = (
         f"F persistence {per:.0f} %"
