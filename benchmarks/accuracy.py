@@ -1,7 +1,9 @@
-"""Measurement accuracy against simulator ground truth (the "Measurement accuracy" table).
+"""Measurement accuracy against simulator ground truth (the "Measurement accuracy" tables).
 
-    python benchmarks/accuracy.py            # default grid (20 nerves x 10 sweeps per cell), ~15 s
-    python benchmarks/accuracy.py --markdown # the same, as the markdown of benchmarks/README.md
+    python benchmarks/accuracy.py                # default grid (20 nerves x 10 sweeps per cell)
+    python benchmarks/accuracy.py --markdown     # the same, as the markdown of benchmarks/README.md
+    python benchmarks/accuracy.py --check benchmarks/README.md
+                                                 # recompute the 20 kHz rows; exit 1 if the README differs
 
 For every onset detector of ``ncs_emg.onset_methods()`` and every CMAP measure, the error of
 ``measure_sweeps`` (default parameters) on simulated median nerves (wrist, elbow, axilla) against the
@@ -16,35 +18,43 @@ stimulus artefact (tau 0.3 ms) are present as in ``simulate_nerve``'s defaults.
 
 Truths
 ------
-* Onset, **physiological**: the first motor-unit arrival (start of the earliest MUAP). This is what the
-  onset is meant to estimate; every detector is late against it, because the first units are tiny and
-  start smoothly (see the table of the noise-free gap below).
-* Onset, **noise-free**: the same detector on the noise-free waveform with the truth band
-  (``TRUTH_BAND_FRACTION`` of the distal amplitude). Its error isolates what noise and sampling add.
+* Onset, **first arrival** (``SiteTruth.true_onset_ms``): the start of the earliest MUAP.
+* Onset, **detectable** (``SiteTruth.detectable_onset_ms``): the first time the noise-free waveform
+  deviates from baseline by >= 1 µV; tens of µs after the first arrival.
 * Amplitudes, areas, durations, peak latency: the default detector's measures of the noise-free
-  waveform (domain definitions); amplitudes and areas in % of truth, the rest in ms.
+  waveform with a fixed 1 µV baseline band (``TRUTH_BAND_MV``), independent of the SNR; amplitudes and
+  areas in % of truth, the rest in ms.
 
 Errors: bias = mean signed error (measured - truth); P95 = 95th percentile of |error|; n/a counts
-sweeps where a measure was NaN (flagged not measurable). Every cell pools sites x seeds x sweeps.
+sweeps where a measure was NaN (flagged not measurable). Every cell pools sites x seeds x sweeps and
+uses seeds 0..seeds-1 whatever the other cells, so any cell can be recomputed alone (``--check``).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 import ncs_emg
-from ncs_emg.simulate import TRUTH_BAND_FRACTION
+from ncs_emg.simulate import TRUTH_BAND_MV
 
 SNRS = (40.0, 30.0, 20.0, 10.0)
 RATES = (10000.0, 20000.0, 50000.0)
+CHECK_RATE = 20000.0  # the rows that --check recomputes
 CONDITIONS = {
     "normal": {},
     "dispersion": {"extra_cv_sd_m_s": [0.0, 10.0, 10.0]},
     "block": {"block_fraction": [0.0, 0.5, 0.0]},
 }
+ONSETS = (
+    ("onset (first arrival)", "true_onset_ms"),
+    ("onset (detectable)", "detectable_onset_ms"),
+)
 # (measure, unit of the error, relative?)
 MEASURES = (
     ("neg_peak_amp_mv", "%", True),
@@ -56,8 +66,8 @@ MEASURES = (
     ("neg_peak_latency_ms", "ms", False),
 )
 TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector (issue 3)
-    "onset (physiological)": 0.1,
-    "onset (noise-free)": 0.1,
+    "onset (first arrival)": 0.1,
+    "onset (detectable)": 0.1,
     "neg_peak_amp_mv": 2.0,
     "neg_area_mv_ms": 2.0,
     "neg_duration_ms": 0.2,
@@ -65,13 +75,13 @@ TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector (issue 3)
 }
 
 
-def run(seeds: int, sweeps: int) -> dict:
+def run(seeds: int, sweeps: int, rates: tuple = RATES, snrs: tuple = SNRS) -> dict:
     methods = sorted(ncs_emg.onset_methods())
     errs: dict = {}
-    gap = []  # noise-free default-detector onset minus first arrival
+    gap = []  # (cond, site, noise-free default onset - first arrival, detectable - first arrival)
     for cond, extra in CONDITIONS.items():
-        for fs in RATES:
-            for snr in SNRS:
+        for fs in rates:
+            for snr in snrs:
                 cell: dict = {}
                 for seed in range(seeds):
                     sim = ncs_emg.simulate_nerve(
@@ -79,31 +89,22 @@ def run(seeds: int, sweeps: int) -> dict:
                     )
                     for site, tr in zip(sim.nerve.sites, sim.truth.sites):
                         sw = site.sweeps
+                        if fs == 20000.0 and snr == SNRS[0]:
+                            gap.append(
+                                (
+                                    cond,
+                                    site.name,
+                                    tr.measures["onset_latency_ms"] - tr.true_onset_ms,
+                                    tr.detectable_onset_ms - tr.true_onset_ms,
+                                )
+                            )
                         for m in methods:
-                            clean = ncs_emg.measure_cmap(
-                                tr.noise_free,
-                                fs,
-                                t0_ms=sw.t0_ms,
-                                method=m,
-                                baseline_band_mv=tr.band_mv,
-                            )
                             noisy = ncs_emg.measure_sweeps(sw, method=m)
-                            on = noisy.onset_latency_ms
-                            cell.setdefault(("onset (physiological)", m), []).append(
-                                on - tr.true_onset_ms
-                            )
-                            cell.setdefault(("onset (noise-free)", m), []).append(
-                                on - clean.onset_latency_ms[0]
-                            )
+                            for q, attr in ONSETS:
+                                cell.setdefault((q, m), []).append(
+                                    noisy.onset_latency_ms - getattr(tr, attr)
+                                )
                             if m == "threshold":
-                                if snr == SNRS[0] and fs == 20000.0:
-                                    gap.append(
-                                        (
-                                            cond,
-                                            site.name,
-                                            clean.onset_latency_ms[0] - tr.true_onset_ms,
-                                        )
-                                    )
                                 for name, _unit, rel in MEASURES:
                                     v = getattr(noisy, name)
                                     t = tr.measures[name]
@@ -111,7 +112,7 @@ def run(seeds: int, sweeps: int) -> dict:
                                     cell.setdefault((name, "threshold"), []).append(e)
                 for k, v in cell.items():
                     errs[(cond, fs, snr, *k)] = np.concatenate(v)
-    return {"errs": errs, "gap": gap, "methods": methods}
+    return {"errs": errs, "gap": gap, "methods": methods, "rates": rates, "snrs": snrs}
 
 
 def summarise(e: np.ndarray) -> tuple[float, float, int]:
@@ -124,9 +125,12 @@ def summarise(e: np.ndarray) -> tuple[float, float, int]:
 def rows_for(res: dict, quantity: str, method: str) -> list[list[str]]:
     out = []
     for cond in CONDITIONS:
-        for fs in RATES:
+        for fs in res["rates"]:
             row = [cond, f"{fs / 1000:g}"]
             for snr in SNRS:
+                if (cond, fs, snr, quantity, method) not in res["errs"]:
+                    row.append("(not computed)")
+                    continue
                 b, p, nan = summarise(res["errs"][(cond, fs, snr, quantity, method)])
                 cell = f"{b:+.3f} / {p:.3f}"
                 if nan:
@@ -177,53 +181,126 @@ def targets(res: dict, markdown: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def gap_text(res: dict) -> str:
+    g = np.array([x[2] for x in res["gap"]])
+    d = np.array([x[3] for x in res["gap"]])
+    by_site: dict = {}
+    for cond, site, v, w in res["gap"]:
+        by_site.setdefault((cond, site), []).append((v, w))
+    lines = [
+        "Noise-free gaps at 20 kHz (truth measures' default-detector onset minus first arrival; "
+        "detectable onset minus first arrival), ms:",
+        f"  default detector: mean {g.mean():.3f}, range {g.min():.3f} to {g.max():.3f}",
+        f"  detectable onset: mean {d.mean():.3f}, range {d.min():.3f} to {d.max():.3f}",
+    ]
+    for (cond, site), v in by_site.items():
+        a = np.array(v)
+        lines.append(
+            f"  {cond:11s} {site:8s} detector {a[:, 0].mean():+.3f}, detectable {a[:, 1].mean():.3f}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report(res: dict, markdown: bool) -> str:
+    parts = []
+    for m in res["methods"]:
+        for q, _attr in ONSETS:
+            what = "first arrival" if q.endswith("(first arrival)") else "detectable onset (1 µV)"
+            parts.append(
+                table(f"onset error vs {what}, ms, method {m!r}", rows_for(res, q, m), markdown)
+            )
+    for name, unit, _rel in MEASURES:
+        parts.append(
+            table(
+                f"{name} error, {unit} (default detector)",
+                rows_for(res, name, "threshold"),
+                markdown,
+            )
+        )
+    return "\n".join(parts)
+
+
+def _tables(text: str) -> dict[str, dict[tuple[str, str], str]]:
+    """``{title: {(condition, kHz): row text}}`` of the markdown tables in ``text``."""
+    out: dict = {}
+    title = None
+    for line in text.splitlines():
+        m = re.fullmatch(r"\*\*(.+)\*\*", line.strip())
+        if m:
+            title = m.group(1)
+            out[title] = {}
+        elif title is not None and line.startswith("| ") and not line.startswith("| condition"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            out[title][(cells[0], cells[1])] = cells
+    return out
+
+
+def check_run(seeds: int = 20, sweeps: int = 10, snrs: tuple = SNRS) -> dict:
+    """The results that :func:`check` compares: the CHECK_RATE rows of the full grid (``snrs``
+    columns only; the targets table needs 40 and 30 dB, the gap summary 40 dB)."""
+    return run(seeds, sweeps, rates=(CHECK_RATE,), snrs=snrs)
+
+
+def check(text: str, res: dict) -> list[str]:
+    """The differences between the "Measurement accuracy" section of README ``text`` and ``res``."""
+    if "## Measurement accuracy" not in text:
+        return ["no '## Measurement accuracy' section"]
+    section = text[text.index("## Measurement accuracy") :]
+    nxt = section.find("\n## ", 3)
+    section = section if nxt < 0 else section[:nxt]
+    have = _tables(section)
+    want = _tables(report(res, True))
+    diffs = []
+    for title, rows in want.items():
+        if title not in have:
+            diffs.append(f"missing table: {title}")
+            continue
+        for key, row in rows.items():
+            old = have[title].get(key)
+            if old is None or len(old) != len(row):
+                diffs.append(f"{title} {key}: README {old!r}, code {row!r}")
+                continue
+            for a, b in zip(old, row):
+                if b != "(not computed)" and a != b:
+                    diffs.append(f"{title} {key}: README {a!r}, code {b!r}")
+    if 30.0 not in res["snrs"] or 40.0 not in res["snrs"]:
+        return diffs
+    for line in targets(res, True).splitlines():
+        if line.startswith("| ") and not line.startswith("| quantity") and line not in section:
+            diffs.append(f"targets row not in README: {line}")
+    if "\n" + gap_text(res).splitlines()[1] not in "\n" + section.replace("`", ""):
+        diffs.append(f"gap summary differs: {gap_text(res).splitlines()[1]!r}")
+    return diffs
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20, help="simulated nerves per grid cell")
     ap.add_argument("--sweeps", type=int, default=10, help="noise realisations per site")
     ap.add_argument("--markdown", action="store_true", help="print markdown tables")
+    ap.add_argument("--check", metavar="README", help="compare the 20 kHz rows with this README")
     args = ap.parse_args()
     ncs_emg.simulate_nerve("median", rng=0)  # warm-up (kernel compilation)
+    if args.check:
+        text = Path(args.check).read_text(encoding="utf-8")
+        diffs = check(text, check_run(args.seeds, args.sweeps))
+        for d in diffs:
+            print(d)
+        print(f"{len(diffs)} difference(s) between {args.check} and the code")
+        return 1 if diffs else 0
     t = time.perf_counter()
     res = run(args.seeds, args.sweeps)
     elapsed = time.perf_counter() - t
     md = args.markdown
     print(
         f"{args.seeds} nerves x 3 sites x {args.sweeps} sweeps per cell; truth band "
-        f"{100 * TRUTH_BAND_FRACTION:g} % of the distal amplitude; run time {elapsed:.0f} s\n"
+        f"{1000 * TRUTH_BAND_MV:g} µV (fixed); run time {elapsed:.0f} s\n"
     )
-    for m in res["methods"]:
-        print(
-            table(
-                f"onset error vs first arrival (physiological truth), ms, method {m!r}",
-                rows_for(res, "onset (physiological)", m),
-                md,
-            )
-        )
-        print(
-            table(
-                f"onset error vs the same detector on the noise-free waveform, ms, method {m!r}",
-                rows_for(res, "onset (noise-free)", m),
-                md,
-            )
-        )
-    for name, unit, _rel in MEASURES:
-        print(
-            table(f"{name} error, {unit} (default detector)", rows_for(res, name, "threshold"), md)
-        )
-    g = np.array([x[2] for x in res["gap"]])
-    by_site = {}
-    for cond, site, v in res["gap"]:
-        by_site.setdefault((cond, site), []).append(v)
-    print(
-        "Noise-free gap: default-detector onset minus first arrival (20 kHz), ms: "
-        f"mean {g.mean():.3f}, range {g.min():.3f} to {g.max():.3f}"
-    )
-    for (cond, site), v in by_site.items():
-        print(f"  {cond:11s} {site:8s} mean {np.mean(v):.3f}")
-    print()
+    print(report(res, md))
+    print(("```\n" if md else "") + gap_text(res) + ("```\n" if md else ""))
     print(targets(res, md))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
