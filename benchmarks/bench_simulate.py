@@ -3,8 +3,8 @@
     python benchmarks/bench_simulate.py
 
 Times ``simulate_nerve`` end to end (population, per-segment CVs, MUAP summation at every site,
-recording layer, and the truth measures of every noise-free waveform), and the MUAP summation alone
-against its naive twin (every unit evaluated on every sample), in the same run. Warm-up (numba
+recording layer, the truth measures of every noise-free waveform and the detectable onsets), and the
+MUAP summation alone against its naive twin (every unit evaluated on every sample), in the same run. Warm-up (numba
 compilation of the measure kernels) is outside the timing; figures are the median and min of repeats.
 """
 

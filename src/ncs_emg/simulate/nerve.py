@@ -600,7 +600,13 @@ def _simulate(p: _Params) -> SimulatedNerve:
         clean[k] = C.sum_muaps(
             arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
         )
-    ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
+    if (
+        alive_at[0].all()
+        and float(np.max(arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
+    ):  # nothing blocked distally and the sweep holds every MUAP: the distal CMAP itself
+        ref_amp = float(max(0.0, -clean[0].min()))
+    else:
+        ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
     noise = C.noise_sd_mv(ref_amp, p.snr_db)
     band = TRUTH_BAND_MV
     total_size = pop.size_mv.sum()
