@@ -188,3 +188,26 @@ def test_muap_shape_starts_at_arrival_with_unit_negative_peak():
     assert y.min() == pytest.approx(-1.0, abs=1e-6)
     assert np.trapezoid(y, tau) == pytest.approx(0.0, abs=1e-6)
     assert y[(tau > 0) & (tau < 3.0)].max() <= 0 and y[(tau > 3.0) & (tau < 7.5)].min() >= 0
+
+
+def test_f_and_a_waves_share_the_linear_take_off_of_the_m_wave():
+    """F- and A-wave components use the same MUAP shape as the M-wave: 0.1 ms after its arrival a
+    single-unit F-wave is already at > 10 % of its negative peak (4e-5 with the former 4th-order lobes)."""
+    r = ncs_emg.simulate_fwave_train(
+        "ulnar",
+        n_units=1,
+        p_backfire=1.0,
+        n_repeaters=0,
+        a_wave_latency_ms=15.0,
+        a_wave_prob=1.0,
+        snr_db=math.inf,
+        rng=2,
+    )
+    t = r.sweeps.times_ms
+    x = r.truth.noise_free[0]
+    f_on = r.truth.f_latency_ms[0]
+    peak = r.truth.f_amplitude_mv[0] / (1 + 1 / 1.2)  # p2p = neg peak x (1 + neg/pos ratio)
+    i = np.searchsorted(t, f_on + 0.1)
+    assert -x[i] > 0.1 * peak
+    a = x[(t > 15.0) & (t <= 15.1)]
+    assert a.size and a.min() < -0.01 * r.truth.a_wave_amp_mv  # the A-wave starts at once too
