@@ -39,13 +39,12 @@ def _timeit(fn, repeats):
 
 def speed(n_trains, repeats):
     from naive import fw_train_naive
-    from ncs_emg import _kernels as K
 
     rng = np.random.default_rng(0)
     base = np.stack(
         [
             simulate_fwave_train(
-                "median", rng=int(s), sweep_ms=45.0, pre_ms=5.0, sfreq_hz=40000.0, n_stimuli=20
+                "median", rng=int(s), sweep_ms=50.0, pre_ms=5.0, sfreq_hz=40000.0, n_stimuli=20
             ).sweeps.data[:, :2000]
             for s in range(16)
         ]
@@ -56,35 +55,16 @@ def speed(n_trains, repeats):
     measure_fwave_trains(X3[:16], fs, t0_ms=t0)  # warm-up (compile) outside timing
     t_med, t_min = _timeit(lambda: measure_fwave_trains(X3, fs, t0_ms=t0), repeats)
     np_med, np_min = _timeit(lambda: np.min(X3, axis=-1), repeats)
-    # naive twin on a few trains, scaled to n_trains
-    ip = np.zeros(K.N_FIP, np.int64)
-    fp = np.zeros(K.N_FFP)
-    # parameters exactly as the wrapper builds them: capture through a one-train call
-    b = measure_fwave_trains(X3[:1], fs, t0_ms=t0, parallel=False)
-    del b
+    # naive twin on a few trains, scaled to n_trains; its ip/fp come from the wrapper's own helper
+    # (fwave._kernel_params), with the options the wrapper recorded, so the two cannot diverge
     from ncs_emg import fwave as F
 
-    p = {k: v for k, v in F.measure_fwave_trains.__kwdefaults__.items()}
+    b = measure_fwave_trains(X3[:1], fs, t0_ms=t0, parallel=False)
     dt = 1000.0 / fs
-    win = F._m_windows(2000, t0, dt, p["blank_ms"])
-    ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = win
-    ip[K.FIP_S_STOP] = ip[K.FIP_F_STOP] = 2000
-    ip[K.FIP_M_HOLD], ip[K.FIP_M_SAT] = max(1, round(0.1 / dt)), max(3, round(0.2 / dt))
-    ip[K.FIP_GUARD], ip[K.FIP_QUIET] = round(2.0 / dt), round(1.0 / dt)
-    ip[K.FIP_MIN_WIN], ip[K.FIP_HOLD] = round(10 / dt), round(0.1 / dt)
-    ip[K.FIP_A_MERGE], ip[K.FIP_A_PAD], ip[K.FIP_A_MIN_SWEEPS] = round(1 / dt), round(0.5 / dt), 5
-    ip[K.FIP_R_PAD] = round(0.5 / dt)
-    fp[[K.FFP_M_K, K.FFP_M_MIN_THR, K.FFP_M_BAND, K.FFP_M_BAND_K]] = [4.0, 0.02, 0.0, 1.0]
-    fp[[K.FFP_TAIL_BAND, K.FFP_TAIL_K, K.FFP_THR, K.FFP_NOISE_K]] = [0.01, 3.0, 0.04, 10.0]
-    fp[[K.FFP_ON_K, K.FFP_ON_MIN, K.FFP_BAND, K.FFP_BAND_K]] = [4.0, 0.01, 0.0, 1.0]
-    fp[[K.FFP_A_MIN, K.FFP_A_K, K.FFP_A_TOL, K.FFP_A_CORR, K.FFP_A_PCT]] = [
-        0.01,
-        5.0,
-        0.2 / dt,
-        0.9,
-        80.0,
-    ]
-    fp[[K.FFP_R_TOL, K.FFP_R_AMP, K.FFP_R_CORR]] = [0.5 / dt, 0.1, 0.9]
+    n = X3.shape[2]
+    ip, fp = F._kernel_params(
+        n, dt, F._m_windows(n, t0, dt, b.parameters["blank_ms"]), n, b.parameters
+    )
     n_naive = 3
     nv_med, nv_min = _timeit(
         lambda: [fw_train_naive(X3[i], ip, fp, -1, 8) for i in range(n_naive)], 1

@@ -276,7 +276,30 @@ def _segments(idx):
     return out
 
 
-def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
+def fw_noise_naive(x, m, lo, hi, ex_n, clip_k):
+    """Twin of _kernels.fw_noise, written from its docstring: kept-sample lists, NumPy sums."""
+    idx = np.arange(lo, hi)
+    r = np.asarray(x, float)[lo:hi] - np.asarray(m, float)[lo:hi]
+    rbar = r.sum() / r.size
+    u = r - rbar
+    e = int(idx[np.argmax(np.abs(u))])  # first of the largest |r - rbar|
+
+    def sd(keep):
+        v = r[keep]
+        return math.sqrt(max(0.0, float(np.mean(v * v) - np.mean(v) ** 2)))
+
+    keep1 = np.abs(idx - e) > ex_n
+    if keep1.sum() < 2:
+        keep1[:] = True
+    sd1 = sd(keep1)
+    exc = idx[np.abs(u) > clip_k * sd1]
+    if exc.size == 0:
+        return sd1
+    keep2 = np.array([not np.any(np.abs(exc - i) <= ex_n) for i in idx])
+    return sd(keep2) if keep2.sum() >= 2 else sd1
+
+
+def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
     """Return (out[10] without the guard columns, flags) as _kernels.fw_sweep defines them."""
     from ncs_emg import _kernels as K
 
@@ -291,10 +314,15 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
     out[K.FS_PP] = v.max() - v.min()
     out[K.FS_MAX_I] = idx[int(np.argmax(v))]
     out[K.FS_MIN_I] = idx[int(np.argmin(v))]
-    out[K.FS_PEAK_I] = idx[int(np.argmax(np.abs(d)))]
-    # deflections: within each unmasked segment, maximal runs of one nonzero sign of d beyond the band
+    pk = idx[int(np.argmax(np.abs(d)))]
+    out[K.FS_PEAK_I] = pk
+    # deflections: within each unmasked segment clipped to start at pk - lead_n, maximal runs of one
+    # nonzero sign of d beyond the band; significant with hold_n samples beyond thr_on in a streak
+    # that starts at or before the peak
     first = None
-    for seg in _segments(idx):
+    for seg in _segments([i for i in idx if i >= pk - lead_n]):
+        if seg[0] > pk:
+            break
         sgn = [1 if x[i] - base > band else (-1 if x[i] - base < -band else 0) for i in seg]
         k = 0
         while k < len(seg) and first is None:
@@ -304,7 +332,10 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
             if sgn[k] != 0:
                 streak = 0
                 for q in range(k, j + 1):
-                    streak = streak + 1 if abs(x[seg[q]] - base) > thr_on else 0
+                    above = abs(x[seg[q]] - base) > thr_on
+                    if above and streak == 0 and seg[q] > pk:
+                        break  # streaks must start at or before the peak
+                    streak = streak + 1 if above else 0
                     if streak >= hold_n:
                         first = (seg[k], k == 0)
                         break
@@ -332,7 +363,7 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n):
 
 
 def fw_awaves_naive(
-    X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, max_a
+    X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, fit_h, max_a
 ):
     """Twin of _kernels.fw_awaves: returns (list of A rows, overflow); updates ``mask`` in place."""
     X = np.asarray(X, float)
@@ -355,13 +386,16 @@ def fw_awaves_naive(
         w0, w1 = max(fs, a - pad_n), min(fe, b + 1 + pad_n)
         tp = a + int(np.argmax(np.abs(dm[a : b + 1])))
         sg = 1.0 if dm[tp] > 0 else -1.0
+        # sub-sample peaks: least-squares parabola (a maximum for sg > 0, a minimum for sg < 0)
+        tpf = tp + quad_vertex_naive(np.asarray(m, float), tp, fit_h, -sg)[0]
         keep = np.zeros(len(m), bool)
         keep[w0:w1] = True
         keep &= np.asarray(mask) == 0
         n_match = 0
         for s in range(X.shape[0]):
             ps = w0 + int(np.argmax(sg * X[s, w0:w1]))
-            if abs(ps - tp) > tol:
+            psf = ps + quad_vertex_naive(X[s], ps, fit_h, -sg)[0]
+            if abs(psf - tpf) > tol:
                 continue
             var_s = float(np.var(X[s][keep]))  # correction for attenuation by the noise
             r = _fw_corr_naive(X[s], m, keep)
@@ -483,7 +517,11 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
     if f_stop - fs < ip[K.FIP_MIN_WIN]:
         return out_s, flags_s, out_t, a_out, tflags | K.FTF_SHORT
     for s in range(n_s):
-        out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE] = _fw_mean_sd_naive(X[s, m_end:fs])
+        out_s[s, K.FS_BASE] = _fw_mean_sd_naive(X[s, m_end:fs])[0]
+        # residual about the mean sweep (one sweep: the sweep itself), times sqrt(n / (n - 1))
+        ref = m if n_s >= 2 else np.zeros(n)
+        sd = fw_noise_naive(X[s], ref, fs, f_stop, ip[K.FIP_NOISE_EX], fp[K.FFP_NOISE_CLIP])
+        out_s[s, K.FS_NOISE] = (math.sqrt(n_s / (n_s - 1.0)) if n_s >= 2 else 1.0) * sd
     noise = float(np.median(out_s[:, K.FS_NOISE]))
     base_m = _fw_mean_sd_naive(m[m_end:fs])[0]
     out_t[K.FT_NOISE] = noise
@@ -511,6 +549,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
             fp[K.FFP_A_CORR],
             fp[K.FFP_A_PCT],
             noise,
+            ip[K.FIP_A_FIT],
             max_a,
         )
         for k, row in enumerate(found):
@@ -520,7 +559,16 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
             tflags |= K.FTF_A_OVERFLOW
     for s in range(n_s):
         row, fl = fw_sweep_naive(
-            X[s], mask, fs, f_stop, out_s[s, K.FS_BASE], thr_pp, thr_on, band, ip[K.FIP_HOLD]
+            X[s],
+            mask,
+            fs,
+            f_stop,
+            out_s[s, K.FS_BASE],
+            thr_pp,
+            thr_on,
+            band,
+            ip[K.FIP_HOLD],
+            ip[K.FIP_ON_LEAD],
         )
         row[K.FS_BASE], row[K.FS_NOISE] = out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE]
         out_s[s], flags_s[s] = row, fl

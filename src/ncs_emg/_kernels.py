@@ -539,7 +539,10 @@ FIP_A_PAD = 12  # samples added on both sides of an A-wave candidate (comparison
 FIP_A_MIN_SWEEPS = 13  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
 FIP_R_PAD = 14  # samples added on both sides of a response for the repeater correlation
 FIP_M_FIT = 15  # M-wave: half-width of the parabolic peak fit (cmap_sweep fit_h), samples
-N_FIP = 16
+FIP_A_FIT = 16  # A-waves: half-width of the parabolic peak fit of template and sweep peaks, samples
+FIP_ON_LEAD = 17  # F onset: the onset search starts at most this many samples before the F peak
+FIP_NOISE_EX = 18  # per-sweep noise: samples excluded on each side of the largest excursion
+N_FIP = 19
 
 # fp: float parameters (mV unless stated)
 FFP_M_K = 0  # cmap_sweep k_sd
@@ -562,11 +565,12 @@ FFP_A_PCT = 16  # A-wave: minimal % of sweeps that match (>=)
 FFP_R_TOL = 17  # repeaters: peak-latency difference < this, samples
 FFP_R_AMP = 18  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
 FFP_R_CORR = 19  # repeaters: correlation > this
-N_FFP = 20
+FFP_NOISE_CLIP = 20  # per-sweep noise: excursions beyond this many first-pass SDs are excluded
+N_FFP = 21
 
 # per-sweep float output columns
 FS_BASE = 0  # guard-window mean, mV
-FS_NOISE = 1  # guard-window SD, mV
+FS_NOISE = 1  # SD of the residual x - mean sweep over the F window, excursions excluded, mV
 FS_PP = 2  # peak-to-peak amplitude over the unmasked F window, mV
 FS_MAX_I = 3  # index of the maximum
 FS_MIN_I = 4  # index of the minimum
@@ -591,7 +595,7 @@ FT_M_NEG_PEAK = 3  # M negative-peak index
 FT_M_END = 4  # end of the M-wave and its tail (index): the guard window starts here
 FT_F_START = 5  # first index of the F window
 FT_F_STOP = 6  # F window stop (exclusive)
-FT_NOISE = 7  # train noise: median of the per-sweep guard SDs, mV
+FT_NOISE = 7  # train noise: median of the per-sweep noise SDs (FS_NOISE), mV
 FT_BASE_MEAN = 8  # baseline of the mean sweep in the guard window, mV
 FT_THR_PP = 9  # effective peak-to-peak detection threshold, mV
 FT_THR_ON = 10  # effective onset threshold, mV
@@ -632,6 +636,134 @@ def fw_mean_sd(x, lo, hi):
     for i in range(lo, hi):
         ss += (x[i] - mu) * (x[i] - mu)
     return mu, math.sqrt(ss / nb)
+
+
+@jit
+def _fw_sums(x, m, a, b, c, s1, s2):
+    """Add the sums of u = x - m - c and u^2 over [a, b) to (s1, s2) (two lanes)."""
+    p0 = 0.0
+    p1 = 0.0
+    q0 = 0.0
+    q1 = 0.0
+    i = a
+    while i + 2 <= b:
+        u0 = x[i] - m[i] - c
+        u1 = x[i + 1] - m[i + 1] - c
+        p0 += u0
+        p1 += u1
+        q0 += u0 * u0
+        q1 += u1 * u1
+        i += 2
+    if i < b:
+        u0 = x[i] - m[i] - c
+        p0 += u0
+        q0 += u0 * u0
+    return s1 + (p0 + p1), s2 + (q0 + q1)
+
+
+@jit
+def fw_noise(x, m, lo, hi, ex_n, clip_k, iv):
+    """Noise SD of one sweep over the F window [lo, hi), F-wave-like excursions excluded.
+
+    r = x - m, the residual about the mean sweep m (removes what is time-locked: the M tail and
+    A-waves); rbar = mean of r over [lo, hi); u = r - rbar. The largest excursion e is the first max
+    of r when max - rbar > rbar - min, the first min when smaller, the earlier of the two on a tie.
+    SD1 = SD of u outside [e - ex_n, e + ex_n] (all of [lo, hi) when fewer than 2 samples remain).
+    One clipping round: every sample with |u| > clip_k * SD1 is an excursion; SD2 = SD of u outside
+    +-ex_n of every excursion is returned (SD1 when there is no excursion or fewer than 2 samples
+    remain). SD of k kept samples = sqrt(max(0, S2/k - (S1/k)^2)), S1 and S2 the sums of u and u^2
+    over the kept samples (summed directly, never as differences of totals, which would cancel).
+    O(n) passes only; ``iv`` is an int64 work array of shape (>= (hi - lo + 1) // 2 + 1, 2) for the
+    merged exclusion intervals. Low-frequency hum and drift stay below clip_k * SD1 and enter the SD.
+    """
+    p0 = 0.0
+    p1 = 0.0
+    mx0 = -np.inf
+    mx1 = -np.inf
+    mn0 = np.inf
+    mn1 = np.inf
+    i = lo
+    while i + 2 <= hi:
+        v0 = x[i] - m[i]
+        v1 = x[i + 1] - m[i + 1]
+        p0 += v0
+        p1 += v1
+        mx0 = v0 if v0 > mx0 else mx0
+        mx1 = v1 if v1 > mx1 else mx1
+        mn0 = v0 if v0 < mn0 else mn0
+        mn1 = v1 if v1 < mn1 else mn1
+        i += 2
+    if i < hi:
+        v0 = x[i] - m[i]
+        p0 += v0
+        mx0 = v0 if v0 > mx0 else mx0
+        mn0 = v0 if v0 < mn0 else mn0
+    n_all = hi - lo
+    rbar = (p0 + p1) / n_all
+    mx = mx0 if mx0 > mx1 else mx1
+    mn = mn0 if mn0 < mn1 else mn1
+    imx = -1
+    imn = -1
+    for i in range(lo, hi):
+        v = x[i] - m[i]
+        if imx < 0 and v == mx:
+            imx = i
+        if imn < 0 and v == mn:
+            imn = i
+        if imx >= 0 and imn >= 0:
+            break
+    a1 = mx - rbar
+    a2 = rbar - mn
+    if a1 > a2:
+        e = imx
+    elif a2 > a1:
+        e = imn
+    else:
+        e = min(imx, imn)
+    e0 = max(e - ex_n, lo)
+    e1 = min(e + ex_n, hi - 1)
+    k = n_all - (e1 - e0 + 1)
+    if k >= 2:
+        s1, s2 = _fw_sums(x, m, lo, e0, rbar, 0.0, 0.0)
+        s1, s2 = _fw_sums(x, m, e1 + 1, hi, rbar, s1, s2)
+    else:
+        s1, s2 = _fw_sums(x, m, lo, hi, rbar, 0.0, 0.0)
+        k = n_all
+    mu = s1 / k
+    var = s2 / k - mu * mu
+    sd1 = math.sqrt(var) if var > 0.0 else 0.0
+    # one clipping round: merged intervals [a, b] of +-ex_n around every excursion
+    lim = clip_k * sd1
+    n_iv = 0
+    for i in range(lo, hi):
+        if abs(x[i] - m[i] - rbar) > lim:
+            a = max(i - ex_n, lo)
+            b = min(i + ex_n, hi - 1)
+            if n_iv > 0 and a <= iv[n_iv - 1, 1] + 1:
+                iv[n_iv - 1, 1] = b
+            else:
+                iv[n_iv, 0] = a
+                iv[n_iv, 1] = b
+                n_iv += 1
+    if n_iv == 0:
+        return sd1
+    k2 = 0
+    s1 = 0.0
+    s2 = 0.0
+    start = lo
+    for j in range(n_iv):
+        if iv[j, 0] > start:
+            s1, s2 = _fw_sums(x, m, start, iv[j, 0], rbar, s1, s2)
+            k2 += iv[j, 0] - start
+        start = iv[j, 1] + 1
+    if hi > start:
+        s1, s2 = _fw_sums(x, m, start, hi, rbar, s1, s2)
+        k2 += hi - start
+    if k2 < 2:
+        return sd1
+    mu = s1 / k2
+    var = s2 / k2 - mu * mu
+    return math.sqrt(var) if var > 0.0 else 0.0
 
 
 @jit
@@ -704,16 +836,19 @@ def fw_segments(mask, fs, fe, seg):
 
 
 @jit
-def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
+def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
     """F detection on one sweep over the unmasked segments ``seg[:n_seg]`` ([lo, hi) rows).
 
-    d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak is the
+    d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak p is the
     first sample of largest |d| (the max or the min). For present sweeps only: the last sample with
-    |d| > thr_on, and the onset. A deflection is a maximal run (within a segment) of samples with the
-    same sign s of d and |d| > band; it is significant when |d| > thr_on for hold_n consecutive samples
-    of the run. The onset is where the first significant deflection left the band (linear
-    interpolation between its first sample and the one before); when it begins at a segment start
-    (window start or the end of an A-wave window) the onset is hidden (NaN). Returns the flag word.
+    |d| > thr_on, and the onset. The onset is searched only in the lead window [p - lead_n, p]: each
+    segment is clipped to start at lo' = max(lo, p - lead_n). A deflection is a maximal run (within a
+    clipped segment) of samples with the same sign s of d and |d| > band; it is significant when
+    |d| > thr_on for hold_n consecutive samples of the run, the streak starting at or before p (it may
+    continue after p). The onset is where the first significant deflection left the band (linear
+    interpolation between its first sample and the one before); when it begins at a clipped segment
+    start (lead-window start, F-window start or the end of an A-wave window) the onset is hidden
+    (NaN). Returns the flag word.
     """
     for c in range(N_FS_COLS):
         if c != FS_BASE and c != FS_NOISE:
@@ -791,14 +926,21 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
     first_sig = -1
     hidden = False
     te = thr_on if thr_on > band else band
+    pk = int(out[FS_PEAK_I])
     for k in range(n_seg):
         lo = seg[k, 0]
         hi = seg[k, 1]
+        if lo > pk:
+            break
+        if hi <= pk - lead_n:
+            continue
+        if lo < pk - lead_n:
+            lo = pk - lead_n
         i = lo
         while i < hi:
             while i < hi and abs(x[i] - base) <= te:
                 i += 1
-            if i >= hi:
+            if i >= hi or i > pk:
                 break
             sg = 1.0 if x[i] - base > 0.0 else -1.0
             j = i
@@ -827,14 +969,17 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, out):
 
 
 @jit
-def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, a_out):
+def fw_awaves(
+    X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, fit_h, a_out
+):
     """Find A-waves: components of the mean sweep that recur with the same latency and shape.
 
     Candidates are maximal runs of the mean sweep with |m - base_m| > lo holding a sample above hi;
     runs whose gap is < merge_n samples are merged. A candidate that touches the window start or end is
     rejected (tail or truncated). For the window w = [start - pad_n, stop + pad_n] clipped to [fs, fe),
-    a sweep matches when the position of its extreme of the template-peak sign lies within ``tol``
-    samples of the template peak and its Pearson correlation with the mean over w, corrected for the
+    a sweep matches when the sub-sample position of its extreme of the template-peak sign lies within
+    ``tol`` samples of the template's sub-sample peak (both refined by the least-squares parabola over
+    +-fit_h samples, quad_vertex; the raw argmax of a broad peak jitters in noise) and its Pearson correlation with the mean over w, corrected for the
     attenuation by the train noise (r * sqrt(var / (var - noise^2)), no match when var <= noise^2),
     exceeds ``corr_min``. An A-wave is a candidate matched by >= pct % of the sweeps; its window is masked.
     Returns (number of A-waves, overflow flag).
@@ -882,6 +1027,7 @@ def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min,
                     if abs(m[k] - base_m) > abs(m[tp] - base_m):
                         tp = k
                 sg = 1.0 if m[tp] - base_m > 0.0 else -1.0
+                tpf = tp + quad_vertex(m, tp, fit_h, -sg)[0]
                 n_match = 0
                 for s in range(n_s):
                     # stop as soon as the candidate can no longer reach pct % (it is rejected either
@@ -895,7 +1041,8 @@ def fw_awaves(X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min,
                         if v > best:
                             best = v
                             ps = k
-                    if abs(ps - tp) <= tol:
+                    psf = ps + quad_vertex(X[s], ps, fit_h, -sg)[0]
+                    if abs(psf - tpf) <= tol:
                         c, var_s = fw_corr(X[s], m, mask, w0, w1)
                         # Spearman's correction for the attenuation by the sweep's noise
                         if var_s > noise * noise:
@@ -992,8 +1139,10 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     1. Mean sweep m (sequential sum over sweeps / n_sweeps); M-wave = cmap_sweep on m.
     2. M end = ``m_end_given`` when >= 0, else the first index after the M negative peak from which m
        stays within max(tail_band, tail_k * SD) of the M baseline for ``quiet`` samples.
-    3. Guard window [M end, M end + guard): per-sweep baseline (mean) and noise (SD); train noise =
-       median of the per-sweep SDs. F window = [M end + guard, f_stop).
+    3. F window = [M end + guard, f_stop). Per-sweep baseline = mean of the guard window
+       [M end, M end + guard); per-sweep noise = fw_noise of the residual x - m over the F window
+       (largest excursion, then every excursion beyond FFP_NOISE_CLIP SDs, +- FIP_NOISE_EX excluded)
+       times sqrt(n/(n-1)); one sweep: x itself, no factor. Train noise = median of the sweeps.
     4. A-waves on m (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
     """
     n_s = X.shape[0]
@@ -1062,10 +1211,16 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     out_t[FT_F_STOP] = float(f_stop)
     if f_stop - fs < ip[FIP_MIN_WIN]:
         return tflags | FTF_SHORT
-    # 3. guard window statistics
+    # 3. per-sweep baseline (guard-window mean) and noise (SD over the F window, excursions excluded)
     sds = np.empty(n_s)
+    # the residual of n i.i.d. sweeps about their mean has variance (1 - 1/n) sigma^2; with one
+    # sweep the residual is zero: use a zero "mean" (the sweep itself)
+    corr = math.sqrt(n_s / (n_s - 1.0)) if n_s >= 2 else 1.0
+    m0 = m if n_s >= 2 else np.zeros(n)
+    iv = np.empty(((f_stop - fs + 1) // 2 + 1, 2), dtype=np.int64)
     for s in range(n_s):
-        mu, sd = fw_mean_sd(X[s], m_end, fs)
+        mu, _sd = fw_mean_sd(X[s], m_end, fs)
+        sd = corr * fw_noise(X[s], m0, fs, f_stop, ip[FIP_NOISE_EX], fp[FFP_NOISE_CLIP], iv)
         out_s[s, FS_BASE] = mu
         out_s[s, FS_NOISE] = sd
         sds[s] = sd
@@ -1109,6 +1264,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
             fp[FFP_A_CORR],
             fp[FFP_A_PCT],
             noise,
+            ip[FIP_A_FIT],
             a_out,
         )
         out_t[FT_N_A] = float(n_a)
@@ -1119,7 +1275,16 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     n_seg = fw_segments(mask, fs, f_stop, seg)
     for s in range(n_s):
         flags_s[s] = fw_sweep(
-            X[s], seg, n_seg, out_s[s, FS_BASE], thr_pp, thr_on, band, ip[FIP_HOLD], out_s[s]
+            X[s],
+            seg,
+            n_seg,
+            out_s[s, FS_BASE],
+            thr_pp,
+            thr_on,
+            band,
+            ip[FIP_HOLD],
+            ip[FIP_ON_LEAD],
+            out_s[s],
         )
     # 6. repeaters
     fw_repeaters(

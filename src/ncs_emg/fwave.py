@@ -354,6 +354,61 @@ def _nonfinite_error(X3: np.ndarray, name: str, single: bool) -> ParameterError:
     )
 
 
+def _kernel_params(
+    n: int, dt: float, win: tuple[int, int, int] | None, f_stop: int, p: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel parameter arrays ``(ip, fp)`` of ``fw_train`` for sweeps of ``n`` samples.
+
+    ``dt``: sample interval (ms); ``win``: the M-wave windows of :func:`_m_windows` (None: they do not
+    fit); ``f_stop``: F-window stop index; ``p``: the validated options of
+    :func:`measure_fwave_trains` (ms, mV, %). The benchmark and the tests build the parameters of the
+    naive twin with this function, so that they cannot diverge from the wrapper's.
+    """
+    from . import _kernels as K
+
+    if win is None:
+        win = (0, 2, 2) if n >= 4 else (0, 1, 1)
+    ip = np.zeros(K.N_FIP, dtype=np.int64)
+    ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = win
+    ip[K.FIP_S_STOP] = n
+    ip[K.FIP_M_HOLD] = max(1, int(round(0.1 / dt)))
+    ip[K.FIP_M_SAT] = max(3, int(round(0.2 / dt)))
+    ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
+    ip[K.FIP_A_FIT] = int(round(p["a_peak_fit_ms"] / 2.0 / dt))
+    ip[K.FIP_ON_LEAD] = max(1, int(round(p["onset_lead_ms"] / dt)))
+    ip[K.FIP_NOISE_EX] = int(round(p["noise_exclude_ms"] / dt))
+    ip[K.FIP_F_STOP] = f_stop
+    ip[K.FIP_GUARD] = max(2, int(round(p["guard_ms"] / dt)))
+    ip[K.FIP_QUIET] = max(1, int(round(p["quiet_ms"] / dt)))
+    ip[K.FIP_MIN_WIN] = max(2, int(round(p["min_window_ms"] / dt)))
+    ip[K.FIP_HOLD] = max(1, int(round(p["hold_ms"] / dt)))
+    ip[K.FIP_A_MERGE] = int(round(p["a_merge_ms"] / dt))
+    ip[K.FIP_A_PAD] = int(round(p["a_pad_ms"] / dt))
+    ip[K.FIP_A_MIN_SWEEPS] = 5
+    ip[K.FIP_R_PAD] = int(round(p["rep_pad_ms"] / dt))
+    fp = np.zeros(K.N_FFP)
+    fp[K.FFP_M_K], fp[K.FFP_M_MIN_THR], fp[K.FFP_M_BAND], fp[K.FFP_M_BAND_K] = 4.0, 0.02, 0.0, 1.0
+    fp[K.FFP_TAIL_BAND] = p["tail_band_mv"]
+    fp[K.FFP_TAIL_K] = p["tail_k_sd"]
+    fp[K.FFP_THR] = p["threshold_mv"]
+    fp[K.FFP_NOISE_K] = p["noise_k_sd"]
+    fp[K.FFP_ON_K] = p["onset_k_sd"]
+    fp[K.FFP_ON_MIN] = p["onset_min_mv"]
+    fp[K.FFP_BAND] = p["band_mv"]
+    fp[K.FFP_BAND_K] = p["band_k_sd"]
+    fp[K.FFP_A_MIN] = p["a_min_mv"]
+    fp[K.FFP_A_K] = p["a_k_sd"]
+    fp[K.FFP_A_TOL] = p["a_latency_tol_ms"] / dt
+    fp[K.FFP_A_CORR] = p["a_min_corr"]
+    fp[K.FFP_A_PCT] = p["a_min_sweeps_pct"]
+    fp[K.FFP_R_TOL] = p["rep_latency_tol_ms"] / dt
+    fp[K.FFP_R_AMP] = p["rep_amp_tol_pct"] / 100.0
+    fp[K.FFP_R_CORR] = p["rep_min_corr"]
+    fp[K.FFP_NOISE_CLIP] = p["noise_clip_k_sd"]
+
+    return ip, fp
+
+
 def measure_fwave_trains(
     x: Any,
     sfreq_hz: float,
@@ -388,6 +443,12 @@ def measure_fwave_trains(
     rep_amp_tol_pct: float = 10.0,
     rep_min_corr: float = 0.9,
     rep_pad_ms: float = 0.5,
+    onset_lead_ms: float = 5.0,
+    noise_exclude_ms: float = 5.0,
+    noise_clip_k_sd: float = 4.0,
+    a_peak_fit_ms: float = 1.0,
+    max_threshold_ratio: float = 2.0,
+    min_sweep_end_ms: float | None = None,
     parallel: bool | None = None,
     _single: bool = False,
 ) -> FWaveTrains:
@@ -422,6 +483,9 @@ def measure_fwave_trains(
         "min_window_ms": min_window_ms,
         "a_latency_tol_ms": a_latency_tol_ms,
         "rep_latency_tol_ms": rep_latency_tol_ms,
+        "onset_lead_ms": onset_lead_ms,
+        "noise_clip_k_sd": noise_clip_k_sd,
+        "max_threshold_ratio": max_threshold_ratio,
     }
     nonneg = {
         "noise_k_sd": noise_k_sd,
@@ -437,6 +501,8 @@ def measure_fwave_trains(
         "a_merge_ms": a_merge_ms,
         "a_pad_ms": a_pad_ms,
         "rep_pad_ms": rep_pad_ms,
+        "noise_exclude_ms": noise_exclude_ms,
+        "a_peak_fit_ms": a_peak_fit_ms,
     }
     p: dict[str, Any] = {}
     for k, v in pos.items():
@@ -492,46 +558,15 @@ def measure_fwave_trains(
                 f"search_stop_ms: {stop:g} ms is before the sweep's second sample ({t0 + dt:g} ms)"
             )
     p["search_stop_ms"] = search_stop_ms
+    p["min_sweep_end_ms"] = (
+        None if min_sweep_end_ms is None else check_finite(min_sweep_end_ms, "min_sweep_end_ms")
+    )
 
     from . import _kernels as K
 
     win = _m_windows(n, t0, dt, p["blank_ms"])
     m_ok = win is not None
-    if win is None:
-        win = (0, 2, 2) if n >= 4 else (0, 1, 1)
-    ip = np.zeros(K.N_FIP, dtype=np.int64)
-    ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = win
-    ip[K.FIP_S_STOP] = n
-    ip[K.FIP_M_HOLD] = max(1, int(round(0.1 / dt)))
-    ip[K.FIP_M_SAT] = max(3, int(round(0.2 / dt)))
-    ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
-    ip[K.FIP_F_STOP] = f_stop
-    ip[K.FIP_GUARD] = max(2, int(round(p["guard_ms"] / dt)))
-    ip[K.FIP_QUIET] = max(1, int(round(p["quiet_ms"] / dt)))
-    ip[K.FIP_MIN_WIN] = max(2, int(round(p["min_window_ms"] / dt)))
-    ip[K.FIP_HOLD] = max(1, int(round(p["hold_ms"] / dt)))
-    ip[K.FIP_A_MERGE] = int(round(p["a_merge_ms"] / dt))
-    ip[K.FIP_A_PAD] = int(round(p["a_pad_ms"] / dt))
-    ip[K.FIP_A_MIN_SWEEPS] = 5
-    ip[K.FIP_R_PAD] = int(round(p["rep_pad_ms"] / dt))
-    fp = np.zeros(K.N_FFP)
-    fp[K.FFP_M_K], fp[K.FFP_M_MIN_THR], fp[K.FFP_M_BAND], fp[K.FFP_M_BAND_K] = 4.0, 0.02, 0.0, 1.0
-    fp[K.FFP_TAIL_BAND] = p["tail_band_mv"]
-    fp[K.FFP_TAIL_K] = p["tail_k_sd"]
-    fp[K.FFP_THR] = p["threshold_mv"]
-    fp[K.FFP_NOISE_K] = p["noise_k_sd"]
-    fp[K.FFP_ON_K] = p["onset_k_sd"]
-    fp[K.FFP_ON_MIN] = p["onset_min_mv"]
-    fp[K.FFP_BAND] = p["band_mv"]
-    fp[K.FFP_BAND_K] = p["band_k_sd"]
-    fp[K.FFP_A_MIN] = p["a_min_mv"]
-    fp[K.FFP_A_K] = p["a_k_sd"]
-    fp[K.FFP_A_TOL] = p["a_latency_tol_ms"] / dt
-    fp[K.FFP_A_CORR] = p["a_min_corr"]
-    fp[K.FFP_A_PCT] = p["a_min_sweeps_pct"]
-    fp[K.FFP_R_TOL] = p["rep_latency_tol_ms"] / dt
-    fp[K.FFP_R_AMP] = p["rep_amp_tol_pct"] / 100.0
-    fp[K.FFP_R_CORR] = p["rep_min_corr"]
+    ip, fp = _kernel_params(n, dt, win, f_stop, p)
 
     out_s = np.empty((n_t, n_s, K.N_FS_COLS))
     flags_s = np.zeros((n_t, n_s), dtype=np.int64)
@@ -659,11 +694,21 @@ def measure_fwave_trains(
                     "when the M-wave is known"
                 )
         if f & K.FTF_TAIL:
-            why.append(
-                f"the M-wave did not return to baseline (within max(tail_band_mv={p['tail_band_mv']:g}, "
-                f"tail_k_sd={p['tail_k_sd']:g} SD) for quiet_ms={p['quiet_ms']:g}) before the end of the "
-                "search window"
+            crit = (
+                f"within max(tail_band_mv={p['tail_band_mv']:g}, tail_k_sd={p['tail_k_sd']:g} SD) "
+                f"for quiet_ms={p['quiet_ms']:g}"
             )
+            if f_stop < n:
+                neg = t0 + out_t[t, K.FT_M_NEG_PEAK] * dt
+                why.append(
+                    f"search_stop_ms={p['search_stop_ms']:g} ms ends the search before the M-wave "
+                    f"(negative peak at {neg:.2f} ms) is seen back at baseline ({crit}); "
+                    "search_stop_ms must lie after the M-wave and its tail"
+                )
+            else:
+                why.append(
+                    f"the M-wave did not return to baseline ({crit}) before the end of the sweeps"
+                )
         if f & K.FTF_SHORT:
             start = t0 + out_t[t, K.FT_F_START] * dt
             stop = t0 + f_stop * dt
@@ -678,12 +723,39 @@ def measure_fwave_trains(
         ma = float(m_amp[t])
         if window_ok[t]:
             if math.isnan(ma):
-                why.append("M-wave amplitude not measurable (saturated); F/M ratio not available")
+                if f & K.FTF_M_SATURATED:
+                    why.append(
+                        "M-wave amplitude not measurable (saturated); F/M ratio not available"
+                    )
+                elif not m_ok:
+                    why.append(
+                        "M-wave amplitude not measurable (sweeps too short for the M-wave baseline "
+                        "and search windows); pass m_amplitude_mv"
+                    )
+                else:
+                    why.append(
+                        "no M-wave found in the mean of the sweeps: M-wave amplitude not measurable "
+                        "and the F/M ratio not available; pass m_amplitude_mv when it is known"
+                    )
             elif ma < p["min_m_amplitude_mv"]:
                 why.append(
                     f"M-wave amplitude {ma:.3g} mV < min_m_amplitude_mv={p['min_m_amplitude_mv']:g}: "
                     "absent or sparse F-waves cannot be interpreted"
                 )
+        thr = float(out_t[t, K.FT_THR_PP])
+        if window_ok[t] and thr > p["max_threshold_ratio"] * p["threshold_mv"]:
+            why.append(
+                f"noise-limited: effective detection threshold {thr:.3g} mV (noise_k_sd="
+                f"{p['noise_k_sd']:g} x train noise {float(out_t[t, K.FT_NOISE]):.3g} mV) > "
+                f"max_threshold_ratio={p['max_threshold_ratio']:g} x threshold_mv="
+                f"{p['threshold_mv']:g} mV: F-waves of ordinary size would be missed, so persistence "
+                "and absent F-waves cannot be interpreted"
+            )
+        if p["min_sweep_end_ms"] is not None and t0 + (f_stop - 1) * dt < p["min_sweep_end_ms"]:
+            why.append(
+                f"the F search ends at {t0 + (f_stop - 1) * dt:.2f} ms (sweep end or search_stop_ms), "
+                f"before min_sweep_end_ms={p['min_sweep_end_ms']:g} ms: late F-waves would be missed"
+            )
         if f & K.FTF_A_OVERFLOW:
             why.append(f"more than {_MAX_A} A-waves: only the first {_MAX_A} are reported")
         interpretable[t] = not why
@@ -806,6 +878,11 @@ def measure_nerve_fwaves(nerve: Nerve, **kwargs: Any) -> FWaveMeasures | None:
 
     When the nerve has motor sites and ``m_amplitude_mv`` is not given, the M amplitude still comes
     from the train itself (the same stimulus); pass the distal CMAP amplitude to use it instead.
+
+    Unless ``min_sweep_end_ms`` is given, it is 1.5 x the nerve's upper limit of normal minimal F
+    latency in :data:`ncs_emg.normative.DEFAULT_TABLE` (CIDP criteria count F latencies up to 150 %
+    of ULN): sweeps that end earlier cannot show a prolonged or even a normal F-wave, so the train is
+    not interpretable. Nerves without a limit in the table are not checked.
     """
     if not isinstance(nerve, Nerve):
         raise ParameterError(f"nerve: expected a Nerve, got {type(nerve).__name__}")
@@ -817,6 +894,11 @@ def measure_nerve_fwaves(nerve: Nerve, **kwargs: Any) -> FWaveMeasures | None:
     data = sw.data[sw.accepted]
     if data.shape[0] == 0:
         raise ParameterError(f"{nerve.label}: the F-wave train has no accepted sweep")
+    if kwargs.get("min_sweep_end_ms") is None:
+        from .normative import DEFAULT_TABLE
+
+        lim = DEFAULT_TABLE.get(nerve.nerve, "min_f_latency_ms", kind="upper")
+        kwargs["min_sweep_end_ms"] = None if lim is None else 1.5 * lim.value
     try:
         return measure_fwaves(data, sw.sfreq_hz, t0_ms=sw.t0_ms, **kwargs)
     except ParameterError as exc:
