@@ -6,6 +6,7 @@ Files are built byte by byte by ``_edf`` below (independent of ncs_emg's writer)
 from __future__ import annotations
 
 import math
+import time
 import tracemalloc
 
 import numpy as np
@@ -284,7 +285,14 @@ def test_policy_records_of_duration_zero(tmp_path):
     sigs.append(
         dict(label="EMG", unit="uV", pmin="-1", pmax="1", dmin="-32768", dmax="32767", spr=2)
     )
-    rec = read_edf(_write(tmp_path, _edf(sigs, [r + [b""] for r in recs], duration="0"), "g.edf"))
+    # with a data signal, duration 0 would give no sampling rate: refused, naming the duration
+    g = _write(tmp_path, _edf(sigs, [r + [b""] for r in recs], duration="0"), "g.edf")
+    with pytest.raises(FormatError, match=r"record duration: '0' with 2 samples per record .* "
+                       r"sampling rate of nan Hz.*only legal for annotation-only"):  # fmt: skip
+        read_edf(g)
+    # a signal without samples keeps the file annotation-only: read, sampling rate NaN
+    sigs[1]["spr"] = 0
+    rec = read_edf(_write(tmp_path, _edf(sigs, recs, duration="0"), "h.edf"))
     assert math.isnan(rec.signals[0].sfreq_hz) and any("NaN" in i.action for i in rec.issues)
 
 
@@ -295,7 +303,12 @@ _HEADER_LEN = 256 * 3
 
 
 def _read_all(p):
-    """Read the file and touch every lazily computed array; only NcsEmgError may escape."""
+    """Read the file and touch every lazily computed array; only NcsEmgError may escape.
+
+    Wall-clock guard: each file is tiny, so anything over 2 s is a hang (such as the ~40 s
+    ``int(Decimal("1E999999"))`` an exponent in an integer field once caused).
+    """
+    t = time.perf_counter()
     try:
         rec = read_edf(p)
         for s in rec.signals:
@@ -308,6 +321,8 @@ def _read_all(p):
         ncs_emg.read_study(p, sidecar=None)
     except NcsEmgError:
         pass
+    elapsed = time.perf_counter() - t
+    assert elapsed < 2.0, f"reading took {elapsed:.1f} s"
 
 
 @settings(
@@ -336,7 +351,32 @@ def test_property_mutated_bytes_only_typed_errors(tmp_path, edits, cut):
 _num_text = st.one_of(
     st.integers(-(10**7), 10**8).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(lambda x: repr(x)[:8]),
-    st.text(alphabet="0123456789+-.,eE \x00x", max_size=8),
+    st.text(alphabet="0123456789+-.,eE \x00x_", max_size=8),
+    # exponent forms, huge and tiny magnitudes that still fit the 8-character field
+    st.builds(
+        lambda sign, m, e, es: f"{sign}{m}{e}{es}"[:8],
+        st.sampled_from(["", "-", "+"]),
+        st.sampled_from(["1", "9", "0", "1.5", ".5"]),
+        st.sampled_from(["E", "e", "E+", "E-", "e-"]),
+        st.integers(0, 999999).map(str),
+    ),
+    st.sampled_from(
+        [
+            "1E999999",
+            "9E999",
+            "-9E999",
+            "1e-320",
+            "1e308",
+            "-1e308",
+            "1E+99999",
+            "1_000",
+            "1e-400",
+            "0",
+            "-0",
+            "99999999",
+            "-9999999",
+        ]
+    ),  # fmt: skip
 )
 
 

@@ -55,8 +55,8 @@ def sniff_format(path: str | os.PathLike) -> str:
             head = fh.read(8)
             if head == HDF5_SIGNATURE:
                 return "hdf5"
-            if head[:8] == b"0       ":
-                return "edf"
+            if head[:1] == b"0" and len(head) == 8 and not head[1:].strip(b" \x00"):
+                return "edf"  # what read_edf accepts: '0' padded with spaces or NULs
             if head[:8] == b"\xffBIOSEMI":
                 return "bdf"
             # HDF5 allows a user block: the superblock may start at 512, 1024, 2048... bytes
@@ -75,7 +75,7 @@ def sniff_format(path: str | os.PathLike) -> str:
         raise FormatError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
     raise FormatError(
         f"{p}: not a study file: the first bytes {head!r} match no supported format "
-        "(HDF5 written by ncs_emg, EDF/EDF+ starting with b'0       ', BDF starting with b'\\xffBIOSEMI')"
+        "(HDF5 written by ncs_emg, EDF/EDF+ starting with b'0' and 7 spaces or NULs, BDF starting with b'\\xffBIOSEMI')"
     )
 
 

@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -358,24 +358,33 @@ def _text(raw: bytes, name: str, issues: list[EdfIssue]) -> str:
     return raw.decode("latin-1").replace("\x00", " ").strip()
 
 
+# ASCII only (Decimal alone would also take "1_000", "Infinity" and non-ASCII digits)
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")  # no exponent: int(Decimal("1E999999")) hangs
+
+
 def _number(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> Decimal:
     s = raw.decode("latin-1").replace("\x00", " ").strip()
     t = s.replace(",", ".") if s.count(",") == 1 and "." not in s else s
-    try:
-        v = Decimal(t)
-    except InvalidOperation:
-        v = None
-    if v is None or not v.is_finite():
-        raise FormatError(f"{path}: header field {name}: expected a number, got {s!r}")
+    if not _NUMBER_RE.fullmatch(t):
+        raise FormatError(
+            f"{path}: header field {name}: expected a number, got {s!r} (ASCII digits with an "
+            "optional sign, decimal point and exponent)"
+        )
     if t != s:
         issues.append(EdfIssue(name, repr(s), "read the comma as a decimal point"))
-    return v
+    return Decimal(t)
 
 
 def _integer(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> int:
     v = _number(raw, name, issues, path)
-    if v != v.to_integral_value():
-        raise FormatError(f"{path}: header field {name}: expected an integer, got {str(v)!r}")
+    s = raw.decode("latin-1").replace("\x00", " ").strip()
+    t = s.replace(",", ".") if s.count(",") == 1 and "." not in s else s
+    if not _INTEGER_RE.fullmatch(t):  # checked before any int(): exponents can be astronomic
+        raise FormatError(
+            f"{path}: header field {name}: expected an integer, got {s!r} (decimal digits with "
+            "an optional sign; no fraction, exponent or separators)"
+        )
     return int(v)
 
 
@@ -491,6 +500,11 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
         if dur_dec < 0:
             raise FormatError(f"{p}: header field record duration: must be >= 0, got {dur_dec}")
         duration = float(dur_dec)
+        if not math.isfinite(duration):
+            raise FormatError(
+                f"{p}: header field record duration: {str(dur_dec)!r} s is too large for a float; "
+                "a record duration must be a finite number of seconds"
+            )
         start = _parse_start(date_s, time_s, recording, issues)
 
         # per-signal fields: ns values of each field, one field after another
@@ -514,6 +528,21 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
                 raise FormatError(
                     f"{p}: header field signal {i} ({labels[i]!r}) samples per record: must be "
                     f">= 0, got {n}"
+                )
+        ann_labels = [i for i, lab in enumerate(labels) if lab in ANNOTATION_LABELS]
+        for i, n in enumerate(spr):
+            if i in ann_labels or n == 0:
+                continue
+            # 0 is legal only for annotation-only files (EDF+ specification, section 2.2.4)
+            fs = Decimal(n) / dur_dec if dur_dec > 0 else None
+            if fs is None or not (0 < float(fs) < math.inf):
+                dur_s = head[244:252].decode("latin-1").strip()
+                raise FormatError(
+                    f"{p}: header field record duration: {dur_s!r} "
+                    f"with {n} samples per record gives signal {i} ({labels[i]!r}) a sampling "
+                    f"rate of {'nan' if fs is None else float(fs)} Hz; a file with data signals "
+                    "needs a record duration > 0 that gives a finite, positive sampling rate "
+                    "(duration 0 is only legal for annotation-only files)"
                 )
         rec_samples = sum(spr)
         rec_bytes = rec_samples * bps
@@ -649,7 +678,17 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
         dmin = _integer(cols["digital_min"][i], f"{where} digital minimum", issues, p)
         dmax = _integer(cols["digital_max"][i], f"{where} digital maximum", issues, p)
         calibrated = True
-        if pmin == pmax or dmin == dmax:
+        bad = _calibration_problem(pmin, pmax, dmin, dmax, bps)
+        if bad:
+            calibrated = False
+            issues.append(
+                EdfIssue(
+                    f"{where} range",
+                    f"physical [{pmin}, {pmax}], digital [{dmin}, {dmax}]: {bad}",
+                    "signal marked uncalibrated, data are the digital values",
+                )
+            )
+        elif pmin == pmax or dmin == dmax:
             calibrated = False
             issues.append(
                 EdfIssue(
@@ -676,8 +715,8 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
             )
         n = spr[i]
         if duration > 0:
-            sfreq = float(Decimal(n) / dur_dec)
-        else:
+            sfreq = float(Decimal(n) / dur_dec)  # finite for n > 0: checked above
+        else:  # only for signals without samples (checked above)
             sfreq = math.nan
             issues.append(
                 EdfIssue(f"{where} sampling rate", "record duration 0", "sampling rate is NaN")
@@ -732,6 +771,27 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
         is_continuous=is_continuous,
         issues=tuple(issues),
     )
+
+
+def _calibration_problem(pmin: float, pmax: float, dmin: int, dmax: int, bps: int) -> str:
+    """Why ``physical = digital * gain + offset`` cannot be computed in floats ('' when it can).
+
+    The gain and offset must be finite, the gain non-zero, and every value the format can store
+    (``±2**(8 * bps - 1)``) must map to a finite physical value, so the data never hold inf/NaN.
+    """
+    if not (math.isfinite(pmin) and math.isfinite(pmax)):
+        return "physical range beyond the float range"
+    if pmin == pmax or dmin == dmax:
+        return ""  # zero range: reported by the caller
+    gain = (pmax - pmin) / (dmax - dmin)
+    if not math.isfinite(gain) or gain == 0.0:
+        return f"gain {gain!r} is not a finite non-zero float"
+    offset = pmin - dmin * gain
+    if not math.isfinite(offset) or not math.isfinite(
+        abs(gain) * 2.0 ** (8 * bps - 1) + abs(offset)
+    ):
+        return "physical values of the stored integers overflow a float"
+    return ""
 
 
 def _make_source(raw, words, b0, b1, bps, n_rec, n) -> Callable[[], np.ndarray]:
@@ -799,8 +859,13 @@ def format_decimal(x: float | int | Decimal) -> str:
 _FILE_TYPES = ("EDF", "EDF+C", "EDF+D", "BDF", "BDF+C", "BDF+D")
 
 
+def edfplus_startdate(start: _dt.datetime) -> str:
+    """The EDF+ recording-field start date, ``"Startdate 02-MAR-2002"`` (EDF+ section 2.1.3.3)."""
+    return f"Startdate {start.day:02d}-{_MONTHS[start.month - 1]}-{start.year}"
+
+
 def _anonymous_fields(start: _dt.datetime) -> tuple[str, str]:
-    return "X X X X", f"Startdate {start.day:02d}-{_MONTHS[start.month - 1]}-{start.year} X X X"
+    return "X X X X", f"{edfplus_startdate(start)} X X X"
 
 
 def write_edf(
@@ -893,11 +958,12 @@ def write_edf(
     if annotations and not plus:
         raise ParameterError(f"annotations: {file_type} has no annotation signal; use EDF+C/EDF+D")
     onset_f = np.array([float(x) for x in onsets])
-    for a in annotations:
+    for k, a in enumerate(annotations):
         on, du, text = (a.onset_s, a.duration_s, a.text) if isinstance(a, Annotation) else a
         r = int(np.searchsorted(onset_f, float(on), side="right")) - 1 if n_rec else 0
-        per_record[max(r, 0)].append(encode_tal(on, [text], duration_s=du))
-    _write_raw(
+        what = f"annotations[{k}] text"
+        per_record[max(r, 0)].append(encode_tal(on, [text], duration_s=du, what=what))
+    write_records(
         Path(path),
         sigs,
         spr,
@@ -913,7 +979,7 @@ def write_edf(
     return Path(path)
 
 
-def _write_raw(
+def write_records(
     p: Path,
     sigs: list[EdfSignal],
     spr: list[int],
@@ -926,6 +992,11 @@ def _write_raw(
     recording_id: str | None,
     start: _dt.datetime | None,
 ) -> None:
+    """Write header and records from prepared parts (shared by :func:`write_edf` and the study writer).
+
+    ``spr`` holds the samples per record of each signal, ``onsets`` the record onsets in s, ``tals``
+    the encoded TALs of every record (None: no annotation signal). Not part of the public API.
+    """
     bps = 3 if file_type.startswith("BDF") else 2
     lo_lim, hi_lim = _DIG_LIMITS[bps]
     start = start or _dt.datetime(2000, 1, 1)

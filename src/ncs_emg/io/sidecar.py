@@ -31,10 +31,12 @@ Sidecar JSON (all keys optional; unknown keys are a FormatError)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -45,8 +47,16 @@ import numpy as np
 from .._units import to_internal_factor
 from ..errors import FormatError, NcsEmgError, ParameterError
 from ..types import Nerve, Site, Study, Sweeps
-from .edf import EdfSignal, _write_raw, format_decimal, read_edf
-from .tal import XML_NOTE_OPEN, EdfIssue, encode_tal, make_xml_note, parse_stimulus, parse_xml_note
+from .edf import EdfRecording, EdfSignal, edfplus_startdate, format_decimal, read_edf, write_records
+from .tal import (
+    XML_NOTE_OPEN,
+    EdfIssue,
+    check_tal_text,
+    encode_tal,
+    make_xml_note,
+    parse_stimulus,
+    parse_xml_note,
+)
 
 __all__ = ["read_edf_study", "write_edf_study", "load_sidecar", "SIDECAR_KEYS", "STUDY_NOTE_FORMAT"]
 
@@ -225,14 +235,106 @@ def _stack(
     )
 
 
-def _trigger_times(sig: EdfSignal, threshold: float | None, t_first: Decimal) -> list[Decimal]:
+def _trigger_times(sig: EdfSignal, threshold: float | None, rec: EdfRecording) -> list[Decimal]:
+    """Times (s after the file start) of the trigger's rising edges, through the record onsets."""
     x = sig.data
     if x.size < 2:
         return []
     thr = 0.5 * (float(x.min()) + float(x.max())) if threshold is None else float(threshold)
     idx = np.flatnonzero((x[1:] >= thr) & (x[:-1] < thr)) + 1
-    fs = Decimal(format_decimal(sig.sfreq_hz))
-    return [t_first + Decimal(int(i)) / fs for i in idx]
+    n = sig.samples_per_record
+    dur = _exact_duration(rec)
+    return [
+        rec.record_onsets_exact[int(i) // n] + Decimal(int(i) % n) * dur / n for i in idx.tolist()
+    ]
+
+
+def _exact_duration(rec: EdfRecording) -> Decimal:
+    return Decimal(format_decimal(rec.record_duration_s))
+
+
+def _record_segments(rec: EdfRecording) -> list[int]:
+    """Contiguous-run number of every record (a new run starts wherever a gap or overlap is)."""
+    dur = _exact_duration(rec)
+    seg, out = 0, []
+    for r, on in enumerate(rec.record_onsets_exact):
+        if r and on != rec.record_onsets_exact[r - 1] + dur:
+            seg += 1
+        out.append(seg)
+    return out
+
+
+def _sample_position(t: Decimal, rec: EdfRecording, spr: int) -> Decimal | None:
+    """Sample position (fractional) of time ``t`` in a signal with ``spr`` samples per record.
+
+    The record containing ``t`` is found from the actual record onsets (EDF+C files may have gaps
+    although they should not); the position is that record's first sample plus the offset within it.
+    None when ``t`` lies before the first record or in a gap / after the last record.
+    """
+    r = bisect_right(rec.record_onsets_exact, t) - 1
+    if r < 0:
+        return None
+    dur = _exact_duration(rec)
+    off = t - rec.record_onsets_exact[r]
+    if off > dur:
+        return None
+    return r * spr + off * spr / dur
+
+
+# stimulus fields and the values the Study types accept: (lower bound, bound excluded)
+_STIM_LIMITS = {
+    "pulse_width_ms": (0.0, True),
+    "intensity_ma": (0.0, False),
+    "intensity_v": (0.0, False),
+    "segment_length_mm": (0.0, False),
+    "recording_distance_mm": (0.0, False),
+}
+_STIM_INTS = ("site_index", "nerve_index", "n_samples")
+_STIM_SIDES = ("left", "right", "unknown")
+
+
+def _checked_stimulus(f: dict[str, Any], a: Any, issues: list[EdfIssue]) -> dict[str, Any]:
+    """``f`` without the values the study cannot hold (each dropped value reported with its record)."""
+    out = dict(f)
+
+    def drop(key: str, why: str) -> None:
+        issues.append(
+            EdfIssue(
+                "annotations",
+                f"{key} {out[key]!r} in {a.text[:60]!r}",
+                f"value dropped ({why}); the rest of the annotation used",
+                a.record,
+            )
+        )
+        del out[key]
+
+    for key, (lo, strict) in _STIM_LIMITS.items():
+        if out.get(key) is None:
+            continue
+        try:
+            x = float(out[key])
+        except (TypeError, ValueError, OverflowError):
+            x = math.nan
+        if not (math.isfinite(x) and (x > lo if strict else x >= lo)):
+            drop(key, f"must be a finite number {'>' if strict else '>='} {lo:g}")
+    for key in _STIM_INTS:
+        v = out.get(key)
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+            drop(key, "must be an integer")
+    side = out.get("side")
+    if side is not None and side not in _STIM_SIDES:
+        drop("side", f"valid: {list(_STIM_SIDES)}")
+    return out
+
+
+def _no_sweeps(p: Path, why: str, issues: list[EdfIssue], n_file: int) -> FormatError:
+    """A FormatError that shows the issues explaining why no sweep could be formed."""
+    mapping = issues[n_file:]  # issues of the study mapping first: they usually explain it
+    shown = (mapping + issues[:n_file])[:3]
+    msg = f"{p}: {why}"
+    if issues:
+        msg += f"; {len(issues)} issue(s), first: " + " | ".join(str(i) for i in shown)
+    return FormatError(msg)
 
 
 def read_edf_study(
@@ -287,6 +389,7 @@ def read_edf_study(
     p = rec.path
     sc = load_sidecar(sidecar, p)
     issues: list[EdfIssue] = list(rec.issues)
+    n_file_issues = len(issues)  # what follows is the study mapping's
     parser = annotation_parser or parse_stimulus
     cut = dict(sc.get("cut", {}))
     pre_ms = float(pre_ms if pre_ms is not None else cut.get("pre_ms", 5.0))
@@ -324,7 +427,7 @@ def read_edf_study(
             raise ParameterError(
                 f"annotation_parser: must return a dict or None, got {type(f).__name__}"
             )
-        stims.setdefault(a.record, []).append((a, dict(f)))
+        stims.setdefault(a.record, []).append((a, _checked_stimulus(dict(f), a, issues)))
     note_nerves = {}
     for nd in note.get("nerves", []):
         try:
@@ -333,6 +436,16 @@ def read_edf_study(
             continue
 
     sig_cfg = sc.get("signals", {})
+    labels = [s.label for s in rec.signals]
+    for name in sig_cfg:
+        if name not in labels:
+            issues.append(
+                EdfIssue(
+                    f"sidecar signals[{name!r}]",
+                    f"no signal with this label; labels: {labels}",
+                    "entry ignored",
+                )
+            )
     usable = [
         s
         for s in rec.signals
@@ -345,6 +458,7 @@ def read_edf_study(
 
     # ---- raw sweeps: (signal, data in file unit view, t0_ms, fields, accepted)
     raw_sweeps: list[tuple[EdfSignal, np.ndarray, float, dict]] = []
+    dur = _exact_duration(rec)
     if not rec.is_continuous:
         skipped = 0
         for r in range(rec.n_records):
@@ -363,10 +477,24 @@ def read_edf_study(
                         "annotations", "several stimulus onsets in one record", "used the first", r
                     )
                 )
-            t0 = float(-(on - rec.record_onsets_exact[r]) * 1000)
+            off = on - rec.record_onsets_exact[r]
+            if not -dur <= off <= dur:
+                issues.append(
+                    EdfIssue(
+                        "annotations",
+                        f"stimulus at {float(on)} s lies {float(off)} s from the onset of its "
+                        f"record ({float(rec.record_onsets_exact[r])} s, {float(dur)} s long)",
+                        "record skipped: a stimulus must lie between one record duration before "
+                        "the record's onset and the record's end",
+                        r,
+                    )
+                )
+                continue
+            t0 = float(-off * 1000)
             targets = usable
             if f.get("signal"):
-                targets = [s for s in usable if s.label == f["signal"]]
+                want = _header_label(str(f["signal"]))
+                targets = [s for s in usable if s.label in (f["signal"], want)]
                 if not targets:
                     issues.append(
                         EdfIssue(
@@ -395,26 +523,69 @@ def read_edf_study(
                 )
             )
     else:
-        t_first = rec.record_onsets_exact[0] if rec.n_records else Decimal(0)
+        if any(b < a for a, b in zip(rec.record_onsets_exact, rec.record_onsets_exact[1:])):
+            raise FormatError(
+                f"{p}: {rec.file_type} record onsets are not increasing: stimulus times cannot be "
+                "mapped to samples"
+            )
+        segments = _record_segments(rec)
         if trigger_signal is not None:
             trig = rec.signal(trigger_signal)
-            times = [(t, {}) for t in _trigger_times(trig, trigger_threshold, t_first)]
+            times = [(t, {}) for t in _trigger_times(trig, trigger_threshold, rec)]
         else:
             times = [(a.onset_exact, f) for r in sorted(stims) for a, f in stims[r]]
         if not times:
-            raise FormatError(
-                f"{p}: {rec.file_type} file without stimulus annotations or trigger: cannot cut "
-                "sweeps (pass trigger_signal=..., or use an EDF+D file with one sweep per record)"
+            raise _no_sweeps(
+                p,
+                f"{rec.file_type} file without stimulus annotations or trigger: cannot cut "
+                "sweeps (pass trigger_signal=..., or use an EDF+D file with one sweep per record)",
+                issues,
+                n_file_issues,
             )
         for t, f in times:
             for s in usable:
-                if not s.sfreq_hz > 0:
+                if not s.sfreq_hz > 0 or s.samples_per_record == 0:
                     continue
-                fs = Decimal(format_decimal(s.sfreq_hz))
-                j = (t - t_first) * fs
                 n_pre = round(pre_ms * s.sfreq_hz / 1000)
                 n = n_pre + round(post_ms * s.sfreq_hz / 1000)
+                if n <= 0:
+                    issues.append(
+                        EdfIssue(
+                            "stimulus",
+                            f"at {float(t)} s: pre_ms + post_ms = {pre_ms + post_ms:g} ms holds "
+                            f"no sample of signal {s.label!r} at {s.sfreq_hz:g} Hz",
+                            "skipped; lengthen pre_ms/post_ms",
+                        )
+                    )
+                    continue
+                fs = Decimal(s.samples_per_record) / dur
+                j = _sample_position(t, rec, s.samples_per_record)
+                if j is None:
+                    issues.append(
+                        EdfIssue(
+                            "stimulus",
+                            f"at {float(t)} s lies in no data record (before the first, in a gap "
+                            "between records or after the last)",
+                            f"skipped for signal {s.label!r}",
+                        )
+                    )
+                    continue
                 i0 = int(j.to_integral_value()) - n_pre
+                spr = s.samples_per_record
+                if (
+                    0 <= i0
+                    and i0 + n <= s.data.size
+                    and segments[i0 // spr] != segments[(i0 + n - 1) // spr]
+                ):
+                    issues.append(
+                        EdfIssue(
+                            "stimulus",
+                            f"at {float(t)} s: the window straddles a gap between records "
+                            f"{i0 // spr} and {(i0 + n - 1) // spr}",
+                            f"skipped for signal {s.label!r}",
+                        )
+                    )
+                    continue
                 if i0 < 0 or i0 + n > s.data.size:
                     issues.append(
                         EdfIssue(
@@ -567,7 +738,32 @@ def read_edf_study(
         except ParameterError as exc:
             raise FormatError(f"{p}: {exc}") from exc
     if not out_nerves:
-        raise FormatError(f"{p}: no sweep found (no record has a stimulus annotation)")
+        raise _no_sweeps(
+            p,
+            "no sweep found (no stimulus annotation or trigger gave a usable sweep)",
+            issues,
+            n_file_issues,
+        )
+    seen_sites = {s.name for n in out_nerves for s in n.sites}
+    seen_file_sites = {fname for e in nerves.values() for fname in e["sites"]}
+    for name in site_cfg:
+        if name not in seen_file_sites:
+            issues.append(
+                EdfIssue(
+                    f"sidecar sites[{name!r}]",
+                    f"no site with this name in the file; sites: {sorted(seen_file_sites)}",
+                    "entry ignored",
+                )
+            )
+    for name in sc.get("site_order", []):
+        if name not in seen_sites:
+            issues.append(
+                EdfIssue(
+                    "sidecar site_order",
+                    f"{name!r} names no site; sites: {sorted(seen_sites)}",
+                    "entry ignored",
+                )
+            )
 
     start = rec.header.start
     subject = sc.get("subject_id") or note.get("subject_id")
@@ -585,13 +781,13 @@ def read_edf_study(
         "sidecar": sc.get("_source"),
         "conversions": conversions,
         "polarity_flipped_signals": flipped,
-        "issues": [str(i) for i in issues],
     }
     if note.get("source_json"):
         try:
             source["written_source"] = json.loads(note["source_json"])
         except json.JSONDecodeError:
             issues.append(EdfIssue("study note", "source_json is not JSON", "ignored"))
+    source["issues"] = [str(i) for i in issues]
     return Study(
         tuple(out_nerves),
         subject_id=str(subject),
@@ -639,6 +835,7 @@ def write_edf_study(
     ft = file_type or ("BDF+D" if p.suffix.lower() == ".bdf" else "EDF+D")
     if ft not in ("EDF+D", "BDF+D"):
         raise ParameterError(f"file_type: invalid value {ft!r}; valid: ['EDF+D', 'BDF+D']")
+    _check_texts(study)
     labels: dict[tuple[int, float], str] = {}
     items = []  # (nerve index, site index or None, Site or None, Sweeps)
     for ni, n in enumerate(study.nerves):
@@ -651,7 +848,7 @@ def write_edf_study(
                 k = sum(1 for kk in labels if kk[0] == ni)
                 base = f"{n.nerve} {n.muscle or ''}".strip()
                 lab = (f"{ni + 1} {base}"[:13] + (f" /{k}" if k else ""))[:16].strip()
-                labels[key] = lab
+                labels[key] = _header_label(lab)  # the XML note stores it exactly as written
             items.append((ni, si, s, sw))
     if not items:
         raise ParameterError("study: no sweeps to write")
@@ -733,6 +930,12 @@ def write_edf_study(
                 "n_samples": sw.n_samples,
                 "accepted": bool(sw.accepted[k]),
             }
+            if abs(Decimal(repr(sw.t0_ms))) > dur * 1000:
+                raise ParameterError(
+                    f"study nerve {ni} ({n.nerve!r}) {'site ' + repr(site_name) if si is not None else 'F-waves'}: "
+                    f"t0_ms = {sw.t0_ms!r} puts the stimulus more than one record ({dur * 1000} ms) "
+                    "from the sweep; the EDF+D reader would skip it"
+                )
             stim = onsets[r] - Decimal(repr(sw.t0_ms)) / 1000
             tals[r].append(encode_tal(stim, [text, make_xml_note(fields)]))
             r += 1
@@ -749,20 +952,52 @@ def write_edf_study(
     ]
     start = None
     if study.date:
-        import datetime as _dt
-
         try:
             start = _dt.datetime.fromisoformat(study.date[:10])
         except ValueError:
             start = None
-    subj = re.sub(r"\s+", "_", study.subject_id.strip()) or "X"
-    dev = re.sub(r"\s+", "_", (study.device or "").strip()) or "X"
+    # header text is ASCII (EDF section 2.1); the study note keeps the exact names
+    subj = re.sub(r"\s+", "_", _ascii(study.subject_id).strip()) or "X"
+    dev = re.sub(r"\s+", "_", _ascii(study.device or "").strip()) or "X"
     pat = f"{subj} X X X"[:80]
-    s0 = start or __import__("datetime").datetime(2000, 1, 1)
-    months = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-    recid = f"Startdate {s0.day:02d}-{months[s0.month - 1]}-{s0.year} X X {dev}"[:80]
-    _write_raw(p, sigs, [spr[k] for k in labels], n_rec, dur, onsets, tals, ft, pat, recid, start)
+    recid = f"{edfplus_startdate(start or _dt.datetime(2000, 1, 1))} X X {dev}"[:80]
+    write_records(
+        p, sigs, [spr[k] for k in labels], n_rec, dur, onsets, tals, ft, pat, recid, start
+    )
     return p
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", errors="replace").decode("ascii")
+
+
+def _header_label(label: str) -> str:
+    """``label`` as written to the 16-byte ASCII header field (non-ASCII characters become '?')."""
+    return _ascii(label)[:16].strip()
+
+
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 text
+
+
+def _check_texts(study: Study) -> None:
+    """ParameterError naming the field when a name cannot be written into a TAL or XML note."""
+    fields = [("study subject_id", study.subject_id), ("study device", study.device or "")]
+    for ni, n in enumerate(study.nerves):
+        where = f"study nerve {ni}"
+        fields += [(f"{where} nerve", n.nerve), (f"{where} muscle", n.muscle or "")]
+        for si, s in enumerate(n.sites):
+            fields += [
+                (f"{where} site {si} name", s.name),
+                (f"{where} site {si} segment", s.segment or ""),
+            ]
+    for what, text in fields:
+        check_tal_text(text, what)
+        m = _XML_BAD.search(text)
+        if m:
+            raise ParameterError(
+                f"{what}: {text[:60]!r} contains the control character 0x{ord(m.group()):02x}, "
+                "which an EDF_XMLnote cannot hold; remove it"
+            )
 
 
 def _prefilter(n: Nerve) -> str:

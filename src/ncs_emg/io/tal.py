@@ -27,7 +27,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from .._units import to_internal_factor
-from ..errors import UnitError
+from ..errors import ParameterError, UnitError
 
 __all__ = [
     "Annotation",
@@ -40,6 +40,7 @@ __all__ = [
     "make_xml_note",
     "parse_stimulus",
     "XML_NOTE_OPEN",
+    "check_tal_text",
 ]
 
 XML_NOTE_OPEN = "<EDF_XMLnote>"
@@ -193,7 +194,7 @@ def parse_tal_block(
         pos = end + 1
         parts = tal.split(b"\x14")
         head = parts[0]
-        onset_raw, _, dur_raw = head.partition(b"\x15")
+        onset_raw, dur_sep, dur_raw = head.partition(b"\x15")
         if (
             len(parts) < 2
             or not _ONSET_RE.match(onset_raw)
@@ -222,6 +223,16 @@ def parse_tal_block(
                     "annotations",
                     f"comma decimal in TAL onset/duration {_short(head)}",
                     "read the comma as a decimal point",
+                    record,
+                    file_offset + tal_pos,
+                )
+            )
+        if dur_sep and not dur_raw:
+            issues.append(
+                EdfIssue(
+                    "annotations",
+                    f"TAL duration marker 0x15 without a duration {_short(tal)}",
+                    "read as an annotation without duration",
                     record,
                     file_offset + tal_pos,
                 )
@@ -314,18 +325,40 @@ def encode_tal(
     *,
     duration_s: float | None = None,
     timekeeping: bool = False,
+    what: str = "annotation text",
 ) -> bytes:
-    """One TAL as bytes (UTF-8 texts); ``timekeeping`` puts the empty first text of a record TAL."""
+    """One TAL as bytes (UTF-8 texts); ``timekeeping`` puts the empty first text of a record TAL.
+
+    Raises
+    ------
+    ParameterError
+        When a text contains a TAL control character (NUL, 0x14 or 0x15); ``what`` names the field
+        in the message.
+    """
     head = format_seconds(onset_s)
     if duration_s is not None:
         head += "\x15" + format_seconds(duration_s, signed=False)
     body = ([""] if timekeeping else []) + list(texts)
     for t in texts:
-        if any(c in t for c in "\x00\x14\x15"):
-            raise ValueError(f"annotation text {t[:40]!r} contains a TAL control byte")
+        check_tal_text(t, what)
     return (head + "\x14" + "".join(t + "\x14" for t in body) + ("" if body else "\x14")).encode(
         "utf-8"
     ) + b"\x00"
+
+
+def check_tal_text(text: str, what: str) -> str:
+    """``text`` unchanged, or ParameterError naming ``what`` when it holds a TAL control character.
+
+    NUL ends a TAL, 0x14 separates its texts and 0x15 starts its duration (EDF+ section 2.2.2), so
+    none of them can be written inside an annotation text.
+    """
+    bad = sorted({f"0x{ord(c):02x}" for c in text if c in "\x00\x14\x15"})
+    if bad:
+        raise ParameterError(
+            f"{what}: {text[:60]!r} contains the TAL control character(s) {', '.join(bad)}, "
+            "which EDF+ annotations cannot hold; remove them"
+        )
+    return text
 
 
 # ---- stimulus descriptions -------------------------------------------------------------------
