@@ -54,7 +54,7 @@ def make_study(path: Path, rng) -> None:
 
 
 def floor_reader(path: Path):
-    """The raw floor: header values known in advance, one np.fromfile, per-signal scaling."""
+    """The raw floor: header values known in advance, one read of the data, per-signal scaling."""
     rec = read_edf(path)  # outside the timing
     hdr = 256 * (rec.header.n_signals + 1)
     per_record = (path.stat().st_size - hdr) // rec.n_records // 2  # int16 words per record
@@ -64,7 +64,11 @@ def floor_reader(path: Path):
     offsets = [s.offset for s in rec.signals]
 
     def read():
-        a = np.fromfile(path, dtype="<i2", offset=hdr).reshape(-1, per_record)
+        # open once, skip the known header, one read of all records (np.fromfile(path, offset=)
+        # costs ~0.3 ms more per call than reading from an open handle, which made the floor unfair)
+        with open(path, "rb") as fh:
+            fh.seek(hdr)
+            a = np.fromfile(fh, dtype="<i2").reshape(-1, per_record)
         out = []
         for o, n, g, c in zip(offs, spr, gains, offsets):
             x = np.multiply(a[:, o : o + n], g)  # one allocation, scaled in place
