@@ -11,8 +11,11 @@ Procedure (every train; sample-level details in the kernel docstrings)
    negative peak from which the mean sweep stays within ``max(tail_band_mv, tail_k_sd * SD)`` of its
    baseline for ``quiet_ms`` (SD: the mean sweep's baseline noise): the M-wave *and its tail* have
    returned to baseline.
-2. **Guard window** ``[M end, M end + guard_ms)``: the baseline (mean) and noise (SD) of every sweep.
-   The **train noise** is the median of the sweeps' SDs (robust to an early F-wave in a few guards).
+2. **Guard window** ``[M end, M end + guard_ms)``: the baseline (mean) of every sweep. **Noise** of
+   every sweep: SD of its residual about the mean sweep over the whole F window, excluding
+   ``±noise_exclude_ms`` around its largest excursion and then around every excursion beyond
+   ``noise_clip_k_sd`` first-pass SDs, times sqrt(n / (n - 1)); 50/60 Hz hum and drift enter it,
+   the sweep's F-wave does not. The **train noise** is the median of the sweeps' SDs.
 3. **F window** ``[M end + guard_ms, search_stop_ms or the sweep end)``. Thresholds:
    detection ``thr_pp = max(threshold_mv, noise_k_sd * noise)`` (peak-to-peak, domain default 40 µV);
    onset ``thr_on = max(onset_k_sd * noise, onset_min_mv)``; baseline band
@@ -26,8 +29,9 @@ Procedure (every train; sample-level details in the kernel docstrings)
    every sweep and reported (``a_wave_latencies_ms``: onset on the mean sweep).
 5. **F-waves** per sweep over the unmasked F window: present when max - min >= ``thr_pp``; amplitude
    = that peak-to-peak; onset = where the first deflection that stays beyond ``thr_on`` for
-   ``hold_ms`` left the baseline band (interpolated). A deflection already under way at the window
-   start or at the edge of an A-wave window has a hidden onset: the sweep counts for persistence, its
+   ``hold_ms`` left the baseline band (interpolated), searched only from ``onset_lead_ms`` before the
+   sweep's F peak (its largest deviation) up to that peak. A deflection already under way at the start
+   of that lead window, the F window or at the edge of an A-wave window has a hidden onset: the sweep counts for persistence, its
    latency is NaN (``onset_hidden``).
 6. **Repeaters** (kept in the statistics, counted): present sweeps i, j with peak-latency difference
    < ``rep_latency_tol_ms``, amplitude difference ``|a_i - a_j| < rep_amp_tol_pct % * max(a_i, a_j)``
@@ -135,7 +139,8 @@ class FWaveMeasures:
     repeater_group : ndarray of int
         Smallest sweep index of the repeater group, -1 when not a repeater.
     sweep_noise_mv : ndarray, mV
-        SD of the sweep's guard window.
+        Noise SD of the sweep over the F window (residual about the mean sweep, its F-wave and other
+        excursions excluded; see the module docstring).
     n_sweeps : int
         Sweeps analysed.
     n_present : int
@@ -169,7 +174,7 @@ class FWaveMeasures:
     f_window_ms : tuple of (float, float), ms
         The F search window [start, stop).
     noise_mv : float, mV
-        Train noise (median of the sweeps' guard-window SDs).
+        Train noise (median of the sweeps' ``sweep_noise_mv``).
     detection_threshold_mv, onset_threshold_mv : float, mV
         Effective thresholds.
     interpretable : bool
@@ -831,6 +836,22 @@ def measure_fwaves(x: Any, sfreq_hz: float, *, t0_ms: float = 0.0, **kwargs: Any
         Candidate phases closer than ``a_merge_ms`` form one A-wave; ``a_pad_ms`` widens its window.
     rep_latency_tol_ms, rep_amp_tol_pct, rep_min_corr, rep_pad_ms : float (ms), float (%), float, float (ms)
         Repeater rule (domain: < 0.5 ms, < 10 %, > 0.9) and correlation-window padding.
+    onset_lead_ms : float, ms
+        The onset is searched only in ``[F peak - onset_lead_ms, F peak]`` (default 5 ms), so that noise
+        or hum far before the F-wave cannot become its onset.
+    noise_exclude_ms, noise_clip_k_sd : float (ms), float
+        Per-sweep noise: samples within ``noise_exclude_ms`` of the largest excursion, then of every
+        excursion beyond ``noise_clip_k_sd`` first-pass SDs, are left out (defaults 5 ms, 4).
+    a_peak_fit_ms : float, ms
+        Width of the least-squares parabola that refines the A-wave template's and each sweep's peak
+        time before the ``a_latency_tol_ms`` comparison (``measure_cmap``'s ``peak_fit_ms``; 0: raw
+        sample of the extreme).
+    max_threshold_ratio : float
+        Not interpretable ("noise-limited") when the effective detection threshold exceeds this
+        multiple of ``threshold_mv`` (default 2).
+    min_sweep_end_ms : float or None, ms
+        Not interpretable when the F search ends (sweep end or ``search_stop_ms``) before this time;
+        :func:`measure_nerve_fwaves` sets it from the nerve's normal limit.
 
     Returns
     -------
