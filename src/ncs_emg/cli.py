@@ -404,6 +404,7 @@ def _add_simulate(sub) -> Callable[[argparse.Namespace], int]:
         "simulate", help="write a simulated study (with its ground truth) for tests and teaching"
     )
     p.add_argument("--preset", choices=sorted(STUDY_PRESETS), default="normal", help="study preset")
+
     def seed(text: str) -> int:
         try:
             v = int(text)
