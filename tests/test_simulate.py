@@ -592,3 +592,16 @@ def test_cidp_preset_measured_demyelinating_slowing_and_dispersion(seed):
         slow += int(min(cvs) < 0.8 * lln or dml > 1.25 * uln)
         dispersed += int(ms[-1]["neg_duration_ms"] / ms[0]["neg_duration_ms"] - 1 > 0.3)
     assert slow >= 7 and dispersed >= 6, (slow, dispersed)
+
+
+def test_text_and_booleans_are_not_numbers():
+    import ncs_emg
+    from ncs_emg import ParameterError
+
+    for bad in ("0.5", True):
+        with pytest.raises(ParameterError, match="block_fraction"):
+            ncs_emg.simulate_nerve("median", block_fraction=bad, rng=0)
+    with pytest.raises(ParameterError, match=r"block_fraction\[1\]"):
+        ncs_emg.simulate_nerve("median", block_fraction=[0, "0.5", 0], rng=0)
+    with pytest.raises(ParameterError, match="snr_db"):
+        ncs_emg.simulate_nerve("median", snr_db="40", rng=0)

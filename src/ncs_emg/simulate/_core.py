@@ -75,7 +75,12 @@ def check_real(
     hi_open: bool = False,
     allow_inf: bool = False,
 ) -> float:
-    """A real number in the interval given (NaN always refused; +-inf only when ``allow_inf``)."""
+    """A real number in the interval given (NaN always refused; +-inf only when ``allow_inf``).
+
+    Text ("0.5") and booleans are refused: float() would accept them and hide a caller's mistake.
+    """
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise ParameterError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError) as exc:
