@@ -343,7 +343,11 @@ def _add_measure(sub) -> Callable[[argparse.Namespace], int]:
     p = sub.add_parser("measure", help="measure every CMAP of every nerve, site and sweep")
     p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
     p.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="output format (table and json include an F-wave summary; csv holds one row per CMAP "
+        "sweep only, one schema per file: use `ncs-emg fwave --format csv` for F-wave trains)",
     )
     p.add_argument(
         "--method", choices=sorted(onset_methods()), default="threshold", help="onset detector"
