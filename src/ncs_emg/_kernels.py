@@ -640,22 +640,26 @@ def fw_mean_sd(x, lo, hi):
 
 @jit
 def _fw_sums(x, m, a, b, c, s1, s2):
-    """Add the sums of u = x - m - c and u^2 over [a, b) to (s1, s2) (two lanes)."""
+    """Add the sums of u = x - m - c and u^2 over [a, b) to (s1, s2) (two lanes).
+
+    The loop indexes views from 0, so that numba can drop its negative-index check (faster).
+    """
+    xs = x[a:b]
+    ms = m[a:b]
+    n = b - a
     p0 = 0.0
     p1 = 0.0
     q0 = 0.0
     q1 = 0.0
-    i = a
-    while i + 2 <= b:
-        u0 = x[i] - m[i] - c
-        u1 = x[i + 1] - m[i + 1] - c
+    for j in range(n // 2):
+        u0 = xs[2 * j] - ms[2 * j] - c
+        u1 = xs[2 * j + 1] - ms[2 * j + 1] - c
         p0 += u0
         p1 += u1
         q0 += u0 * u0
         q1 += u1 * u1
-        i += 2
-    if i < b:
-        u0 = x[i] - m[i] - c
+    if n % 2 == 1:
+        u0 = xs[n - 1] - ms[n - 1] - c
         p0 += u0
         q0 += u0 * u0
     return s1 + (p0 + p1), s2 + (q0 + q1)
@@ -675,70 +679,94 @@ def fw_noise(x, m, lo, hi, ex_n, clip_k, iv):
     over the kept samples (summed directly, never as differences of totals, which would cancel).
     O(n) passes only; ``iv`` is an int64 work array of shape (>= (hi - lo + 1) // 2 + 1, 2) for the
     merged exclusion intervals. Low-frequency hum and drift stay below clip_k * SD1 and enter the SD.
+
+    Speed: every loop runs over the views x[lo:hi], m[lo:hi] with indices from 0 (numba then drops
+    its negative-index check); only the winning extreme is searched for its first index; the second
+    sums pass is skipped when the clipping round excludes exactly [e - ex_n, e + ex_n] again.
     """
+    xs = x[lo:hi]
+    ms = m[lo:hi]
+    n_all = hi - lo
+    # pass 1: sum (two lanes, even and odd samples: the summation order of the naive-checked
+    # version) and max and min (four lanes) of r
     p0 = 0.0
     p1 = 0.0
     mx0 = -np.inf
     mx1 = -np.inf
+    mx2 = -np.inf
+    mx3 = -np.inf
     mn0 = np.inf
     mn1 = np.inf
-    i = lo
-    while i + 2 <= hi:
-        v0 = x[i] - m[i]
-        v1 = x[i + 1] - m[i + 1]
+    mn2 = np.inf
+    mn3 = np.inf
+    for j in range(n_all // 4):
+        i = 4 * j
+        v0 = xs[i] - ms[i]
+        v1 = xs[i + 1] - ms[i + 1]
+        v2 = xs[i + 2] - ms[i + 2]
+        v3 = xs[i + 3] - ms[i + 3]
         p0 += v0
         p1 += v1
+        p0 += v2
+        p1 += v3
         mx0 = v0 if v0 > mx0 else mx0
         mx1 = v1 if v1 > mx1 else mx1
+        mx2 = v2 if v2 > mx2 else mx2
+        mx3 = v3 if v3 > mx3 else mx3
         mn0 = v0 if v0 < mn0 else mn0
         mn1 = v1 if v1 < mn1 else mn1
-        i += 2
-    if i < hi:
-        v0 = x[i] - m[i]
-        p0 += v0
+        mn2 = v2 if v2 < mn2 else mn2
+        mn3 = v3 if v3 < mn3 else mn3
+    for i in range(n_all - n_all % 4, n_all):
+        v0 = xs[i] - ms[i]
+        if i % 2 == 0:
+            p0 += v0
+        else:
+            p1 += v0
         mx0 = v0 if v0 > mx0 else mx0
         mn0 = v0 if v0 < mn0 else mn0
-    n_all = hi - lo
     rbar = (p0 + p1) / n_all
-    mx = mx0 if mx0 > mx1 else mx1
-    mn = mn0 if mn0 < mn1 else mn1
-    imx = -1
-    imn = -1
-    for i in range(lo, hi):
-        v = x[i] - m[i]
-        if imx < 0 and v == mx:
-            imx = i
-        if imn < 0 and v == mn:
-            imn = i
-        if imx >= 0 and imn >= 0:
-            break
+    mx0 = mx0 if mx0 > mx1 else mx1
+    mx2 = mx2 if mx2 > mx3 else mx3
+    mx = mx0 if mx0 > mx2 else mx2
+    mn0 = mn0 if mn0 < mn1 else mn1
+    mn2 = mn2 if mn2 < mn3 else mn3
+    mn = mn0 if mn0 < mn2 else mn2
+    # the largest excursion (local index): the first index of the winning extreme, both on a tie
     a1 = mx - rbar
     a2 = rbar - mn
-    if a1 > a2:
-        e = imx
-    elif a2 > a1:
-        e = imn
-    else:
-        e = min(imx, imn)
-    e0 = max(e - ex_n, lo)
-    e1 = min(e + ex_n, hi - 1)
+    imx = n_all
+    imn = n_all
+    if a1 >= a2:
+        for i in range(n_all):
+            if xs[i] - ms[i] == mx:
+                imx = i
+                break
+    if a2 >= a1:
+        for i in range(n_all):
+            if xs[i] - ms[i] == mn:
+                imn = i
+                break
+    e = imx if imx < imn else imn
+    e0 = max(e - ex_n, 0)
+    e1 = min(e + ex_n, n_all - 1)
     k = n_all - (e1 - e0 + 1)
     if k >= 2:
-        s1, s2 = _fw_sums(x, m, lo, e0, rbar, 0.0, 0.0)
-        s1, s2 = _fw_sums(x, m, e1 + 1, hi, rbar, s1, s2)
+        s1, s2 = _fw_sums(xs, ms, 0, e0, rbar, 0.0, 0.0)
+        s1, s2 = _fw_sums(xs, ms, e1 + 1, n_all, rbar, s1, s2)
     else:
-        s1, s2 = _fw_sums(x, m, lo, hi, rbar, 0.0, 0.0)
+        s1, s2 = _fw_sums(xs, ms, 0, n_all, rbar, 0.0, 0.0)
         k = n_all
     mu = s1 / k
     var = s2 / k - mu * mu
     sd1 = math.sqrt(var) if var > 0.0 else 0.0
-    # one clipping round: merged intervals [a, b] of +-ex_n around every excursion
+    # one clipping round: merged intervals [a, b] (local) of +-ex_n around every excursion
     lim = clip_k * sd1
     n_iv = 0
-    for i in range(lo, hi):
-        if abs(x[i] - m[i] - rbar) > lim:
-            a = max(i - ex_n, lo)
-            b = min(i + ex_n, hi - 1)
+    for i in range(n_all):
+        if abs(xs[i] - ms[i] - rbar) > lim:
+            a = max(i - ex_n, 0)
+            b = min(i + ex_n, n_all - 1)
             if n_iv > 0 and a <= iv[n_iv - 1, 1] + 1:
                 iv[n_iv - 1, 1] = b
             else:
@@ -747,18 +775,20 @@ def fw_noise(x, m, lo, hi, ex_n, clip_k, iv):
                 n_iv += 1
     if n_iv == 0:
         return sd1
+    if n_iv == 1 and iv[0, 0] == e0 and iv[0, 1] == e1:
+        return sd1  # the same kept samples as SD1, summed in the same order
     k2 = 0
     s1 = 0.0
     s2 = 0.0
-    start = lo
+    start = 0
     for j in range(n_iv):
         if iv[j, 0] > start:
-            s1, s2 = _fw_sums(x, m, start, iv[j, 0], rbar, s1, s2)
+            s1, s2 = _fw_sums(xs, ms, start, iv[j, 0], rbar, s1, s2)
             k2 += iv[j, 0] - start
         start = iv[j, 1] + 1
-    if hi > start:
-        s1, s2 = _fw_sums(x, m, start, hi, rbar, s1, s2)
-        k2 += hi - start
+    if n_all > start:
+        s1, s2 = _fw_sums(xs, ms, start, n_all, rbar, s1, s2)
+        k2 += n_all - start
     if k2 < 2:
         return sd1
     mu = s1 / k2
@@ -861,21 +891,21 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
     for k in range(n_seg):
         lo = seg[k, 0]
         hi = seg[k, 1]
+        xs = x[lo:hi]  # a view indexed from 0: numba drops its negative-index check
+        nk = hi - lo
         a0 = mn
         a1 = mn
         b0 = mx
         b1 = mx
-        i = lo
-        while i + 2 <= hi:
-            v0 = x[i]
-            v1 = x[i + 1]
+        for j in range(nk // 2):
+            v0 = xs[2 * j]
+            v1 = xs[2 * j + 1]
             a0 = v0 if v0 < a0 else a0
             a1 = v1 if v1 < a1 else a1
             b0 = v0 if v0 > b0 else b0
             b1 = v1 if v1 > b1 else b1
-            i += 2
-        if i < hi:
-            v0 = x[i]
+        if nk % 2 == 1:
+            v0 = xs[nk - 1]
             a0 = v0 if v0 < a0 else a0
             b0 = v0 if v0 > b0 else b0
         mn = a1 if a1 < a0 else a0
@@ -883,11 +913,13 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
     imx = -1
     imn = -1
     for k in range(n_seg):
-        for i in range(seg[k, 0], seg[k, 1]):
-            if imx < 0 and x[i] == mx:
-                imx = i
-            if imn < 0 and x[i] == mn:
-                imn = i
+        lo = seg[k, 0]
+        xs = x[lo : seg[k, 1]]
+        for j in range(seg[k, 1] - lo):
+            if imx < 0 and xs[j] == mx:
+                imx = lo + j
+            if imn < 0 and xs[j] == mn:
+                imn = lo + j
             if imx >= 0 and imn >= 0:
                 break
         if imx >= 0 and imn >= 0:
