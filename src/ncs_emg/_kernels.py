@@ -57,6 +57,22 @@ def _finite(x, lo, hi):
 
 
 @jit
+def mean_sd(x, lo, hi):
+    """Mean and SD (ddof=0) of x[lo:hi] with a shifted sum: exact for a constant window, so noise-free
+    tails return exactly to the baseline. Used for the CMAP baseline and the F-wave guard window."""
+    nb = hi - lo
+    ref = x[lo]
+    acc = 0.0
+    for i in range(lo, hi):
+        acc += x[i] - ref
+    mu = ref + acc / nb
+    ss = 0.0
+    for i in range(lo, hi):
+        ss += (x[i] - mu) * (x[i] - mu)
+    return mu, math.sqrt(ss / nb)
+
+
+@jit
 def _piece(d0, d1, lo, hi, rectify):
     """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
     d0 (at 0) to d1 (at 1); rectified: of its absolute value (two triangles when it crosses zero)."""
@@ -229,17 +245,7 @@ def cmap_sweep(
     flags = 0
     if not _finite(x, 0, x.shape[0]):
         return F_NONFINITE
-    nb = bl_stop - bl_start
-    # shifted mean: exact for a constant baseline, so noise-free tails return exactly to it
-    ref = x[bl_start]
-    acc = 0.0
-    for i in range(bl_start, bl_stop):
-        acc += x[i] - ref
-    base = ref + acc / nb
-    ss = 0.0
-    for i in range(bl_start, bl_stop):
-        ss += (x[i] - base) * (x[i] - base)
-    noise = math.sqrt(ss / nb)
+    base, noise = mean_sd(x, bl_start, bl_stop)
     out[C_BASE] = base
     out[C_NOISE] = noise
     thr = k_sd * noise
@@ -621,21 +627,6 @@ FA_HI = 2  # exclusion window stop (exclusive)
 FA_N_MATCH = 3  # sweeps that matched
 FA_PEAK = 4  # template peak index
 N_FA_COLS = 5
-
-
-@jit
-def fw_mean_sd(x, lo, hi):
-    """Mean and SD (ddof=0) of x[lo:hi] with a shifted sum (exact for constant input)."""
-    nb = hi - lo
-    ref = x[lo]
-    acc = 0.0
-    for i in range(lo, hi):
-        acc += x[i] - ref
-    mu = ref + acc / nb
-    ss = 0.0
-    for i in range(lo, hi):
-        ss += (x[i] - mu) * (x[i] - mu)
-    return mu, math.sqrt(ss / nb)
 
 
 @jit
@@ -1251,7 +1242,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     m0 = m if n_s >= 2 else np.zeros(n)
     iv = np.empty(((f_stop - fs + 1) // 2 + 1, 2), dtype=np.int64)
     for s in range(n_s):
-        mu, _sd = fw_mean_sd(X[s], m_end, fs)
+        mu, _sd = mean_sd(X[s], m_end, fs)
         sd = corr * fw_noise(X[s], m0, fs, f_stop, ip[FIP_NOISE_EX], fp[FFP_NOISE_CLIP], iv)
         out_s[s, FS_BASE] = mu
         out_s[s, FS_NOISE] = sd
@@ -1259,7 +1250,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     srt = np.sort(sds)
     h = n_s // 2
     noise = srt[h] if n_s % 2 == 1 else (srt[h - 1] + srt[h]) * 0.5
-    base_m, _sd_m = fw_mean_sd(m, m_end, fs)
+    base_m, _sd_m = mean_sd(m, m_end, fs)
     out_t[FT_NOISE] = noise
     out_t[FT_BASE_MEAN] = base_m
     thr_pp = fp[FFP_NOISE_K] * noise
