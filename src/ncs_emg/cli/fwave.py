@@ -1,0 +1,147 @@
+"""``ncs-emg fwave``: F-wave analysis of every train."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .. import __version__
+from ..errors import NcsEmgError
+from ._output import format_csv, format_table, json_safe
+
+FWAVE_COLUMNS = [
+    "nerve",
+    "side",
+    "muscle",
+    "n_sweeps",
+    "n_present",
+    "persistence_pct",
+    "min_latency_ms",
+    "mean_latency_ms",
+    "median_latency_ms",
+    "max_latency_ms",
+    "chronodispersion_ms",
+    "mean_amplitude_mv",
+    "f_m_ratio_pct",
+    "repeater_pct",
+    "n_a_waves",
+    "interpretable",
+    "reason",
+]
+FWAVE_HEADERS = [
+    "nerve",
+    "side",
+    "muscle",
+    "sweeps",
+    "F",
+    "persist_%",
+    "min_ms",
+    "mean_ms",
+    "median_ms",
+    "max_ms",
+    "chrono_ms",
+    "amp_mv",
+    "F/M_%",
+    "repeat_%",
+    "A",
+    "ok",
+    "reason",
+]
+
+
+def fwave_results(study, **kwargs: Any) -> list:
+    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train."""
+    from ..fwave import measure_nerve_fwaves
+
+    out = []
+    for ni, n in enumerate(study.nerves):
+        if n.fwaves is None:
+            continue
+        try:
+            out.append((ni, n, measure_nerve_fwaves(n, **kwargs)))
+        except NcsEmgError as exc:  # one bad train must not hide the others
+            out.append((ni, n, str(exc)))
+    return out
+
+
+def fwave_row(ni: int, n, fm) -> dict[str, Any]:
+    head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
+    if isinstance(fm, str):
+        return {**head, "interpretable": False, "reason": fm}
+    return {**head, **fm.summary()}
+
+
+def fwave_record(ni: int, n, fm) -> dict[str, Any]:
+    head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
+    if isinstance(fm, str):
+        return {**head, "error": fm}
+    return {**head, "measures": fm.to_dict()}
+
+
+def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser("fwave", help="F-wave analysis of every nerve with an F-wave train")
+    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+    p.add_argument(
+        "--threshold-mv",
+        type=float,
+        default=0.04,
+        help="peak-to-peak detection threshold in mV (default 0.04 = 40 uV; 0.02 also common)",
+    )
+    p.add_argument(
+        "--sweeps", action="store_true", help="table/csv: one row per sweep instead of per train"
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from ..io import read_study
+
+        study = read_study(args.file)
+        results = fwave_results(study, threshold_mv=args.threshold_mv)
+        if args.format == "json":
+            doc = {
+                "file": str(args.file),
+                "ncs_emg_version": __version__,
+                "subject_id": study.subject_id,
+                "nerves": [fwave_record(ni, n, fm) for ni, n, fm in results],
+            }
+            print(json.dumps(json_safe(doc), indent=2))
+            return 0
+        if args.sweeps:
+            cols = ["nerve", "side", "muscle", "sweep", "present", "latency_ms", "amplitude_mv"]
+            cols += ["peak_latency_ms", "onset_hidden", "repeater"]
+            rows = []
+            for _ni, n, fm in results:
+                if isinstance(fm, str):
+                    continue
+                for i in range(fm.n_sweeps):
+                    rows.append(
+                        {
+                            "nerve": n.nerve,
+                            "side": n.side,
+                            "muscle": n.muscle,
+                            "sweep": i,
+                            "present": bool(fm.present[i]),
+                            "latency_ms": float(fm.latency_ms[i]),
+                            "amplitude_mv": float(fm.amplitude_mv[i]),
+                            "peak_latency_ms": float(fm.peak_latency_ms[i]),
+                            "onset_hidden": bool(fm.onset_hidden[i]),
+                            "repeater": bool(fm.repeater[i]),
+                        }
+                    )
+        else:
+            cols = FWAVE_COLUMNS
+            rows = [fwave_row(ni, n, fm) for ni, n, fm in results]
+        if args.format == "csv":
+            sys.stdout.write(format_csv(rows, cols))
+            return 0
+        print(f"{args.file}: subject {study.subject_id}, F-wave trains: {len(results)}")
+        if rows:
+            print(format_table(rows, cols, None if args.sweeps else FWAVE_HEADERS))
+        return 0
+
+    return run
