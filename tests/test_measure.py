@@ -18,34 +18,35 @@ from waveforms import mu_sum, sine_cmap
 
 
 def _kernel_vs_naive(x, **win):
+    """Serial and parallel kernels agree exactly, and with the naive twin to 1e-9."""
     X = np.ascontiguousarray(np.atleast_2d(x), dtype=float)
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
-    args = (
-        win["bl_start"],
-        win["bl_stop"],
-        win["s_start"],
-        win["s_stop"],
-        win["k_sd"],
-        win["min_thr"],
-        win["hold_n"],
-        win["band"],
-        win["band_k"],
-        win["method"],
-        win["level"],
-        win["sat_n"],
-    )
-    fit_h = win.get("fit_h", 0)
-    K.cmap_serial(X, *args, out, flags, fit_h)
+    ip, fp = _ipfp(**win)
+    K.cmap_serial(X, ip, fp, out, flags)
     out_b = np.empty_like(out)
     flags_b = np.zeros_like(flags)
-    K.cmap_batch(X, *args, out_b, flags_b, fit_h)
+    K.cmap_batch(X, ip, fp, out_b, flags_b)
     np.testing.assert_array_equal(flags, flags_b)
     np.testing.assert_array_equal(out, out_b)
     for r in range(X.shape[0]):
-        ref, rflags = cmap_sweep_naive(X[r], *args, fit_h)
+        ref, rflags = cmap_sweep_naive(X[r], ip, fp)
         assert flags[r] == rflags, (r, flags[r], rflags)
         np.testing.assert_allclose(out[r], ref, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def _ipfp(**w):
+    ip = np.zeros(K.N_CIP, np.int64)
+    fp = np.zeros(K.N_CFP)
+    ip[K.CIP_BL_START], ip[K.CIP_BL_STOP] = w["bl_start"], w["bl_stop"]
+    ip[K.CIP_S_START], ip[K.CIP_S_STOP] = w["s_start"], w["s_stop"]
+    ip[K.CIP_HOLD], ip[K.CIP_SAT], ip[K.CIP_FIT] = w["hold_n"], w["sat_n"], w["fit_h"]
+    ip[K.CIP_METHOD], ip[K.CIP_GAP], ip[K.CIP_EXC_GAP] = w["method"], w["gap_n"], w["exc_n"]
+    ip[K.CIP_END_LAG] = w["lag_n"]
+    fp[K.CFP_K_SD], fp[K.CFP_MIN_THR] = w["k_sd"], w["min_thr"]
+    fp[K.CFP_BAND_MV], fp[K.CFP_BAND_K], fp[K.CFP_RES_K] = w["band"], w["band_k"], w["res_k"]
+    fp[K.CFP_LEVEL], fp[K.CFP_END_FRAC], fp[K.CFP_PHASE_FRAC] = w["level"], w["end"], w["major"]
+    return ip, fp
 
 
 WIN = dict(
@@ -58,9 +59,16 @@ WIN = dict(
     hold_n=2,
     band=0.0,
     band_k=1.0,
+    res_k=2.0,
     level=0.1,
     sat_n=4,
     fit_h=0,
+    method=0,
+    gap_n=30,
+    exc_n=6,
+    lag_n=10,
+    end=0.01,
+    major=0.1,
 )
 
 
@@ -436,7 +444,11 @@ def test_tangent_extrapolated_before_the_search_window_is_not_an_onset():
     # found by hypothesis: a step down right after the blanking; the steepest tangent meets the
     # baseline before the sweep even starts
     m = measure_cmap(
-        np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]), 1000.0, t0_ms=0.0, method="tangent"
+        np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]),
+        1000.0,
+        t0_ms=0.0,
+        method="tangent",
+        min_hold_samples=1,  # a 2-sample response (the default needs 3 samples)
     )
     assert np.isnan(m.onset_latency_ms[0]) and m.onset_not_found[0]
 
@@ -447,5 +459,5 @@ def test_peak_fit_never_lands_on_the_wrong_side_of_the_data():
     x = np.full(44, -353694.0)
     x[[36, 42]] = 0.0
     x[38] = -649191.0
-    m = measure_cmap(x, 10000.0, t0_ms=0.0)
+    m = measure_cmap(x, 10000.0, t0_ms=0.0, min_hold_samples=1)  # a 1-sample phase counts here
     assert m.neg_peak_amp_mv[0] == pytest.approx(649191.0 - 353694.0)

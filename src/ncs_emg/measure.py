@@ -341,6 +341,31 @@ class CmapParams:
         Width of the least-squares parabola fitted around the extreme samples (1.0; 0 = raw sample).
     search_stop_ms : float or None, ms
         End of the search window (None: the end of the sweep).
+    min_hold_samples : int, samples
+        Floor of the hold in samples (3): at 10 kHz a 0.1 ms hold is one sample, which one noise
+        sample can satisfy.
+    resolution_k : float, resolution steps
+        The at-baseline band is at least this many steps of the recording resolution (2.0), the
+        smallest non-zero difference between samples: a quantised baseline flickering by one step is
+        at baseline.
+    end_band_pct : float, %
+        Phase ends (negative-peak duration, total duration) are where the signal re-enters a band of at
+        least this % of the negative-peak amplitude (1.0): asymptotic tails, a filter tail or slow
+        drift smaller than that do not hold the response open.
+    end_lag_ms : float, ms
+        When the signal reaches the at-baseline band within this time of re-entering the end band (a
+        steep return, or a crossing into the next phase), the end is that band crossing, as exact as
+        an onset (0.5); a slower tail ends at the end band.
+    phase_pct : float, %
+        A *major* phase peaks at >= this % of the negative-peak amplitude (10.0). Only major phases
+        end the negative-peak window or the total duration: a small wiggle after a large positive
+        lobe is not "the last negative phase".
+    gap_ms : float, ms
+        Phases belong to one response only while the baseline gap between neighbours is at most this
+        long (1.5): a noise burst 10 ms after the response is not part of it.
+    excursion_gap_ms : float, ms
+        A minor phase before the main negative phase that returns to baseline at least this long
+        before the next phase is an excursion, not the start of the response (0.3).
     """
 
     method: str = _opt("threshold", "", "onset detector (see onset_methods())")
@@ -359,6 +384,25 @@ class CmapParams:
     saturation_ms: float = _opt(0.2, "ms", "flat run at the extreme that flags saturation")
     peak_fit_ms: float = _opt(1.0, "ms", "parabola width for peak values (0: raw sample)")
     search_stop_ms: float | None = _opt(None, "ms", "end of the search window (None: sweep end)")
+    min_hold_samples: int = _opt(
+        3, "samples", "hold floor in samples (1 sample is noise at 10 kHz)"
+    )
+    resolution_k: float = _opt(2.0, "steps", "at-baseline band floor in recording-resolution steps")
+    end_band_pct: float = _opt(
+        1.0, "%", "phase ends: band floor in % of the negative-peak amplitude (tails, drift)"
+    )
+    phase_pct: float = _opt(
+        10.0, "%", "major phase: peak deviation >= this % of the negative-peak amplitude"
+    )
+    end_lag_ms: float = _opt(
+        0.5, "ms", "a phase end is the at-baseline band crossing when it follows this soon"
+    )
+    gap_ms: float = _opt(1.5, "ms", "largest baseline gap between two phases of one response")
+    excursion_gap_ms: float = _opt(
+        0.3,
+        "ms",
+        "a minor phase before the main one that returns to baseline this long is an excursion",
+    )
 
     def __post_init__(self) -> None:
         check_option(self.method, "method", _METHODS)
@@ -367,12 +411,19 @@ class CmapParams:
             v = getattr(self, f.name)
             if f.name in ("method", "baseline") or (f.name == "search_stop_ms" and v is None):
                 continue
+            if f.name == "min_hold_samples":
+                if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)) or v < 1:
+                    raise ParameterError(f"min_hold_samples: expected an integer >= 1, got {v!r}")
+                object.__setattr__(self, f.name, int(v))
+                continue
             if isinstance(v, (bool, np.bool_, str, bytes)):
                 raise ParameterError(f"{f.name}: expected a number, got {type(v).__name__} {v!r}")
             if f.name == "search_stop_ms":
                 v = check_finite(v, f.name)
             else:
                 v = check_positive(v, f.name, allow_zero=f.name not in _STRICTLY_POSITIVE)
+            if f.name.endswith("_pct") and v > 100.0:
+                raise ParameterError(f"{f.name}: must lie in [0, 100] %, got {v!r}")
             object.__setattr__(self, f.name, v)
 
     def replace(self, **changes: Any) -> CmapParams:
@@ -398,8 +449,8 @@ class CmapParams:
         ]
 
     def hold_samples(self, dt_ms: float) -> int:
-        """``hold_ms`` in samples (at least 1)."""
-        return max(1, int(round(self.hold_ms / dt_ms)))
+        """``hold_ms`` in samples (at least ``min_hold_samples``)."""
+        return max(self.min_hold_samples, int(round(self.hold_ms / dt_ms)))
 
     def saturation_samples(self, dt_ms: float) -> int:
         """``saturation_ms`` in samples (at least 3)."""
@@ -539,6 +590,41 @@ def _search_windows(n: int, fs: float, t0: float, p: CmapParams) -> CmapWindows:
     return CmapWindows(bl_start, bl_stop, s_start, s_stop, source)
 
 
+def cmap_kernel_params(
+    p: CmapParams, win: CmapWindows | tuple[int, int, int, int], dt_ms: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(ip, fp)`` parameter arrays of the CMAP kernels (``_kernels.CIP_*`` / ``CFP_*``).
+
+    ``win``: the sample windows (a :class:`CmapWindows` or ``(bl_start, bl_stop, s_start, s_stop)``);
+    ``dt_ms``: the sample interval. The F-wave analysis builds its M-wave step with this function and
+    :data:`DEFAULT_CMAP_PARAMS`, and the tests build the naive twin's parameters with it, so that no
+    caller keeps its own copy of a default.
+    """
+    from . import _kernels as K
+
+    if isinstance(win, CmapWindows):
+        win = (win.bl_start, win.bl_stop, win.s_start, win.s_stop)
+    ip = np.zeros(K.N_CIP, dtype=np.int64)
+    ip[K.CIP_BL_START], ip[K.CIP_BL_STOP], ip[K.CIP_S_START], ip[K.CIP_S_STOP] = win
+    ip[K.CIP_HOLD] = p.hold_samples(dt_ms)
+    ip[K.CIP_SAT] = p.saturation_samples(dt_ms)
+    ip[K.CIP_FIT] = p.fit_half_samples(dt_ms)
+    ip[K.CIP_METHOD] = _METHODS[p.method].method_id
+    ip[K.CIP_GAP] = int(round(p.gap_ms / dt_ms))
+    ip[K.CIP_EXC_GAP] = max(1, int(round(p.excursion_gap_ms / dt_ms)))
+    ip[K.CIP_END_LAG] = int(round(p.end_lag_ms / dt_ms))
+    fp = np.zeros(K.N_CFP)
+    fp[K.CFP_K_SD] = p.k_sd
+    fp[K.CFP_MIN_THR] = p.min_threshold_mv
+    fp[K.CFP_BAND_MV] = p.baseline_band_mv
+    fp[K.CFP_BAND_K] = p.band_k_sd
+    fp[K.CFP_LEVEL] = p.level_mv
+    fp[K.CFP_RES_K] = p.resolution_k
+    fp[K.CFP_END_FRAC] = p.end_band_pct / 100.0
+    fp[K.CFP_PHASE_FRAC] = p.phase_pct / 100.0
+    return ip, fp
+
+
 def _run_cmap_kernel(
     X: np.ndarray, dt: float, win: CmapWindows, p: CmapParams
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -547,25 +633,9 @@ def _run_cmap_kernel(
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
+    ip, fp = cmap_kernel_params(p, win, dt)
     kernel = K.cmap_batch if X.shape[0] >= 64 else K.cmap_serial
-    kernel(
-        X,
-        win.bl_start,
-        win.bl_stop,
-        win.s_start,
-        win.s_stop,
-        p.k_sd,
-        p.min_threshold_mv,
-        p.hold_samples(dt),
-        p.baseline_band_mv,
-        p.band_k_sd,
-        _METHODS[p.method].method_id,
-        p.level_mv,
-        p.saturation_samples(dt),
-        out,
-        flags,
-        p.fit_half_samples(dt),
-    )
+    kernel(X, ip, fp, out, flags)
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
     return out, flags
