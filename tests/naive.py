@@ -126,6 +126,19 @@ def _phase_end_naive(d, p, s_stop, sign, end_band, band, lag_n):
     return _interp_cross(d, j, sign * end_band)
 
 
+def _window_phases_naive(tail, rebound):
+    """The major phases after the main one that count for the negative-peak window: negative ones
+    only when their peak is >= rebound x the last positive lobe's before them."""
+    keep, last_pos = [], 0.0
+    for p in tail:
+        if p["sign"] < 0:
+            last_pos = p["dev"]
+            keep.append(p)
+        elif p["dev"] >= rebound * last_pos:
+            keep.append(p)
+    return keep
+
+
 def _chain_naive(ph, main, gap_n, exc_n, major, s_start):
     """Split the phases into excursions (before the response) and the response chain (see
     ``_kernels.response_chain``). Returns (chain phases, n_excursions)."""
@@ -238,12 +251,13 @@ def cmap_sweep_naive(x, ip, fp):
     tot_end = end_of(last)
     if np.isnan(tot_end):
         flags |= K.F_END_NOT_FOUND
-    pos = [j for j, p in enumerate(tail) if p["sign"] < 0]
+    win = _window_phases_naive(tail, fp[K.CFP_REBOUND_FRAC])
+    pos = [j for j, p in enumerate(win) if p["sign"] < 0]
     if pos:
-        before = [p for p in tail[: pos[-1]] if p["sign"] > 0]
+        before = [p for p in win[: pos[-1]] if p["sign"] > 0]
         neg_end = end_of(before[-1])
     else:
-        neg_end = end_of([p for p in tail if p["sign"] > 0][-1])
+        neg_end = end_of([p for p in win if p["sign"] > 0][-1])
     off, pk_val = quad_vertex_naive(x, pk, fit_h, +1)
     if abs(pk_val - x[pk]) > max(5 * noise, 0.05 * abs(base - x[pk])):  # fit moved it too far
         off, pk_val = 0.0, x[pk]
@@ -257,12 +271,26 @@ def cmap_sweep_naive(x, ip, fp):
         if abs(fitted - x[pp]) <= max(5 * noise, 0.05 * abs(x[pp] - base)):
             pp_val = fitted
     out[K.C_P2P] = pp_val - pk_val
+    onset_f = np.nan
     if onset_i == s_start:
-        flags |= K.F_ONSET_AT_START
-        onset_f = np.nan
+        # the foot: the knee farthest below the chord from the search start to the first sample above
+        # max(thr, band), by more than the band
+        above = np.nonzero(d[s_start : s_stop - 1] > max(thr, band))[0]
+        j = s_start + int(above[0]) if above.size else s_stop - 1
+        foot = s_start
+        if j > s_start + 1:
+            i = np.arange(s_start + 1, j)
+            below = d[s_start] + (d[j] - d[s_start]) / (j - s_start) * (i - s_start) - d[i]
+            if below.max() > band:
+                foot = int(i[np.argmax(below)])
+        if foot > s_start:
+            onset_i, onset_f = foot, float(foot)
+            flags |= K.F_ONSET_FOOT
+        else:
+            flags |= K.F_ONSET_AT_START
     else:
         onset_f = _interp_cross(d, onset_i, band)
-    if onset_i != s_start and method == K.M_TANGENT:
+    if not np.isnan(onset_f) and method == K.M_TANGENT:
         # first local maximum of d above thr after onset, then steepest rise before it
         i = onset_i
         while i + 1 < s_stop and not (d[i + 1] < d[i] and d[i] > thr):
@@ -277,7 +305,7 @@ def cmap_sweep_naive(x, ip, fp):
             if onset_f < s_start:  # tangent meets the baseline before the search window
                 onset_f = np.nan
                 flags |= K.F_ONSET_NOT_FOUND
-    elif onset_i != s_start and method == K.M_LEVEL:
+    elif not np.isnan(onset_f) and method == K.M_LEVEL:
         level = fp[K.CFP_LEVEL]
         idx = np.nonzero(d[onset_i:s_stop] > level)[0]
         if len(idx) == 0:

@@ -73,12 +73,15 @@ def test_true_onset_is_first_arrival_and_noise_free_is_zero_before_it():
         after = x[(t > st.true_onset_ms) & (t < st.true_onset_ms + 0.2)]
         assert after.size and np.all(after < 0)  # the first unit starts with its negative lobe
         m = st.measures
-        # the default detector on the noise-free sampled waveform finds the take-off: at most 0.1 ms
-        # late, and at most one sample early (its linear interpolation between the last zero sample
-        # and the first non-zero one cannot know that the arrival lies between them)
+        # the default detector on the noise-free sampled waveform with the truth's 1 uV band finds
+        # the take-off: at most 0.1 ms late, and at most one sample early (its linear interpolation
+        # between the last zero sample and the first non-zero one cannot know that the arrival lies
+        # between them). The default 5 uV band floor is for real recordings, never that quiet.
         dt = sim.nerve.sites[0].sweeps.dt_ms
         sw = sim.nerve.sites[0].sweeps
-        onset = ncs_emg.measure_cmap(x, sw.sfreq_hz, t0_ms=sw.t0_ms).onset_latency_ms[0]
+        onset = ncs_emg.measure_cmap(
+            x, sw.sfreq_hz, t0_ms=sw.t0_ms, baseline_band_mv=TRUTH_BAND_MV
+        ).onset_latency_ms[0]
         assert st.true_onset_ms - dt <= onset <= st.true_onset_ms + 0.1
         assert m["onset_latency_ms"] == st.detectable_onset_ms
         # detectable onset (first 1 uV deviation): after the first arrival, within tens of us
@@ -534,10 +537,14 @@ def test_display_polarity_export_is_marked_and_recoverable(tmp_path):
     back = ncs_emg.read_study(tmp_path / "d.h5")
     assert back.source["exported_polarity"] == "display (negative up)"
     sw = back.nerves[0].sites[0].sweeps
-    as_is = ncs_emg.measure_sweeps(sw).neg_peak_amp_mv[0]
+    with pytest.warns(ncs_emg.NcsEmgWarning, match="display polarity"):
+        m_as_is = ncs_emg.measure_sweeps(sw)
+    as_is = m_as_is.neg_peak_amp_mv[0]
     flipped = ncs_emg.measure_sweeps(ncs_emg.Sweeps(-sw.data, sw.sfreq_hz, sw.t0_ms))
     assert flipped.neg_peak_amp_mv[0] == pytest.approx(truth_amp, rel=0.02)
-    assert abs(as_is / truth_amp - 1) > 0.2  # measured unflipped: the wrong phase, silently
+    # measured unflipped: the wrong phase, but flagged positive_first (and warned), not silently
+    assert abs(as_is / truth_amp - 1) > 0.2 and m_as_is.positive_first[0]
+    assert not flipped.positive_first[0]
     # EDF path: the reader flips display-polarity exports when told so
     ncs_emg.write_study(sim.study, tmp_path / "d.edf")
     edf = ncs_emg.read_study(tmp_path / "d.edf", display_polarity=True)

@@ -40,7 +40,9 @@ CFP_LEVEL = 4  # level of the "level" detector, mV
 CFP_RES_K = 5  # at-baseline band floor in units of the recording resolution
 CFP_END_FRAC = 6  # end band floor as a fraction of the negative-peak amplitude
 CFP_PHASE_FRAC = 7  # major phase: peak deviation >= this fraction of the negative-peak amplitude
-N_CFP = 8
+CFP_REBOUND_FRAC = 8  # a negative phase after a positive lobe extends the negative-peak window only
+#                       when its peak is >= this fraction of that lobe's
+N_CFP = 9
 
 # ---- CMAP result layout -------------------------------------------------------------------------
 # column indices of the float output row of the CMAP kernels
@@ -72,6 +74,10 @@ F_ONSET_AT_START = 8
 F_ONSET_NOT_FOUND = 16
 F_NONFINITE = 32  # the sweep holds NaN or inf: nothing measured (the wrapper raises)
 F_EXCURSION = 64  # significant phases before the response were not counted as the response
+F_ONSET_FOOT = (
+    128  # the signal never returned inside the band after the search start (offset, drift,
+)
+#                     artefact tail): the onset is the foot, the closest approach to baseline before it
 
 # onset method ids (registry in measure.py)
 M_THRESHOLD = 0
@@ -407,14 +413,16 @@ def main_phase(x, base, ip, te, band, sat_n):
 
 
 @jit
-def response_chain(x, base, ip, te, band, end_band, major, main_k):
+def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
     """Pass 2: the phases that make up the response around the main negative phase.
 
     Walking the significant phases in time order: before the main phase, a candidate chain of phases
     is broken (its phases become excursions) where the baseline gap to the next phase exceeds
     ``gap`` samples, or where a minor phase (peak deviation < ``major``) returned to baseline for at
     least ``exc_gap`` samples before the next one. After the main phase, phases belong to the response
-    while the gap to the previous one is <= ``gap``; minor ones only keep the chain connected.
+    while the gap to the previous one is <= ``gap``; minor ones only keep the chain connected, and a
+    major negative phase after a positive lobe extends the negative-peak window only when its peak
+    is >= ``rebound_frac`` of that lobe's (a large lobe's small undershoot is not a negative phase).
     Returns (onset index: start of the chain's first negative phase; end of the negative-peak window:
     end of the last major negative phase before the final major positive phase, or of the last major
     negative phase when none follows; end of the total duration: end of the last major phase; whether
@@ -435,6 +443,8 @@ def response_chain(x, base, ip, te, band, end_band, major, main_k):
     last_neg_end = np.nan
     neg_end_before_pos = np.nan
     have_pos = False
+    last_pos_dev = 0.0
+    rebound = fp[CFP_REBOUND_FRAC]
     tot_end = np.nan
     tot_open = False
     after = False
@@ -473,10 +483,12 @@ def response_chain(x, base, ip, te, band, end_band, major, main_k):
         tot_end = end_f
         tot_open = np.isnan(end_f)
         if sg > 0.0:
-            last_neg_end = end_f
+            if dev >= rebound * last_pos_dev:  # not a small undershoot of the last positive lobe
+                last_neg_end = end_f
         else:
             neg_end_before_pos = last_neg_end
             have_pos = True
+            last_pos_dev = dev
     neg_end = neg_end_before_pos if have_pos else last_neg_end
     return first_neg, neg_end, tot_end, tot_open, n_exc, lead_pos
 
@@ -510,18 +522,53 @@ def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
 
 
 @jit
+def onset_foot(x, base, te, band, s_start, s_stop):
+    """Foot of a response whose first phase already deviated at the search start (an offset, a
+    drift or an artefact tail kept it outside the band): the knee where it takes off.
+
+    j = the first sample with d = base - x > te (j = s_stop - 1 when none); the foot is the sample of
+    (s_start, j) farthest below the chord from (s_start, d[s_start]) to (j, d[j]) (the first one on a
+    tie). -1 when no sample lies more than ``band`` below the chord (no knee: the response was
+    already under way)."""
+    j = s_start
+    while j < s_stop - 1 and base - x[j] <= te:
+        j += 1
+    if j <= s_start + 1:
+        return -1
+    d0 = base - x[s_start]
+    slope = ((base - x[j]) - d0) / (j - s_start)
+    f = -1
+    best = band
+    for i in range(s_start + 1, j):
+        below = d0 + slope * (i - s_start) - (base - x[i])
+        if below > best:
+            best = below
+            f = i
+    return f
+
+
+@jit
 def cmap_onset(x, base, thr, band, onset_i, ip, fp):
-    """Onset (fractional index) of the selected detector and its flag bits (F_ONSET_AT_START when the
-    chain's first negative phase starts at the search start, F_ONSET_NOT_FOUND when the detector finds
-    none). Threshold: the band crossing where that phase left the baseline. Tangent: the steepest rise
-    of d = base - x from there to the first local maximum above thr, extrapolated to d = 0 (not
-    before the search start). Level: the first crossing of ``level`` from there, not refined."""
+    """Onset (fractional index) of the selected detector and its flag bits.
+
+    Threshold: the band crossing where the chain's first negative phase left the baseline. When that
+    phase already deviated at the search start, the onset is its foot (``onset_foot``, flag
+    F_ONSET_FOOT), or NaN with F_ONSET_AT_START when there is no foot after the search start.
+    Tangent: the steepest rise of d = base - x from there to the first local maximum above thr,
+    extrapolated to d = 0 (not before the search start; else F_ONSET_NOT_FOUND). Level: the first
+    crossing of ``level`` from there, not refined (none: F_ONSET_NOT_FOUND)."""
     s_start = ip[CIP_S_START]
     s_stop = ip[CIP_S_STOP]
     method = ip[CIP_METHOD]
+    flags = 0
     if onset_i == s_start:
-        return np.nan, F_ONSET_AT_START
-    onset_f = _crossing(base - x[onset_i - 1], base - x[onset_i], band, onset_i)
+        onset_i = onset_foot(x, base, max(thr, band), band, s_start, s_stop)
+        if onset_i < 0:
+            return np.nan, F_ONSET_AT_START
+        flags = F_ONSET_FOOT
+        onset_f = float(onset_i)
+    else:
+        onset_f = _crossing(base - x[onset_i - 1], base - x[onset_i], band, onset_i)
     if method == M_TANGENT:
         best = 0.0
         bi = -1
@@ -536,20 +583,20 @@ def cmap_onset(x, base, thr, band, onset_i, ip, fp):
                 bi = i
             i += 1
         if bi < 0:
-            return np.nan, F_ONSET_NOT_FOUND
+            return np.nan, flags | F_ONSET_NOT_FOUND
         onset_f = bi - (base - x[bi]) / best
         if onset_f < s_start:  # extrapolated into the blanking/baseline window: not credible
-            return np.nan, F_ONSET_NOT_FOUND
+            return np.nan, flags | F_ONSET_NOT_FOUND
     elif method == M_LEVEL:
         level = fp[CFP_LEVEL]
         prev = base - x[onset_i - 1]
         for i in range(onset_i, s_stop):
             d = base - x[i]
             if d > level:
-                return _crossing(prev, d, level, i), 0
+                return _crossing(prev, d, level, i), flags
             prev = d
-        return np.nan, F_ONSET_NOT_FOUND
-    return onset_f, 0
+        return np.nan, flags | F_ONSET_NOT_FOUND
+    return onset_f, flags
 
 
 @jit
@@ -578,7 +625,7 @@ def cmap_sweep(x, ip, fp, out):
     out[C_END_BAND] = end_band
     major = fp[CFP_PHASE_FRAC] * amp
     onset_i, neg_end, tot_end, tot_open, n_exc, lead_pos = response_chain(
-        x, base, ip, te, band, end_band, major, main_k
+        x, base, ip, fp, te, band, end_band, major, main_k
     )
     out[C_N_EXC] = float(n_exc)
     out[C_LEAD_POS] = lead_pos

@@ -15,9 +15,10 @@ here, step by step, with no code shared with :func:`ncs_emg.measure_cmap` (which
 * a phase ends where the waveform, after the phase's extreme, re-enters the end band
   ``max(1 µV, TRUTH_END_BAND_PCT % of the amplitude)``, or, when it goes on to the 1 µV band within
   :data:`TRUTH_END_LAG_MS`, at that crossing (a steep return: the baseline crossing itself);
-* negative-peak duration: from the first arrival to the end of the last major negative phase that
-  precedes the final major positive phase (EFNS/PNS 2010 wording); total duration: to the end of the
-  last major phase; areas: the integrals of -x (signed) and |x| over those windows (trapezoids on the
+* negative-peak duration: from the detectable onset to the end of the last major negative phase
+  that precedes the final major positive phase (EFNS/PNS 2010 wording), a negative phase after a
+  positive lobe counting only when its peak is >= :data:`TRUTH_REBOUND_PCT` % of that lobe's; total
+  duration: to the end of the last major phase; areas: the integrals of -x (signed) and |x| over those windows (trapezoids on the
   5 µs grid).
 
 These are the package's documented definitions with their default numbers; they are stated here again
@@ -38,6 +39,7 @@ __all__ = [
     "TRUTH_PHASE_PCT",
     "TRUTH_END_BAND_PCT",
     "TRUTH_END_LAG_MS",
+    "TRUTH_REBOUND_PCT",
     "truth_measures",
 ]
 
@@ -49,6 +51,9 @@ TRUTH_STEP_MS = 0.005
 TRUTH_PHASE_PCT = 10.0
 #: Phase ends: band floor in % of the negative-peak amplitude (asymptotic tails).
 TRUTH_END_BAND_PCT = 1.0
+#: A negative phase after a positive lobe counts for the negative-peak window when its peak is >= this
+#: % of that lobe's (a large lobe's small undershoot is not "the last negative phase").
+TRUTH_REBOUND_PCT = 50.0
 #: A phase end is the 1 µV crossing when it follows the end-band crossing within this time (ms).
 TRUTH_END_LAG_MS = 0.5
 
@@ -146,8 +151,17 @@ def truth_measures(
     ends = [_phase_end(t, x, s, a, b, end_band) for s, a, b in phases]
     signs = [s for s, _a, _b in phases]
     tot_end = ends[-1]
-    last_pos = max((i for i, s in enumerate(signs) if s < 0), default=None)
-    negs = [i for i, s in enumerate(signs) if s > 0 and (last_pos is None or i < last_pos)]
+    peaks = [float(np.max(s * -x[a:b])) for s, a, b in phases]
+    # negative phases that count for the window: not the small undershoot of a larger positive lobe
+    window, last_pos = [], 0.0
+    for i, (s, pk_dev) in enumerate(zip(signs, peaks)):
+        if s < 0:
+            last_pos = pk_dev
+            window.append(i)
+        elif pk_dev >= TRUTH_REBOUND_PCT / 100.0 * last_pos:
+            window.append(i)
+    last_pos_i = max((i for i in window if signs[i] < 0), default=None)
+    negs = [i for i in window if signs[i] > 0 and (last_pos_i is None or i < last_pos_i)]
     neg_end = ends[negs[-1]]
     return {
         "onset_latency_ms": onset_ms,
