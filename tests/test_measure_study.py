@@ -136,3 +136,19 @@ def test_table_headers_come_from_the_result_metadata(tmp_path, capsys):
     assert main(["measure", str(path)]) == 0
     header = capsys.readouterr().out.splitlines()[1].split()
     assert header[5:] == [c["header"] for c in cmap_columns(table=True)]
+
+
+def test_first_run_notice_only_when_kernels_are_not_cached(tmp_path, capsys, monkeypatch):
+    from ncs_emg import _jit
+    from ncs_emg import _kernels as K
+    from ncs_emg.cli import measure as cli_measure
+
+    measure_cmap(_cmap(), FS, t0_ms=-5.0)  # compiles (and caches) the serial kernel
+    assert _jit.kernels_cached(K.cmap_serial)
+    study = _study(short_site=False)
+    cli_measure.first_run_notice(study)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(_jit, "kernels_cached", lambda *d: False)
+    cli_measure.first_run_notice(study)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "compiling" in err
