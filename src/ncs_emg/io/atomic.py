@@ -2,7 +2,7 @@
 
 A writer that fails half-way (full disk, a refused value, Ctrl-C) then leaves the target as it was:
 either absent or the previous complete file, never a partial file that reads as valid data. The
-temporary file lives in the target's directory (``.<name>.<random>.part``) so the final
+temporary file lives in the target's directory (``.<name>.<random>.part<ext>``) so the final
 :func:`os.replace` is a rename within one file system, which POSIX makes atomic.
 """
 
@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import FormatError, ParameterError
+from ..types import Study
 
-__all__ = ["atomic_path", "AtomicGroup", "check_text"]
+__all__ = ["atomic_path", "AtomicGroup", "check_text", "check_study_texts"]
 
 
 def _umask() -> int:
@@ -28,7 +29,10 @@ def _umask() -> int:
 def _temporary_beside(target: Path) -> Path:
     parent = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+        # keep the extension last: writers choose the format from it
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=parent
+        )
     except OSError as exc:
         raise FormatError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
     os.close(fd)
@@ -98,6 +102,14 @@ class AtomicGroup:
         self._pairs.append((t, tmp))
         return tmp
 
+    def write_text(self, target: str | os.PathLike, text: str) -> None:
+        """Write ``text`` (UTF-8) for ``target``; FormatError naming ``target`` on failure."""
+        tmp = self.add(target)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise FormatError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
+
     def commit(self) -> None:
         """Rename every temporary file over its target (in the order they were added)."""
         for target, tmp in self._pairs:
@@ -138,3 +150,17 @@ def check_text(text: str, what: str) -> str:
             "cannot encode; remove it"
         ) from exc
     return text
+
+
+def check_study_texts(study: Study) -> None:
+    """Refuse (ParameterError naming the field) any name a file cannot store, before writing."""
+    fields = [("study subject_id", study.subject_id)]
+    fields += [(f"study {k}", v) for k, v in (("date", study.date), ("device", study.device)) if v]
+    for ni, n in enumerate(study.nerves):
+        where = f"study nerve {ni}"
+        fields += [(f"{where} nerve", n.nerve), (f"{where} muscle", n.muscle or "")]
+        for si, s in enumerate(n.sites):
+            fields += [(f"{where} site {si} name", s.name)]
+            fields += [(f"{where} site {si} segment", s.segment or "")]
+    for what, text in fields:
+        check_text(text, what)

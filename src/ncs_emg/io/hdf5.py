@@ -26,7 +26,7 @@ from .. import __name__ as _pkg
 from .._units import SI_FACTOR
 from ..errors import FormatError, NcsEmgError
 from ..types import Nerve, Site, Study, Sweeps
-from .atomic import atomic_path, check_text
+from .atomic import atomic_path, check_study_texts
 from .limits import get_read_limits
 
 __all__ = ["read_hdf5_study", "write_hdf5_study", "FORMAT_NAME", "FORMAT_VERSION", "MAX_SAMPLES"]
@@ -83,20 +83,6 @@ def _write_sweeps(group, sw: Sweeps) -> None:
             ds = group.create_dataset(name, data=values)
             ds.attrs["unit"] = _SI_UNIT[quantity]
             ds.attrs["conversion"] = SI_FACTOR[quantity]
-
-
-def check_study_texts(study: Study) -> None:
-    """Refuse (ParameterError naming the field) any name a file cannot store, before writing."""
-    fields = [("study subject_id", study.subject_id)]
-    fields += [(f"study {k}", v) for k, v in (("date", study.date), ("device", study.device)) if v]
-    for ni, n in enumerate(study.nerves):
-        where = f"study nerve {ni}"
-        fields += [(f"{where} nerve", n.nerve), (f"{where} muscle", n.muscle or "")]
-        for si, s in enumerate(n.sites):
-            fields += [(f"{where} site {si} name", s.name)]
-            fields += [(f"{where} site {si} segment", s.segment or "")]
-    for what, text in fields:
-        check_text(text, what)
 
 
 def _write_nerve(g, nerve: Nerve, index: int) -> None:
