@@ -116,7 +116,7 @@ def test_small_but_representable_range_stays_calibrated(tmp_path):
     [
         ("1e-320", r"record duration: '1e-320' with 20 samples .* sampling rate of inf Hz"),
         ("1e-400", r"record duration: '1e-400' with 20 samples .* sampling rate of inf Hz"),
-        ("1E+99999", r"record duration: '1E\+99999' s is too large for a float"),
+        ("1E+99999", r"record duration: '1E\+99999' s is beyond 1e\+09 s"),
         ("0", r"record duration: '0' with 20 samples .* sampling rate of nan Hz"),
     ],
 )

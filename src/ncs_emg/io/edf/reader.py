@@ -43,7 +43,11 @@ from .fields import (
 from .recording import EdfHeader, EdfRecording, EdfSignal
 from .tal import Annotation, EdfIssue, parse_tal_block
 
-__all__ = ["read_edf"]
+__all__ = ["read_edf", "MAX_RECORD_DURATION_S"]
+
+#: Longest record duration accepted (s): about 31 years, far beyond any recording, small enough
+#: that sample times stay finite.
+MAX_RECORD_DURATION_S = 1e9
 
 
 @dataclass
@@ -205,10 +209,11 @@ def _read_main_header(fh, p: Path, size: int, issues: list[EdfIssue]) -> _Main:
     if dur_dec < 0:
         raise FormatError(f"{p}: header field record duration: must be >= 0, got {dur_dec}")
     duration = float(dur_dec)
-    if not math.isfinite(duration):
+    if not math.isfinite(duration) or duration > MAX_RECORD_DURATION_S:
         raise FormatError(
-            f"{p}: header field record duration: {str(dur_dec)!r} s is too large for a float; "
-            "a record duration must be a finite number of seconds"
+            f"{p}: header field record duration: {str(dur_dec)!r} s is beyond "
+            f"{MAX_RECORD_DURATION_S:g} s; a record duration must be a finite number of seconds "
+            "(EDF records last seconds to minutes)"
         )
     return _Main(
         bps=bps,

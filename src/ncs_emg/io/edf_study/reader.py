@@ -132,13 +132,11 @@ def read_edf_study(
 def _stimulus_annotations(rec: EdfRecording, parser, issues: list[EdfIssue]):
     """The study note (ncs_emg files) and the accepted stimulus fields of every record."""
     note: dict[str, Any] = {}
+    source_parts: dict[int, str] = {}
     stims: dict[int, list[tuple[Any, dict]]] = {}
     for a in rec.annotations:
-        if not note and XML_NOTE_OPEN in a.text and "<study" in a.text:
-            try:
-                note = parse_xml_note(a.text).get("study", {})
-            except (ValueError, RecursionError) as exc:
-                issues.append(EdfIssue("annotations", f"study note: {exc}", "ignored", a.record))
+        if XML_NOTE_OPEN in a.text and "<study" in a.text:
+            _merge_study_note(note, source_parts, a, issues)
         try:
             f = parser(a.text)
         except (ValueError, RecursionError, NcsEmgError) as exc:
@@ -155,7 +153,31 @@ def _stimulus_annotations(rec: EdfRecording, parser, issues: list[EdfIssue]):
                 f"annotation_parser: must return a dict or None, got {type(f).__name__}"
             )
         stims.setdefault(a.record, []).append((a, checked_stimulus(dict(f), a, issues)))
+    if source_parts:
+        note["source_json"] = "".join(source_parts[k] for k in sorted(source_parts))
     return note, stims
+
+
+def _merge_study_note(note: dict, source_parts: dict[int, str], a, issues) -> None:
+    """Add one study-note annotation: the study fields, nerve settings and provenance parts.
+
+    ncs_emg writes the study fields in record 0, each nerve's settings with its first sweep and the
+    provenance JSON in parts over the first records (so no record holds all of it); files of
+    earlier versions hold everything in one note of record 0.
+    """
+    try:
+        parsed = parse_xml_note(a.text)
+    except (ValueError, RecursionError) as exc:
+        issues.append(EdfIssue("annotations", f"study note: {exc}", "ignored", a.record))
+        return
+    study = parsed.get("study")
+    if study is not None:
+        nerves = study.pop("nerves", [])
+        for k, v in study.items():
+            note.setdefault(k, v)
+        note.setdefault("nerves", []).extend(nerves)
+    for part, text in parsed.get("study_source", []):
+        source_parts.setdefault(part, text)
 
 
 def _usable_signals(

@@ -195,7 +195,9 @@ def parse_xml_note(text: str) -> dict[str, Any]:
     ``accepted``, ``pulse_width``/``duration`` (``unit`` attribute, default ms),
     ``intensity``/``current`` (default mA), ``segment_length`` (default mm) and
     ``distance``/``recording_distance`` (stimulation to recording site, default mm). A ``study``
-    element's attributes and children are returned under ``"study"`` as strings.
+    element's attributes and children are returned under ``"study"`` as strings, and the parts of
+    ``study_source`` elements (the provenance JSON cut into pieces) under ``"study_source"`` as
+    ``(part, text)`` pairs.
 
     Raises
     ------
@@ -221,6 +223,12 @@ def parse_xml_note(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for el in root.iter():
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "study_source":  # a part of the study's provenance JSON (ncs_emg files)
+            part = el.attrib.get("part", "0")
+            if not part.isdigit() or len(part) > 9:
+                raise ValueError(f"EDF_XMLnote <study_source>: part {part[:20]!r} is not an index")
+            out.setdefault("study_source", []).append((int(part), el.text or ""))
+            continue
         if tag == "study":
             study: dict[str, Any] = dict(el.attrib)
             nerves = []
@@ -306,6 +314,7 @@ def parse_stimulus(text: str) -> dict[str, Any] | None:
     fields = parse_stimulus_text(plain) if plain.strip() else None
     xml = parse_xml_note(text) if at >= 0 else {}
     xml.pop("study", None)
+    xml.pop("study_source", None)
     if fields is None and not xml:
         return None
     merged = dict(fields or {})

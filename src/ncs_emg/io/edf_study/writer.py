@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 import re
 import warnings
+from xml.sax.saxutils import escape
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,6 +87,35 @@ def _study_note(study: Study, labels: dict[int, list[str]]) -> dict:
             for ni, n in enumerate(study.nerves)
         ],
     }
+
+
+#: Provenance JSON characters per record (at least; more when the records are few).
+SOURCE_PART_CHARS = 2000
+
+
+def _study_notes(study: Study, nerve_labels: dict[int, list[str]], items, recs) -> None:
+    """Study fields in record 0, each nerve's settings with its first sweep, provenance in parts.
+
+    Spreading them keeps every record's annotation small, so the file size stays linear in the
+    data however many nerves or however long the provenance (one note in record 0 made every
+    record as large as that note).
+    """
+    note = _study_note(study, nerve_labels)
+    nerves = note.pop("nerves")
+    source = note.pop("source_json")
+    recs.tals[0].append(encode_tal(recs.onsets[0], [make_xml_note({}, note)]))
+    r = 0
+    for ni in range(len(study.nerves)):
+        first = next((k for k, it in enumerate(items) if it[0] == ni), None)
+        if first is not None:
+            r = sum(items[k][3].n_sweeps for k in range(first))
+        info = make_xml_note({}, {"nerves": [nerves[ni]]})
+        recs.tals[r].append(encode_tal(recs.onsets[r], [info]))
+    size = max(SOURCE_PART_CHARS, -(-len(source) // recs.n_rec))
+    for k in range(0, max(1, -(-len(source) // size))):
+        part = escape(source[k * size : (k + 1) * size])
+        text = f'<EDF_XMLnote><study_source part="{k}">{part}</study_source></EDF_XMLnote>'
+        recs.tals[k].append(encode_tal(recs.onsets[k], [text]))
 
 
 def _stimulus_text(n: Nerve, site_name: str, pw, it, cum) -> str:
@@ -249,9 +279,7 @@ def write_edf_study(
         nerve_labels.setdefault(ni, [])
         if recs.labels[sw.sfreq_hz] not in nerve_labels[ni]:
             nerve_labels[ni].append(recs.labels[sw.sfreq_hz])
-    recs.tals[0].append(
-        encode_tal(recs.onsets[0], [make_xml_note({}, _study_note(study, nerve_labels))])
-    )
+    _study_notes(study, nerve_labels, items, recs)
     for ni, si, site, sw in items:
         recs.add_site(ni, si, site, sw)
     sigs = [
