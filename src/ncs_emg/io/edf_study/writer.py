@@ -14,9 +14,9 @@ import datetime as _dt
 import json
 import re
 import warnings
-from xml.sax.saxutils import escape
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 
