@@ -29,6 +29,9 @@ __all__ = [
     "decode_text",
     "parse_number",
     "parse_integer",
+    "fast_integer",
+    "fast_float",
+    "has_odd_bytes",
     "parse_start",
     "format_bound",
     "format_field",
@@ -63,8 +66,12 @@ _ODD_BYTES = re.compile(rb"[^\x20-\x7e\x00]")  # outside printable ASCII (NUL pa
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def decode_text(raw: bytes, name: str, issues: list[EdfIssue]) -> str:
-    if _ODD_BYTES.search(raw):
+def decode_text(raw: bytes, name: str, issues: list[EdfIssue], *, checked: bool = False) -> str:
+    """A text field decoded latin-1, NUL padding and spaces stripped; odd bytes reported.
+
+    ``checked=True`` skips the search for odd bytes (the caller searched the whole header once).
+    """
+    if not checked and _ODD_BYTES.search(raw):
         issues.append(
             EdfIssue(name, repr(raw.rstrip(b" \x00"))[:60], "non-ASCII bytes decoded as latin-1")
         )
@@ -76,7 +83,37 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")  # no exponent: int(Decimal("1E999999")) hangs
 
 
+# the common case, read without decoding: spaces, an optional sign, up to 15 digits (exact in a
+# float), an optional fraction; anything else takes the checked path below
+_FAST_INT = re.compile(rb" *([+-]?[0-9]{1,15}) *")
+_FAST_FLOAT = re.compile(rb" *([+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})) *")
+
+
+def has_odd_bytes(raw: bytes) -> bool:
+    """True when ``raw`` holds bytes outside printable ASCII (NUL padding allowed)."""
+    return _ODD_BYTES.search(raw) is not None
+
+
+def fast_integer(raw: bytes) -> int | None:
+    """The integer of a plain field (digits, optional sign, space padding), else None."""
+    m = _FAST_INT.fullmatch(raw)
+    return int(m.group(1)) if m else None
+
+
+def fast_float(raw: bytes) -> float | None:
+    """The number of a plain field (no exponent, no comma, space padding), else None."""
+    m = _FAST_FLOAT.fullmatch(raw)
+    return float(m.group(1)) if m else None
+
+
 def parse_number(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> Decimal:
+    """A real-valued header field as Decimal (comma decimals read and reported).
+
+    Raises
+    ------
+    FormatError
+        Naming ``name`` when the field is not an ASCII number.
+    """
     s = raw.decode("latin-1").replace("\x00", " ").strip()
     t = s.replace(",", ".") if s.count(",") == 1 and "." not in s else s
     if not _NUMBER_RE.fullmatch(t):
@@ -90,6 +127,16 @@ def parse_number(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> D
 
 
 def parse_integer(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> int:
+    """An integer header field (no exponent: checked before any conversion).
+
+    Raises
+    ------
+    FormatError
+        Naming ``name`` when the field is not an ASCII integer.
+    """
+    fast = fast_integer(raw)
+    if fast is not None:
+        return fast
     v = parse_number(raw, name, issues, path)
     s = raw.decode("latin-1").replace("\x00", " ").strip()
     t = s.replace(",", ".") if s.count(",") == 1 and "." not in s else s
@@ -101,6 +148,12 @@ def parse_integer(raw: bytes, name: str, issues: list[EdfIssue], path: Path) -> 
     return int(v)
 
 
+_DATE_RE = re.compile(r"(\d{1,2})\D(\d{1,2})\D(\d{2,4})")
+_TIME_RE = re.compile(r"(\d{1,2})\D(\d{1,2})\D(\d{1,2})")
+_STRICT_RE = re.compile(r"\d\d\.\d\d\.\d\d")
+_STARTDATE_RE = re.compile(r"Startdate (\d{2})-([A-Z]{3})-(\d{4})\b")
+
+
 def parse_start(
     date_s: str, time_s: str, recording_id: str, issues: list[EdfIssue]
 ) -> _dt.datetime | None:
@@ -110,11 +163,11 @@ def parse_start(
     the header keeps a placeholder date and possibly the real time: the study reader then takes no
     date from the header.
     """
-    dm = re.fullmatch(r"(\d{1,2})\D(\d{1,2})\D(\d{2,4})", date_s)
-    tm = re.fullmatch(r"(\d{1,2})\D(\d{1,2})\D(\d{1,2})", time_s)
-    if dm and not re.fullmatch(r"\d\d\.\d\d\.\d\d", date_s):
+    dm = _DATE_RE.fullmatch(date_s)
+    tm = _TIME_RE.fullmatch(time_s)
+    if dm and not _STRICT_RE.fullmatch(date_s):
         issues.append(EdfIssue("startdate", repr(date_s), "read with a tolerant pattern"))
-    if tm and not re.fullmatch(r"\d\d\.\d\d\.\d\d", time_s):
+    if tm and not _STRICT_RE.fullmatch(time_s):
         issues.append(EdfIssue("starttime", repr(time_s), "read with a tolerant pattern"))
     if not dm or not tm:
         issues.append(
@@ -125,7 +178,7 @@ def parse_start(
     if y < 100:
         y += 1900 if y >= 85 else 2000
     # EDF+ recording field "Startdate 02-MAR-2002 ..." carries the 4-digit year
-    rm = re.match(r"Startdate (\d{2})-([A-Z]{3})-(\d{4})\b", recording_id)
+    rm = _STARTDATE_RE.match(recording_id)
     if rm and rm.group(2) in MONTHS:
         y = int(rm.group(3))
     try:

@@ -18,6 +18,7 @@ The steps: :func:`read_edf` → ``_read_main_header`` → ``_parse_signal_header
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import os
 from collections.abc import Callable
@@ -36,6 +37,9 @@ from .fields import (
     EDF_MAGIC,
     SIGNAL_FIELDS,
     decode_text,
+    fast_float,
+    fast_integer,
+    has_odd_bytes,
     parse_integer,
     parse_number,
     parse_start,
@@ -77,6 +81,40 @@ class _SignalHeaders:
     labels: list[str]
     spr: list[int]
     ann_idx: list[int]
+    clean: bool  # no byte outside printable ASCII: text fields decode without a check each
+    numbers: dict[str, list | None]  # columns parsed at once (None: parse field by field)
+
+
+_FLOAT_BYTES = b" +-.0123456789"
+_INT_BYTES = b" +-0123456789"
+
+
+def _numeric_column(col: list[bytes], integer: bool) -> list | None:
+    """All values of a numeric column, or None (then field by field with the checked parser).
+
+    Only plain fields take this path: one byte check of the whole column admits digits, sign,
+    decimal point (real fields) and space padding, no exponent, comma, underscore or NUL; Python's
+    ``int``/``float`` refuse the malformed ones ("1-2", ".", blanks), which then go through the
+    checked parser and its error message.
+    """
+    if b"".join(col).translate(None, _INT_BYTES if integer else _FLOAT_BYTES):
+        return None
+    conv = int if integer else float  # both strip spaces; the byte check excluded "_", "e", "inf"
+    try:
+        return [conv(b) for b in col]
+    except ValueError:
+        return None
+
+
+def _integer(raw: bytes, issues, p: Path, name) -> int:
+    """Fast path for plain integers; the checked parser (``name()`` builds the field name) else."""
+    v = fast_integer(raw)
+    return v if v is not None else parse_integer(raw, name(), issues, p)
+
+
+def _float(raw: bytes, issues, p: Path, name) -> float:
+    v = fast_float(raw)
+    return v if v is not None else float(parse_number(raw, name(), issues, p))
 
 
 def read_edf(path: str | os.PathLike) -> EdfRecording:
@@ -117,7 +155,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
         raise FormatError(f"{p}: data section shorter than expected ({raw.size} bytes)")
     raw = raw.reshape(n_rec, rec_bytes)
     file_type = _file_type(main, sig, issues)
-    byte_off = np.concatenate([[0], np.cumsum(sig.spr)]) * main.bps
+    byte_off = [0, *itertools.accumulate(n * main.bps for n in sig.spr)]
     annotations, onsets = _read_annotations(raw, main, sig, byte_off, issues)
     onsets_f = _onsets_float(onsets, n_rec, main.duration)
     _check_onsets(onsets_f, onsets is not None, file_type, main.duration, issues)
@@ -194,16 +232,17 @@ def _read_main_header(fh, p: Path, size: int, issues: list[EdfIssue]) -> _Main:
             f"{p}: header field number of signals: {ns} signals need a {hdr_len}-byte header, "
             f"but the file has {size} bytes"
         )
-    patient = decode_text(head[8:88], "patient_id", issues)
-    recording = decode_text(head[88:168], "recording_id", issues)
-    date_s = decode_text(head[168:176], "startdate", issues)
-    time_s = decode_text(head[176:184], "starttime", issues)
+    clean = not has_odd_bytes(head)
+    patient = decode_text(head[8:88], "patient_id", issues, checked=clean)
+    recording = decode_text(head[88:168], "recording_id", issues, checked=clean)
+    date_s = decode_text(head[168:176], "startdate", issues, checked=clean)
+    time_s = decode_text(head[176:184], "starttime", issues, checked=clean)
     hb_claim = parse_integer(head[184:192], "header bytes", issues, p)
     if hb_claim != hdr_len:
         issues.append(
             EdfIssue("header bytes", str(hb_claim), f"used 256 * (1 + {ns}) = {hdr_len} instead")
         )
-    reserved = decode_text(head[192:236], "reserved", issues)
+    reserved = decode_text(head[192:236], "reserved", issues, checked=clean)
     nrec_claim = parse_integer(head[236:244], "number of data records", issues, p)
     dur_dec = parse_number(head[244:252], "record duration", issues, p)
     if dur_dec < 0:
@@ -243,11 +282,24 @@ def _parse_signal_headers(
     for name, width in SIGNAL_FIELDS:  # ns values of each field, one field after another
         cols[name] = [sig_raw[pos + i * width : pos + (i + 1) * width] for i in range(ns)]
         pos += width * ns
-    labels = [decode_text(b, f"signal {i} label", issues) for i, b in enumerate(cols["label"])]
-    spr = [
-        parse_integer(b, f"signal {i} ({labels[i]!r}) samples per record", issues, p)
-        for i, b in enumerate(cols["samples_per_record"])
+    clean = not has_odd_bytes(sig_raw)  # one search instead of one per field
+    labels = [
+        decode_text(b, f"signal {i} label", issues, checked=clean)
+        for i, b in enumerate(cols["label"])
     ]
+    numbers = {
+        "physical_min": _numeric_column(cols["physical_min"], False),
+        "physical_max": _numeric_column(cols["physical_max"], False),
+        "digital_min": _numeric_column(cols["digital_min"], True),
+        "digital_max": _numeric_column(cols["digital_max"], True),
+        "samples_per_record": _numeric_column(cols["samples_per_record"], True),
+    }
+    spr = numbers["samples_per_record"]
+    if spr is None:
+        spr = [
+            _integer(b, issues, p, lambda i=i: f"signal {i} ({labels[i]!r}) samples per record")
+            for i, b in enumerate(cols["samples_per_record"])
+        ]
     for i, n in enumerate(spr):
         where = f"{p}: header field signal {i} ({labels[i]!r}) samples per record"
         if n * main.bps > size:
@@ -259,14 +311,16 @@ def _parse_signal_headers(
             raise FormatError(f"{where}: must be >= 0, got {n}")
     ann_idx = [i for i, lab in enumerate(labels) if lab in ANNOTATION_LABELS]
     _check_rates(p, main, labels, spr, ann_idx)
-    return _SignalHeaders(sig_raw, cols, labels, spr, ann_idx)
+    return _SignalHeaders(sig_raw, cols, labels, spr, ann_idx, clean, numbers)
 
 
 def _check_rates(p: Path, main: _Main, labels, spr, ann_idx) -> None:
     """Every data signal needs a finite, positive sampling rate (duration 0: annotations only)."""
+    seen = set()
     for i, n in enumerate(spr):
-        if i in ann_idx or n == 0:
+        if i in ann_idx or n == 0 or n in seen:
             continue
+        seen.add(n)
         # 0 is legal only for annotation-only files (EDF+ specification, section 2.2.4)
         fs = Decimal(n) / main.dur_dec if main.dur_dec > 0 else None
         if fs is None or not (0 < float(fs) < math.inf):
@@ -390,6 +444,9 @@ def _onsets_float(onsets: list[Decimal] | None, n_rec: int, duration: float) -> 
 def _check_onsets(
     onsets_f: np.ndarray, from_tals: bool, file_type: str, duration: float, issues: list[EdfIssue]
 ) -> None:
+    if onsets_f.size < 64:  # NumPy's per-call cost dominates for the few records of small files
+        _check_onsets_small(onsets_f.tolist(), from_tals, file_type, duration, issues)
+        return
     if not np.isfinite(onsets_f).all():
         r = int(np.flatnonzero(~np.isfinite(onsets_f))[0])
         issues.append(
@@ -404,7 +461,7 @@ def _check_onsets(
     if onsets_f.size < 2 or not from_tals:
         return
     with np.errstate(over="ignore", invalid="ignore"):
-        gaps = np.diff(onsets_f)
+        gaps = onsets_f[1:] - onsets_f[:-1]
     if np.any(gaps < duration - 1e-9):
         r = int(np.flatnonzero(gaps < duration - 1e-9)[0]) + 1
         issues.append(
@@ -427,14 +484,77 @@ def _check_onsets(
         )
 
 
+def _check_onsets_small(
+    onsets: list[float], from_tals: bool, file_type: str, duration: float, issues
+) -> None:
+    """:func:`_check_onsets` for a few records, in plain Python (same checks, same issues)."""
+    bad = [r for r, x in enumerate(onsets) if not math.isfinite(x)]
+    if bad:
+        r = bad[0]
+        issues.append(
+            EdfIssue(
+                "record onsets",
+                f"record {r} has a timekeeping onset too large for a float ({onsets[r]})",
+                "kept as written; times of that record are not usable",
+                r,
+            )
+        )
+        return
+    if len(onsets) < 2 or not from_tals:
+        return
+    gaps = [b - a for a, b in zip(onsets, onsets[1:])]
+    early = [r + 1 for r, g in enumerate(gaps) if g < duration - 1e-9]
+    if early:
+        r = early[0]
+        issues.append(
+            EdfIssue(
+                "record onsets",
+                f"record {r} starts at {onsets[r]} s, before the previous one ends",
+                "kept the onsets as written",
+                r,
+            )
+        )
+        return
+    apart = [r + 1 for r, g in enumerate(gaps) if abs(g - duration) > 1e-9]
+    if not file_type.endswith("+D") and apart:
+        r = apart[0]
+        issues.append(
+            EdfIssue(
+                "record onsets",
+                f"{file_type} record {r} starts at {onsets[r]} s, not contiguous",
+                "kept the onsets as written",
+                r,
+            )
+        )
+
+
 def _calibration(p: Path, main: _Main, sig: _SignalHeaders, i: int, issues: list[EdfIssue]):
     """(pmin, pmax, dmin, dmax, calibrated) of signal ``i``, odd ranges reported."""
-    where = f"signal {i} ({sig.labels[i]!r})"
     cols = sig.cols
-    pmin = float(parse_number(cols["physical_min"][i], f"{where} physical minimum", issues, p))
-    pmax = float(parse_number(cols["physical_max"][i], f"{where} physical maximum", issues, p))
-    dmin = parse_integer(cols["digital_min"][i], f"{where} digital minimum", issues, p)
-    dmax = parse_integer(cols["digital_max"][i], f"{where} digital maximum", issues, p)
+    num = sig.numbers
+
+    def value(key, fast):
+        col = num[key]
+        return col[i] if col is not None else fast(cols[key][i])
+
+    pmin = value("physical_min", fast_float)
+    pmax = value("physical_max", fast_float)
+    dmin = value("digital_min", fast_integer)
+    dmax = value("digital_max", fast_integer)
+    lo_lim, hi_lim = DIGITAL_LIMITS[main.bps]
+    if (
+        None not in (pmin, pmax, dmin, dmax)
+        and pmax - pmin > 1e-290
+        and lo_lim <= dmin < dmax <= hi_lim
+        and abs(pmin) < 1e300
+        and abs(pmax) < 1e300
+    ):
+        return pmin, pmax, dmin, dmax, True  # the common case: nothing to check or report
+    where = f"signal {i} ({sig.labels[i]!r})"
+    pmin = _float(cols["physical_min"][i], issues, p, lambda: f"{where} physical minimum")
+    pmax = _float(cols["physical_max"][i], issues, p, lambda: f"{where} physical maximum")
+    dmin = _integer(cols["digital_min"][i], issues, p, lambda: f"{where} digital minimum")
+    dmax = _integer(cols["digital_max"][i], issues, p, lambda: f"{where} digital maximum")
     calibrated = True
     bad = _calibration_problem(pmin, pmax, dmin, dmax, main.bps)
     rng = f"physical [{pmin}, {pmax}], digital [{dmin}, {dmax}]"
@@ -462,7 +582,6 @@ def _calibration(p: Path, main: _Main, sig: _SignalHeaders, i: int, issues: list
                 f"{where} digital range", f"[{dmin}, {dmax}]", "minimum above maximum: used as is"
             )
         )
-    lo_lim, hi_lim = DIGITAL_LIMITS[main.bps]
     if min(dmin, dmax) < lo_lim or max(dmin, dmax) > hi_lim:
         issues.append(
             EdfIssue(
@@ -474,50 +593,81 @@ def _calibration(p: Path, main: _Main, sig: _SignalHeaders, i: int, issues: list
     return pmin, pmax, dmin, dmax, calibrated
 
 
+def _signal_texts(sig: _SignalHeaders, i: int, issues: list[EdfIssue]) -> tuple[str, ...]:
+    """unit, transducer, prefilter and reserved of signal ``i`` (decoded, odd bytes reported)."""
+    cols = sig.cols
+    if sig.clean:  # printable ASCII only: nothing to report, no field names to build
+        return tuple(
+            cols[k][i].decode("latin-1").replace("\x00", " ").strip()
+            for k in ("unit", "transducer", "prefilter", "reserved")
+        )
+    where = f"signal {i} ({sig.labels[i]!r})"
+    return (
+        decode_text(cols["unit"][i], f"{where} physical dimension", issues),
+        decode_text(cols["transducer"][i], f"{where} transducer", issues),
+        decode_text(cols["prefilter"][i], f"{where} prefilter", issues),
+        decode_text(cols["reserved"][i], f"{where} reserved", issues),
+    )
+
+
+def _sampling_rate(main: _Main, sig: _SignalHeaders, i: int, issues: list[EdfIssue]) -> float:
+    n = sig.spr[i]
+    if n == 0:
+        issues.append(
+            EdfIssue(
+                f"signal {i} ({sig.labels[i]!r}) samples per record", "0", "signal has no data"
+            )
+        )
+    if main.duration > 0:
+        return float(Decimal(n) / main.dur_dec)  # finite for n > 0: checked above
+    issues.append(  # only for signals without samples (checked above)
+        EdfIssue(
+            f"signal {i} ({sig.labels[i]!r}) sampling rate",
+            "record duration 0",
+            "sampling rate is NaN",
+        )
+    )
+    return math.nan
+
+
 def _build_signals(
     p: Path,
     raw: np.ndarray,
     main: _Main,
     sig: _SignalHeaders,
-    byte_off: np.ndarray,
+    byte_off: list[int],
     issues: list[EdfIssue],
 ) -> list[EdfSignal]:
     n_rec = raw.shape[0]
     words = raw.view("<i2") if main.bps == 2 and n_rec else None
     signals = []
+    rates: dict[int, float] = {}
     for i in range(main.ns):
         if i in sig.ann_idx:
             continue
-        where = f"signal {i} ({sig.labels[i]!r})"
         pmin, pmax, dmin, dmax, calibrated = _calibration(p, main, sig, i, issues)
         n = sig.spr[i]
-        if main.duration > 0:
-            sfreq = float(Decimal(n) / main.dur_dec)  # finite for n > 0: checked above
-        else:  # only for signals without samples (checked above)
-            sfreq = math.nan
-            issues.append(
-                EdfIssue(f"{where} sampling rate", "record duration 0", "sampling rate is NaN")
-            )
-        if n == 0:
-            issues.append(EdfIssue(f"{where} samples per record", "0", "signal has no data"))
-        b0, b1 = int(byte_off[i]), int(byte_off[i + 1])
-        cols = sig.cols
+        if n not in rates or n == 0 or main.duration <= 0:
+            rates[n] = _sampling_rate(main, sig, i, issues)
+        unit, transducer, prefilter, reserved = _signal_texts(sig, i, issues)
         signals.append(
             EdfSignal(
                 label=sig.labels[i],
-                unit=decode_text(cols["unit"][i], f"{where} physical dimension", issues),
-                sfreq_hz=sfreq,
+                unit=unit,
+                sfreq_hz=rates[n],
                 samples_per_record=n,
                 physical_min=pmin,
                 physical_max=pmax,
                 digital_min=dmin,
                 digital_max=dmax,
-                transducer=decode_text(cols["transducer"][i], f"{where} transducer", issues),
-                prefilter=decode_text(cols["prefilter"][i], f"{where} prefilter", issues),
-                reserved=decode_text(cols["reserved"][i], f"{where} reserved", issues),
+                transducer=transducer,
+                prefilter=prefilter,
+                reserved=reserved,
                 index=i,
                 calibrated=calibrated,
-                digital_source=_make_source(raw, words, b0, b1, main.bps, n_rec, n),
+                digital_source=_make_source(
+                    raw, words, byte_off[i], byte_off[i + 1], main.bps, n_rec, n
+                ),
             )
         )
     return signals

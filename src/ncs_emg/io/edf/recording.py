@@ -174,16 +174,28 @@ class EdfSignal:
             return 0.0
         return self.physical_min - self.digital_min * self.gain
 
-    @cached_property
+    # computed on first access and kept in the instance dict (functools.cached_property takes a
+    # lock on every access in Python 3.11, a measurable part of reading a small file)
+
+    @property
     def digital(self) -> np.ndarray:
         """The stored integers, shape (n_records * samples_per_record,)."""
-        if self.digital_source is None:
-            raise ParameterError(f"signal {self.label!r}: writer input has no digital values")
-        return self.digital_source().reshape(-1)
+        d = self.__dict__.get("_digital")
+        if d is None:
+            if self.digital_source is None:
+                raise ParameterError(f"signal {self.label!r}: writer input has no digital values")
+            d = self.__dict__["_digital"] = self.digital_source().reshape(-1)
+        return d
 
-    @cached_property
+    @property
     def data(self) -> np.ndarray:
         """Physical values in ``unit`` (float64), computed on first access."""
+        out = self.__dict__.get("_data")
+        if out is None:
+            out = self.__dict__["_data"] = self._scaled()
+        return out
+
+    def _scaled(self) -> np.ndarray:
         if self.physical_input is not None:
             return self.physical_input
         src = self.digital_source()
@@ -195,11 +207,14 @@ class EdfSignal:
             out[...] = src
         return out.reshape(-1)
 
-    @cached_property
+    @property
     def saturated(self) -> np.ndarray:
         """True where the stored integer equals the digital minimum or maximum."""
-        d = self.digital
-        return (d == self.digital_min) | (d == self.digital_max)
+        sat = self.__dict__.get("_saturated")
+        if sat is None:
+            d = self.digital
+            sat = self.__dict__["_saturated"] = (d == self.digital_min) | (d == self.digital_max)
+        return sat
 
     def records(self) -> np.ndarray:
         """``data`` as (n_records, samples_per_record)."""
