@@ -4,8 +4,8 @@ All containers are frozen dataclasses validated on construction; an invalid fiel
 :class:`~ncs_emg.errors.ParameterError` naming the field and the bad value. Arrays are stored as
 read-only float64 copies, so a container cannot change behind the back of a result computed from it.
 
-Conventions (``domain.md`` section 2)
--------------------------------------
+Conventions (``docs/hdf5-format.md``, "Recording conventions")
+-------------------------------------------------------------
 * Voltages are physical, active (G1) minus reference (G2), in mV: a normal CMAP starts negative.
 * ``t0_ms`` is the time of sample 0 relative to the stimulus (negative with a pre-stimulus baseline).
 * Sites are ordered distal → proximal. ``distance_mm`` of the first site is the distance from the
