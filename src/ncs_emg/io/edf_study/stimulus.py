@@ -228,41 +228,46 @@ def parse_xml_note(text: str) -> dict[str, Any]:
             if not part.isdigit() or len(part) > 9:
                 raise ValueError(f"EDF_XMLnote <study_source>: part {part[:20]!r} is not an index")
             out.setdefault("study_source", []).append((int(part), el.text or ""))
-            continue
-        if tag == "study":
-            study: dict[str, Any] = dict(el.attrib)
-            nerves = []
-            for ch in el:
-                if ch.tag.lower() == "nerve_info":
-                    nerves.append(dict(ch.attrib))
-                else:
-                    study[ch.tag] = ch.text or ""
-            study["nerves"] = nerves
-            out["study"] = study
-            continue
-        if tag not in _XML_FIELDS or len(el) or el is root:
-            continue
-        key, kind, default_unit = _XML_FIELDS[tag]
-        val = (el.text or "").strip()
-        if kind == "str":
-            out[key] = val
-        elif kind == "int":
-            out[key] = int(val)
-        elif kind == "bool":
-            if val.lower() not in ("0", "1", "true", "false", "yes", "no"):
-                raise ValueError(f"EDF_XMLnote <{el.tag}>: expected 0/1, got {val!r}")
-            out[key] = val.lower() in ("1", "true", "yes")
-        else:
-            unit = el.attrib.get("unit", default_unit)
-            try:
-                factor = to_internal_factor(unit, kind, where=f"EDF_XMLnote <{el.tag}> unit")
-            except UnitError as exc:
-                raise ValueError(str(exc)) from exc
-            v = _num(val) * factor
-            if not math.isfinite(v):
-                raise ValueError(f"EDF_XMLnote <{el.tag}>: not a finite number {val!r}")
-            out[key] = v
+        elif tag == "study":
+            out["study"] = _study_element(el)
+        elif tag in _XML_FIELDS and not len(el) and el is not root:
+            key, kind, default_unit = _XML_FIELDS[tag]
+            out[key] = _leaf_value(el, kind, default_unit)
     return out
+
+
+def _study_element(el) -> dict[str, Any]:
+    study: dict[str, Any] = dict(el.attrib)
+    nerves = []
+    for ch in el:
+        if ch.tag.lower() == "nerve_info":
+            nerves.append(dict(ch.attrib))
+        else:
+            study[ch.tag] = ch.text or ""
+    study["nerves"] = nerves
+    return study
+
+
+def _leaf_value(el, kind: str, default_unit: str | None) -> Any:
+    """The value of one leaf element: text, integer, 0/1 flag, or a quantity in internal units."""
+    val = (el.text or "").strip()
+    if kind == "str":
+        return val
+    if kind == "int":
+        return int(val)
+    if kind == "bool":
+        if val.lower() not in ("0", "1", "true", "false", "yes", "no"):
+            raise ValueError(f"EDF_XMLnote <{el.tag}>: expected 0/1, got {val!r}")
+        return val.lower() in ("1", "true", "yes")
+    unit = el.attrib.get("unit", default_unit)
+    try:
+        factor = to_internal_factor(unit, kind, where=f"EDF_XMLnote <{el.tag}> unit")
+    except UnitError as exc:
+        raise ValueError(str(exc)) from exc
+    v = _num(val) * factor
+    if not math.isfinite(v):
+        raise ValueError(f"EDF_XMLnote <{el.tag}>: not a finite number {val!r}")
+    return v
 
 
 def make_xml_note(fields: Mapping[str, Any], study: Mapping[str, Any] | None = None) -> str:
