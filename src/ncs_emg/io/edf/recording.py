@@ -285,6 +285,14 @@ class EdfRecording:
     is_continuous: bool
     issues: tuple[EdfIssue, ...]
 
+    def __repr__(self) -> str:
+        return (
+            f"EdfRecording({str(self.path)!r}, {self.file_type}, {len(self.signals)} signals "
+            f"{[s.label for s in self.signals[:8]]}, {self.n_records} records of "
+            f"{self.record_duration_s:g} s, {len(self.annotations)} annotations, "
+            f"{len(self.issues)} issues)"
+        )
+
     @cached_property
     def record_onsets_exact(self) -> tuple[Decimal, ...]:
         """Record onsets exactly as written (Decimal seconds)."""
