@@ -11,6 +11,24 @@ from __future__ import annotations
 
 import logging
 
+from .cohort import (
+    CohortSummary,
+    Evidence,
+    phenotype_evidence,
+    simon2013_cohort,
+    summarize_cohort,
+    wilson_interval,
+)
+from .eligibility import (
+    ClinicalFindings,
+    Score,
+    ScoreResponse,
+    clinical_from_dict,
+    emrcss_score,
+    nss_score,
+    read_clinical,
+    score_response,
+)
 from .errors import (
     FormatError,
     NcsEmgError,
@@ -96,6 +114,22 @@ __all__ = [
     # files
     "read_study",
     "write_study",
+    # eligibility (Simon et al. 2013)
+    "ClinicalFindings",
+    "clinical_from_dict",
+    "read_clinical",
+    "Score",
+    "ScoreResponse",
+    "emrcss_score",
+    "nss_score",
+    "score_response",
+    # cohort statistics
+    "CohortSummary",
+    "Evidence",
+    "summarize_cohort",
+    "simon2013_cohort",
+    "phenotype_evidence",
+    "wilson_interval",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
