@@ -21,8 +21,10 @@ from .cohort import (
 )
 from .eligibility import (
     ClinicalFindings,
+    EligibilityReport,
     Score,
     ScoreResponse,
+    assess_eligibility,
     clinical_from_dict,
     emrcss_score,
     nss_score,
@@ -116,6 +118,8 @@ __all__ = [
     "write_study",
     # eligibility (Simon et al. 2013)
     "ClinicalFindings",
+    "EligibilityReport",
+    "assess_eligibility",
     "clinical_from_dict",
     "read_clinical",
     "Score",

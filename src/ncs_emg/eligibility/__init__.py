@@ -9,9 +9,19 @@ Research use only: every answer lists the rules, values, thresholds and sources 
 from __future__ import annotations
 
 from .clinical import ClinicalFindings, clinical_from_dict, read_clinical
+from .decision import CATEGORIES, DISCLAIMER, EligibilityReport, assess_eligibility
+from .mmn import MmnAssessment
+from .phenotype import PHENOTYPES, ResponderPhenotype
 from .scores import Score, ScoreResponse, emrcss_score, nss_score, score_response
 
 __all__ = [
+    "CATEGORIES",
+    "PHENOTYPES",
+    "DISCLAIMER",
+    "EligibilityReport",
+    "MmnAssessment",
+    "ResponderPhenotype",
+    "assess_eligibility",
     "ClinicalFindings",
     "clinical_from_dict",
     "read_clinical",
