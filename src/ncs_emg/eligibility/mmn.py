@@ -199,7 +199,7 @@ def assess_mmn(clinical: ClinicalFindings, report: Any) -> MmnAssessment:
         else "not_evaluable"
     )
     nerves = tuple(report_field(s, "nerves_with_cb", ()) or ()) if s is not None else ()
-    name, source = set_source(report, MMN_SET)
+    _, source = set_source(report, MMN_SET)
     findings = _core(clinical)
     core = (
         False
@@ -218,7 +218,7 @@ def assess_mmn(clinical: ClinicalFindings, report: Any) -> MmnAssessment:
     )
     core_txt = {True: "met", False: "not met", None: "not evaluable"}[core]
     statement = (
-        f"{name}: {cb_txt}; clinical core {core_txt}. IVIg is the standard treatment of multifocal "
+        f"EFNS/PNS 2010 MMN criteria: {cb_txt}; clinical core {core_txt}. IVIg is the standard treatment of multifocal "
         "motor neuropathy: this patient is outside the seed study's question (IVIg without CB)."
     )
     return MmnAssessment(grade, nerves, core, findings, statement, source or _SRC)

@@ -211,12 +211,12 @@ def _ed_finding(
         met, reason = None, f"no nerve of the study was evaluated under {set_id} ({name})"
     elif hit:
         met = True
-        reason = f"{what} under {name} in " + ", ".join(f"{lab} ({st})" for lab, st, _ in hit)
+        reason = f"{what} under {set_id} in " + ", ".join(f"{lab} ({st})" for lab, st, _ in hit)
     elif open_:
         met = None
-        reason = f"{what} not evaluable under {name} in " + ", ".join(open_)
+        reason = f"{what} not evaluable under {set_id} in " + ", ".join(open_)
     else:
-        met, reason = False, f"no {what} under {name} in any of {len(states)} nerves"
+        met, reason = False, f"no {what} under {set_id} in any of {len(states)} nerves"
     driving = [f for _, _, n in hit for f in _driving(n, set_id, categories)]
     finding = Finding(
         rule=rule,
