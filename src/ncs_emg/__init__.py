@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
 from .cohort import (
     CohortSummary,
     Evidence,
@@ -19,6 +20,7 @@ from .cohort import (
     summarize_cohort,
     wilson_interval,
 )
+from .criteria import criteria_sets
 from .eligibility import (
     ClinicalFindings,
     EligibilityReport,
@@ -39,6 +41,7 @@ from .errors import (
     ParameterError,
     UnitError,
 )
+from .findings import Finding
 from .fwave import (
     FWaveMeasures,
     FWaveTrains,
@@ -50,6 +53,7 @@ from .fwave import (
     neurophysiological_index,
 )
 from .io import read_study, write_study
+from .io.values_csv import read_values_csv
 from .measure import (
     CmapMeasures,
     OnsetMethod,
@@ -116,6 +120,14 @@ __all__ = [
     # files
     "read_study",
     "write_study",
+    "read_values_csv",
+    # segment analysis and criteria
+    "Finding",
+    "NerveReport",
+    "StudyReport",
+    "analyze",
+    "analyze_nerve",
+    "criteria_sets",
     # eligibility (Simon et al. 2013)
     "ClinicalFindings",
     "EligibilityReport",
