@@ -10,8 +10,10 @@ Steps (Simon, Ayer, Lomen-Hoerth, Neurology 2013;81:2116; ``docs/eligibility.md`
    ``cb_criteria`` (default Katz 2002 as applied by the seed study); slowing, DML or F-latency
    prolongation in the demyelinating range under ``exclusion_criteria`` (default AAN 1991) in any
    nerve. An exclusion present → ``excluded``, except a patient whose only exclusions are
-   electrodiagnostic demyelinating features *including CB* (no clinical exclusion, sensory NCS not
-   abnormal): ``mmn_candidate``, with the EFNS/PNS 2010 MMN set shown (IVIg is standard there).
+   electrodiagnostic *and include CB* (no clinical exclusion, sensory NCS not abnormal):
+   ``mmn_candidate``, with the EFNS/PNS 2010 MMN set shown (IVIg is standard there). When
+   demyelinating slowing accompanies the CB, the CB must also meet the EFNS/PNS 2010 MMN set
+   (definite or probable) to make an MMN candidate; otherwise the picture is CIDP-like: ``excluded``.
 4. Otherwise, when every item of steps 1-3 is known: ``eligible`` (the seed study's population).
 
 An item that is unknown and could change the answer gives ``not_evaluable`` with the items listed in
@@ -147,8 +149,20 @@ def _criteria_summary(report: Any, set_ids: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _is_mmn_candidate(present: list[Finding], mmn_grade: str) -> bool:
+    """CB with no clinical or sensory exclusion; with demyelinating slowing too, only when the CB
+    meets the EFNS/PNS 2010 MMN set (otherwise the picture is CIDP-like: excluded)."""
+    rules = {f.rule for f in present}
+    if "conduction_block" not in rules or not rules <= set(_ED_RULES):
+        return False
+    return "demyelinating_slowing" not in rules or mmn_grade in ("definite", "probable")
+
+
 def _decide(
-    scope: tuple[Finding, ...], excl: tuple[Finding, ...], driving: dict[str, list[Finding]]
+    scope: tuple[Finding, ...],
+    excl: tuple[Finding, ...],
+    driving: dict[str, list[Finding]],
+    mmn_grade: str,
 ) -> tuple[str, list[Finding], list[Finding]]:
     """(category, reasons, missing) from the findings of steps 1-3."""
     failed = [f for f in scope if f.met is False]
@@ -160,9 +174,8 @@ def _decide(
     present = [f for f in excl if f.met is True]
     if present:
         behind = [d for f in present for d in driving.get(f.rule, [])]
-        only_ed = all(f.rule in _ED_RULES for f in present)
-        cb = any(f.rule == "conduction_block" for f in present)
-        return ("mmn_candidate" if cb and only_ed else "excluded"), present + behind, []
+        category = "mmn_candidate" if _is_mmn_candidate(present, mmn_grade) else "excluded"
+        return category, present + behind, []
     if unknown:
         return "not_evaluable", [], unknown
     return "eligible", list(scope + excl), []
@@ -243,7 +256,9 @@ def assess_eligibility(
         report, cb_criteria=cb_criteria, exclusion_criteria=exclusion_criteria
     )
     excl = clinical_exclusion_findings(clinical) + (sensory_ncs_finding(clinical),) + ed
-    category, reasons, missing = _decide(scope, excl, driving)
+    mmn_summary = summary.get(MMN_SET)
+    mmn_grade = str(report_field(mmn_summary, "conduction_block", "not_evaluable"))
+    category, reasons, missing = _decide(scope, excl, driving, mmn_grade)
     mmn = assess_mmn(clinical, report) if category == "mmn_candidate" else None
     cb_summary = summary.get(cb_criteria)
     ev = evidence if evidence is not None else phenotype_evidence()

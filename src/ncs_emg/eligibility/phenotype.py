@@ -92,7 +92,9 @@ def _onset(c: ClinicalFindings) -> Finding:
         v,
         met=v,
         key="phenotype.onset_region",
-        said=f"onset region {region!r}",
+        said="",
+        reason=f"phenotype.onset_region = {region!r}: "
+        + ("distal upper-limb onset" if v else "not distal upper-limb onset"),
         source=_SRC,
         onset_region=region,
     )
@@ -114,7 +116,16 @@ def _emg_confined(c: ClinicalFindings) -> Finding:
     else:
         n_abn = sum(1 for r in limb if r.abnormal)
         ok, said = True, f"{n_abn} abnormal muscles, all clinically weak"
-    f = yes_no_finding(rule, ok, met=ok, key=key, said=said, source=_SRC, outside=outside)
+    f = yes_no_finding(
+        rule,
+        ok,
+        met=ok,
+        key=key,
+        said="",
+        reason=f"needle_emg: {said}",
+        source=_SRC,
+        outside=outside,
+    )
     if ok is None:
         reason = "needle_emg rows without abnormal/clinically_weak: " + ", ".join(unclear)
         f = Finding(**{**f.__dict__, "reason": reason, "details": {"unclear": unclear}})
@@ -130,7 +141,8 @@ def _paraspinals(c: ClinicalFindings) -> Finding:
         v,
         met=v,
         key="needle_emg (muscle = thoracic_paraspinal)",
-        said="thoracic paraspinals " + ("normal" if v else "abnormal"),
+        said="",
+        reason="needle_emg: thoracic paraspinals " + ("normal" if v else "abnormal"),
         source=_SRC,
     )
 

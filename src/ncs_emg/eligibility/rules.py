@@ -56,12 +56,13 @@ def yes_no_finding(
     said: str,
     source: str,
     criteria: str = SIMON2013,
+    reason: str | None = None,
     **extra: Any,
 ) -> Finding:
-    """A finding about a yes/no clinical item (``said`` reads "<key> is <said>")."""
+    """A finding about a yes/no clinical item (reason "<key> = true: <said>" unless ``reason``)."""
     if observed is None:
         reason = f"{key} not given: unknown, so '{rule}' is not evaluable"
-    else:
+    elif reason is None:
         reason = f"{key} = {str(observed).lower()}: {said}"
     return Finding(
         rule=rule,
