@@ -12,7 +12,7 @@ A missing input always gives ``met=None`` with the key that would decide it, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..criteria import get_criteria_set
@@ -183,7 +183,7 @@ def _nerve_states(report: Any, set_id: str, field: str) -> list[tuple[str, str, 
     return out
 
 
-def _driving(nerve: Any, set_id: str, categories: Iterable[str]) -> list[Finding]:
+def _driving(nerve: Any, set_id: str, categories: tuple[str, ...]) -> list[Finding]:
     """The met findings of ``set_id`` in one nerve whose rule is of one of ``categories``."""
     try:
         cats: dict[str, str] | None = {r.id: r.category for r in get_criteria_set(set_id).rules}
