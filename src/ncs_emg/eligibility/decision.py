@@ -23,6 +23,7 @@ phenotype is reported beside the category for every patient, never as a gate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,13 @@ from .rules import (
 )
 from .scores import ScoreResponse, score_response
 
-__all__ = ["CATEGORIES", "DISCLAIMER", "EligibilityReport", "assess_eligibility"]
+__all__ = [
+    "CATEGORIES",
+    "DISCLAIMER",
+    "EligibilityReport",
+    "assess_eligibility",
+    "default_evidence",
+]
 
 CATEGORIES = ("out_of_scope", "excluded", "mmn_candidate", "eligible", "not_evaluable")
 DISCLAIMER = (
@@ -125,6 +132,12 @@ class EligibilityReport:
             "issues": list(self.issues),
             "disclaimer": self.disclaimer,
         }
+
+
+@functools.lru_cache(maxsize=1)
+def default_evidence() -> Evidence:
+    """The evidence statement computed from the shipped cohort table (once per process)."""
+    return phenotype_evidence()
 
 
 def _criteria_summary(report: Any, set_ids: tuple[str, ...]) -> dict[str, Any]:
@@ -261,7 +274,7 @@ def assess_eligibility(
     category, reasons, missing = _decide(scope, excl, driving, mmn_grade)
     mmn = assess_mmn(clinical, report) if category == "mmn_candidate" else None
     cb_summary = summary.get(cb_criteria)
-    ev = evidence if evidence is not None else phenotype_evidence()
+    ev = evidence if evidence is not None else default_evidence()
     phen = assess_phenotype(
         clinical,
         ev,
