@@ -22,6 +22,7 @@ latency difference, zero distal value) is NaN and the segment's ``reason`` says 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -410,6 +411,10 @@ class Segment:
         return {k: _json(getattr(self, k)) for k in self.__dataclass_fields__}
 
 
+def _blank(s: SiteValues) -> SiteValues:
+    return dataclasses.replace(s, **dict.fromkeys(SITE_MEASURES, math.nan))
+
+
 def _reduction(d: float, p: float) -> float:
     if not (math.isfinite(d) and math.isfinite(p)) or d <= 0:
         return math.nan
@@ -442,6 +447,8 @@ def _compare(
             reasons.append(
                 f"site {s.name!r} not measurable" + (f": {s.reason}" if s.reason else "")
             )
+    if not (d.measurable and p.measurable):  # never a number from a site without a CMAP
+        d, p = _blank(d), _blank(p)
     dlat = p.onset_latency_ms - d.onset_latency_ms
     if not math.isfinite(dlat):
         dlat = math.nan

@@ -252,6 +252,8 @@ def _segment_finding(cset: CriteriaSet, rule: Rule, ctx: NerveContext, seg: Segm
     why = _excluded(rule, ctx, seg)
     if why:
         return _none(rule, base, why, rule.threshold, excluded=True)
+    if _finite(seg.latency_diff_ms) and seg.latency_diff_ms <= 0:
+        return _none(rule, base, f"not evaluable: {seg.reason}", rule.threshold)
     value, note = _seg_value(ctx, seg, rule.measure)
     if not _finite(value):
         return _none(

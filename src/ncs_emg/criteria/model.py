@@ -320,9 +320,11 @@ def _main_test(d: dict, where: str) -> tuple[str, str, float, str, str]:
 
 
 def _rule(d: Any, where: str, set_source: str, set_verified: bool) -> Rule:
-    d = _keys(d, _RULE_KEYS, where)
+    if not isinstance(d, dict):
+        raise _fail(where, f"expected a table, got {type(d).__name__}")
     rid = _text(_get(d, "id", where), f"{where}.id")
     where = f"{where} (rule {rid!r})"
+    d = _keys(d, _RULE_KEYS, where)
     cat = _choice(_get(d, "category", where), CATEGORIES, f"{where}.category")
     grade = _choice(d.get("grade", "present"), CATEGORIES[cat], f"{where}.grade")
     measure, comp, thr, unit, scope = _main_test(d, where)
