@@ -25,10 +25,11 @@ _COMMANDS: tuple[str, ...] = (
     "info",
     "measure",
     "fwave",
-    "simulate",
-    "convert",
+    "analyze",
     "eligibility",
     "cohort",
+    "simulate",
+    "convert",
 )
 
 
