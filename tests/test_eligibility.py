@@ -451,3 +451,28 @@ def test_contradictions_in_the_clinical_file_reach_the_report():
     r = assess_eligibility(clinical(phenotype={"lmn_weakness": False}), report())
     assert r.category == "out_of_scope"
     assert any("lmn_weakness is false" in i for i in r.issues)
+
+
+def test_missing_f_latency_lists_the_open_nerve_findings(tmp_path):
+    from ncs_emg.io.values_csv import read_values_csv
+
+    lines = (FIXTURES / "values_normal.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    i_f, i_p = head.index("min_f_latency_ms"), head.index("f_persistence_pct")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[:2] == ["ulnar", "left"]:
+            cells[i_f] = cells[i_p] = ""
+        out.append(",".join(cells))
+    path = tmp_path / "no_f.csv"
+    path.write_text("\n".join(out) + "\n")
+    rep = ncs_emg.analyze(read_values_csv(path), criteria=SETS)
+    r = assess_eligibility(clinical(), rep)
+    assert r.category == "not_evaluable"
+    agg = r.missing[0]
+    assert agg.rule == "demyelinating_slowing" and "left ulnar (ADM)" in agg.reason
+    behind = r.missing[1:]
+    assert behind and {f.nerve for f in behind} == {"left ulnar (ADM)"}
+    assert all(f.met is None and f.criteria == "aan1991" and f.source for f in behind)
+    assert "f_latency_prolonged" in {f.rule for f in behind}

@@ -265,13 +265,14 @@ def assess_eligibility(
         if sid not in summary:
             get_criteria_set(sid)  # unknown or unavailable ids raise here, not deep inside
     scope = scope_findings(clinical)
-    ed, driving = electrodiagnostic_findings(
+    ed, driving, open_ = electrodiagnostic_findings(
         report, cb_criteria=cb_criteria, exclusion_criteria=exclusion_criteria
     )
     excl = clinical_exclusion_findings(clinical) + (sensory_ncs_finding(clinical),) + ed
     mmn_summary = summary.get(MMN_SET)
     mmn_grade = str(report_field(mmn_summary, "conduction_block", "not_evaluable"))
     category, reasons, missing = _decide(scope, excl, driving, mmn_grade)
+    missing += [d for f in missing for d in open_.get(f.rule, [])]
     mmn = assess_mmn(clinical, report) if category == "mmn_candidate" else None
     cb_summary = summary.get(cb_criteria)
     ev = evidence if evidence is not None else default_evidence()
