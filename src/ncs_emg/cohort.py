@@ -106,6 +106,12 @@ def wilson_interval(count: int, n: int, *, confidence: float = 0.95) -> tuple[fl
     With p = count/n and z the standard normal quantile at 1 - (1 - confidence)/2:
     centre = (p + z²/2n) / (1 + z²/n), half-width = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
     (Wilson, J Am Stat Assoc 1927;22:209).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(3, 31)
+    >>> round(100 * lo, 1), round(100 * hi, 1)
+    (3.3, 24.9)
     """
     if isinstance(count, bool) or isinstance(n, bool) or not (0 <= count <= n) or n < 1:
         raise ParameterError(f"wilson_interval: need 0 <= count <= n and n >= 1, got {count}/{n}")
@@ -586,6 +592,15 @@ def summarize_cohort(
         that is not true/false, a column mixing numbers and text.
     ParameterError
         An empty cohort, an unknown feature name, or a bad ``table`` type.
+
+    Examples
+    --------
+    >>> rows = [{"subject_id": i, "responder": i < 2, "gm1": i < 2} for i in range(11)]
+    >>> s = summarize_cohort(rows)
+    >>> s.response.count, s.response.n
+    (2, 11)
+    >>> round(s.feature("gm1").p_value, 4)  # 2/2 against 0/9: 1/55
+    0.0182
     """
     rows, where = _load(table)
     if not rows:
