@@ -107,10 +107,14 @@ def test_student_t_against_scipy_and_by_hand():
     assert f.responders == {"n": 3, "mean": 2.0, "sd": 1.0}
 
 
-def test_student_t_needs_two_values_per_group():
+def test_student_t_needs_two_values_per_group_and_some_spread():
     s = summarize_cohort(_rows([True, False, False], age=[1.0, 2.0, 3.0]))
     f = s.feature("age")
     assert f.p_value is None and "per group" in f.reason
+    s = summarize_cohort(_rows([True, True, False, False], age=[1.0, 1.0, 2.0, 2.0]))
+    f = s.feature("age")
+    assert f.p_value is None and f.statistic is None and "no spread" in f.reason
+    assert f.responders == {"n": 2, "mean": 1.0, "sd": 0.0}
 
 
 def test_response_from_before_after_scores():

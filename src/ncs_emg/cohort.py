@@ -431,93 +431,77 @@ def _kind(rows: list[dict[str, Any]], col: str, where: str) -> str:
     )
 
 
-def _fisher(feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float):
+def _count_group(vals: list[Any], resp: list[bool], flag: bool, level: Any) -> dict[str, Any]:
+    known = [v for v, r in zip(vals, resp) if r is flag and v is not None]
+    count = sum(1 for v in known if v == level)
+    return {"count": count, "n": len(known), "pct": 100.0 * count / len(known) if known else None}
+
+
+def _fisher(
+    feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float
+) -> FeatureComparison:
+    """Fisher's exact test of one level (or of True) against the rest, responders vs not."""
     from scipy import stats
 
-    def group(flag: bool) -> dict[str, Any]:
-        known = [v for v, r in zip(vals, resp) if r is flag and v is not None]
-        count = sum(1 for v in known if v == level)
-        return {
-            "count": count,
-            "n": len(known),
-            "pct": 100.0 * count / len(known) if known else None,
-        }
-
-    r, nr = group(True), group(False)
-    n_missing = sum(1 for v in vals if v is None)
-    lvl = None if isinstance(level, bool) else str(level)
+    r = _count_group(vals, resp, True, level)
+    nr = _count_group(vals, resp, False, level)
+    common = {
+        "feature": feature,
+        "level": None if isinstance(level, bool) else str(level),
+        "kind": "categorical",
+        "test": "fisher_exact",
+        "responders": r,
+        "nonresponders": nr,
+        "n_missing": sum(1 for v in vals if v is None),
+    }
     if r["n"] == 0 or nr["n"] == 0:
         return FeatureComparison(
-            feature,
-            lvl,
-            "categorical",
-            "fisher_exact",
-            r,
-            nr,
-            None,
-            None,
-            n_missing,
-            None,
-            "no known value in one group",
-        )
+            **common, statistic=None, p_value=None, significant=None,
+            reason="no known value in one group",
+        )  # fmt: skip
     table = [[r["count"], r["n"] - r["count"]], [nr["count"], nr["n"] - nr["count"]]]
     odds, p = stats.fisher_exact(table, alternative="two-sided")
-    odds = float(odds) if math.isfinite(odds) else None
     return FeatureComparison(
-        feature,
-        lvl,
-        "categorical",
-        "fisher_exact",
-        r,
-        nr,
-        odds,
-        float(p),
-        n_missing,
-        bool(p < alpha),
+        **common,
+        statistic=float(odds) if math.isfinite(odds) else None,
+        p_value=float(p),
+        significant=bool(p < alpha),
     )
 
 
-def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float):
+def _moments(x: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(x),
+        "mean": statistics.fmean(x) if x else None,
+        "sd": statistics.stdev(x) if len(x) > 1 else None,
+    }
+
+
+def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float) -> FeatureComparison:
+    """Student's t test (pooled variance), responders minus nonresponders."""
     from scipy import stats
 
     a = [v for v, r in zip(vals, resp) if r is True and v is not None]
     b = [v for v, r in zip(vals, resp) if r is False and v is not None]
-
-    def group(x: list[float]) -> dict[str, Any]:
-        return {
-            "n": len(x),
-            "mean": statistics.fmean(x) if x else None,
-            "sd": statistics.stdev(x) if len(x) > 1 else None,
-        }
-
-    n_missing = sum(1 for v in vals if v is None)
-    if len(a) < 2 or len(b) < 2 or (statistics.pvariance(a + b) == 0.0):
+    common = {
+        "feature": feature,
+        "level": None,
+        "kind": "continuous",
+        "test": "student_t",
+        "responders": _moments(a),
+        "nonresponders": _moments(b),
+        "n_missing": sum(1 for v in vals if v is None),
+    }
+    if len(a) < 2 or len(b) < 2:
+        why = "need >= 2 known values per group"
+    elif statistics.variance(a) == 0.0 and statistics.variance(b) == 0.0:
+        why = "no spread within either group: t is undefined"
+    else:
+        t, p = stats.ttest_ind(a, b, equal_var=True)
         return FeatureComparison(
-            feature,
-            None,
-            "continuous",
-            "student_t",
-            group(a),
-            group(b),
-            None,
-            None,
-            n_missing,
-            None,
-            "need >= 2 known values per group and some spread",
+            **common, statistic=float(t), p_value=float(p), significant=bool(p < alpha)
         )
-    t, p = stats.ttest_ind(a, b, equal_var=True)
-    return FeatureComparison(
-        feature,
-        None,
-        "continuous",
-        "student_t",
-        group(a),
-        group(b),
-        float(t),
-        float(p),
-        n_missing,
-        bool(p < alpha),
-    )
+    return FeatureComparison(**common, statistic=None, p_value=None, significant=None, reason=why)
 
 
 def _compare(rows, col, resp, alpha, where) -> list[FeatureComparison]:
