@@ -162,6 +162,22 @@ def test_dataframe_and_parquet_inputs(tmp_path):
         assert [f.p_value for f in s.features] == [f.p_value for f in from_csv.features]
 
 
+def test_dataframe_with_nullable_dtypes():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {
+            "subject_id": ["a", "b", "c", "d"],
+            "responder": pd.array([True, True, False, False], dtype="boolean"),
+            "gm1": pd.array([True, pd.NA, False, False], dtype="boolean"),
+            "age": pd.array([40, 50, pd.NA, 70], dtype="Int64"),
+        }
+    )
+    s = summarize_cohort(df)
+    assert s.feature("gm1").n_missing == 1
+    assert s.feature("gm1").responders == {"count": 1, "n": 1, "pct": 100.0}
+    assert s.feature("age").kind == "continuous" and s.feature("age").n_missing == 1
+
+
 # --- bad tables -----------------------------------------------------------------------------------
 
 

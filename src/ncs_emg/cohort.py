@@ -296,7 +296,7 @@ class CohortSummary:
 
 def _cell(v: Any) -> Any:
     """Normalise one cell: None for missing, bool, float or str."""
-    if v is None:
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas missing values
         return None
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return bool(v)
