@@ -210,7 +210,9 @@ def _statement(category: str, reasons: list[Finding], missing: list[Finding], mm
     if category == "mmn_candidate":
         return f"MMN candidate (excluded from the seed study because of {rules}). {mmn.statement}"
     if category == "not_evaluable":
-        return "Not evaluable: " + ", ".join(dict.fromkeys(f.rule for f in missing)) + " unknown."
+        top = ", ".join(dict.fromkeys(f.rule for f in missing if f.nerve is None))
+        nerves = ", ".join(dict.fromkeys(f.nerve for f in missing if f.nerve is not None))
+        return f"Not evaluable: {top} unknown" + (f" (in {nerves})." if nerves else ".")
     return (
         "Eligible: progressive lower-motor-neuron syndrome without conduction block or "
         "demyelinating features, the population of the seed study."
