@@ -476,3 +476,4 @@ def test_missing_f_latency_lists_the_open_nerve_findings(tmp_path):
     assert behind and {f.nerve for f in behind} == {"left ulnar (ADM)"}
     assert all(f.met is None and f.criteria == "aan1991" and f.source for f in behind)
     assert "f_latency_prolonged" in {f.rule for f in behind}
+    assert r.statement == "Not evaluable: demyelinating_slowing unknown (in left ulnar (ADM))."
