@@ -140,7 +140,7 @@ def to_dataframe(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None =
         When pandas is not installed.
     """
     try:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     except ImportError as exc:  # pragma: no cover - pandas is in the test environment
         raise NotAvailableError("to_dataframe needs pandas: pip install 'ncs_emg[pandas]'") from exc
     if columns is None and rows:
