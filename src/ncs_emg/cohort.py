@@ -343,7 +343,7 @@ def _load(table: Any) -> tuple[list[dict[str, Any]], str]:
             raw, where = _read_csv(path), str(path)
         elif suffix in (".parquet", ".pq"):
             try:
-                import pandas as pd
+                import pandas as pd  # type: ignore[import-untyped]
 
                 raw, where = pd.read_parquet(path).to_dict(orient="records"), str(path)
             except ImportError as exc:
@@ -441,11 +441,11 @@ def _fisher(
     feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float
 ) -> FeatureComparison:
     """Fisher's exact test of one level (or of True) against the rest, responders vs not."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]
 
     r = _count_group(vals, resp, True, level)
     nr = _count_group(vals, resp, False, level)
-    common = {
+    common: dict[str, Any] = {
         "feature": feature,
         "level": None if isinstance(level, bool) else str(level),
         "kind": "categorical",
@@ -479,11 +479,11 @@ def _moments(x: list[float]) -> dict[str, Any]:
 
 def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float) -> FeatureComparison:
     """Student's t test (pooled variance), responders minus nonresponders."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]
 
     a = [v for v, r in zip(vals, resp) if r is True and v is not None]
     b = [v for v, r in zip(vals, resp) if r is False and v is not None]
-    common = {
+    common: dict[str, Any] = {
         "feature": feature,
         "level": None,
         "kind": "continuous",
