@@ -136,3 +136,14 @@ def test_set_level_errors():
         criteria_set_from_toml(GOOD + GOOD[GOOD.index("[[rules]]") :], where="lab.toml")
     with pytest.raises(FormatError, match="segment_classes"):
         criteria_set_from_toml(GOOD + 'segment_class = "long"\n', where="lab.toml")
+
+
+def test_docs_list_every_shipped_set_and_rule():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "criteria.md").read_text()
+    for sid in SHIPPED:
+        assert f"`{sid}` rules" in text, sid
+        part = text.split(f"`{sid}` rules", 1)[1].split("####", 1)[0]
+        for r in get_criteria_set(sid).rules:
+            assert f"`{r.id}`" in part, (sid, r.id)

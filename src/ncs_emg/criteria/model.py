@@ -67,7 +67,13 @@ _CLASSES = ("any", "long", "short")
 def compare(value: float, comparison: str, threshold: float) -> bool:
     """``value <comparison> threshold`` on values rounded to 9 decimals (exact decimal boundaries)."""
     v, t = round(value, 9), round(threshold, 9)
-    return {"<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t}[comparison]
+    if comparison == ">=":
+        return v >= t
+    if comparison == ">":
+        return v > t
+    if comparison == "<=":
+        return v <= t
+    return v < t
 
 
 @dataclass(frozen=True)
