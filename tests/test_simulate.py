@@ -357,7 +357,7 @@ def test_cli_simulate_writes_a_readable_study_and_truth(tmp_path, capsys):
     assert main(["simulate", "--preset", "nope", "-o", str(out)]) == 2
     assert (
         main(["simulate", "--preset", "normal", "-o", str(tmp_path / "x.txt")]) == 2
-    )  # unknown extension: usage
+    )  # unknown output extension is a usage error
 
 
 # ---- bad input -----------------------------------------------------------------------------------
