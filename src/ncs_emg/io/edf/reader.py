@@ -403,7 +403,7 @@ def _file_type(main: _Main, sig: _SignalHeaders, issues: list[EdfIssue]) -> str:
 
 
 def _read_annotations(
-    raw: np.ndarray, main: _Main, sig: _SignalHeaders, byte_off: np.ndarray, issues: list[EdfIssue]
+    raw: np.ndarray, main: _Main, sig: _SignalHeaders, byte_off: list[int], issues: list[EdfIssue]
 ) -> tuple[list[Annotation], list[Decimal] | None]:
     """Annotations and record onsets from the TALs (onsets None: no annotation signal)."""
     n_rec, rec_bytes = raw.shape

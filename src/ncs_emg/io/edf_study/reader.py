@@ -16,6 +16,7 @@ The steps: :func:`read_edf_study` → ``_stimulus_annotations`` → ``_usable_si
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,7 +45,7 @@ _INFO_KEYS = ("nerve", "side", "muscle", "kind", "lff_hz", "hff_hz", "temperatur
 
 
 def read_edf_study(
-    path: str | Path,
+    path: str | os.PathLike,
     *,
     sidecar: Any = "auto",
     annotation_parser: Callable[[str], Mapping[str, Any] | None] | None = None,
