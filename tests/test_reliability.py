@@ -596,3 +596,24 @@ def test_files_in_the_old_one_signal_per_nerve_layout_still_read(tmp_path):
     ]
     assert [site.name for site in s.nerves[0].sites] == ["wrist", "elbow"]
     assert s.nerves[1].sites[0].sweeps.data.min() == pytest.approx(-2.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("ext, limit", [(".h5", 1.25), (".edf", 1.8)])
+def test_reading_holds_about_one_float_copy_of_the_data(tmp_path, ext, limit):
+    """Peak traced memory of a read, in units of the study's float64 samples.
+
+    HDF5 fills one float64 array that Sweeps keeps; EDF keeps the file's bytes (2 per sample) and
+    scales the stored integers straight into the stacked sweeps (no full-signal float copy).
+    """
+    sw = Sweeps(np.random.default_rng(0).normal(0, 1, (400, 2000)), 20000.0, -5.0)
+    p = ncs_emg.write_study(
+        Study((Nerve("median", sites=(Site("w", sw, 70.0),)),)), tmp_path / f"s{ext}"
+    )
+    tracemalloc.start()
+    try:
+        back = ncs_emg.read_study(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert back.nerves[0].sites[0].sweeps.n_sweeps == 400
+    assert peak < limit * sw.data.nbytes

@@ -192,6 +192,18 @@ class EdfSignal:
             d = self.__dict__["_digital"] = self.digital_source().reshape(-1)
         return d
 
+    def digital_records(self) -> np.ndarray:
+        """The stored integers as (n_records, samples_per_record), without copying EDF data.
+
+        For 16-bit EDF a view of the bytes read; for 24-bit BDF the integers assembled once.
+        """
+        d = self.__dict__.get("_digital_records")
+        if d is None:
+            if self.digital_source is None:
+                raise ParameterError(f"signal {self.label!r}: writer input has no digital values")
+            d = self.__dict__["_digital_records"] = self.digital_source()
+        return d
+
     @property
     def data(self) -> np.ndarray:
         """Physical values in ``unit`` (float64), computed on first access."""

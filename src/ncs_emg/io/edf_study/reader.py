@@ -308,7 +308,8 @@ class _Grouping:
         _filters_from_prefilter(entry["info"], s.prefilter)
         sweep = {
             "data": w.data,
-            "factor": factor,
+            "scale": s.gain * factor,
+            "shift": s.offset * factor,
             "fs": s.sfreq_hz,
             "t0_ms": w.t0_ms,
             "accepted": bool(f.get("accepted", True)),
