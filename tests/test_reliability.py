@@ -617,3 +617,35 @@ def test_reading_holds_about_one_float_copy_of_the_data(tmp_path, ext, limit):
         tracemalloc.stop()
     assert back.nerves[0].sites[0].sweeps.n_sweeps == 400
     assert peak < limit * sw.data.nbytes
+
+
+@pytest.mark.timeout(120)
+def test_a_real_sigint_during_convert_exits_130_and_leaves_nothing(tmp_path):
+    """The operating system's SIGINT (not a raised exception) arrives while h5py is writing."""
+    import subprocess
+    import sys
+    import textwrap
+
+    src = ncs_emg.write_study(corpus.small_study(n_nerves=3), tmp_path / "in.edf")
+    out = tmp_path / "out.h5"
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from ncs_emg.io import hdf5
+        from ncs_emg.cli import main
+        real = hdf5._write_nerve
+        def interrupted(g, nerve, index):
+            if index == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real(g, nerve, index)
+        hdf5._write_nerve = interrupted
+        raise SystemExit(main(["convert", {str(src)!r}, {str(out)!r}]))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=100
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "interrupted" in proc.stderr
+    assert not out.exists() and _leftovers(tmp_path) == []
