@@ -294,18 +294,36 @@ def test_budget_defaults_are_documented_values():
 
 
 @pytest.mark.timeout(30)
-def test_h5_datasets_over_the_file_budget_refused_before_allocation(tmp_path):
-    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 24)  # 8 x 2**24 = 2**27 + the rest
+def test_h5_eight_huge_datasets_refused_before_allocation(tmp_path):
+    """The issue's file: 8 datasets claiming 2**27 samples each, a tiny compressed file."""
+    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 27)
     assert p.stat().st_size < 2_000_000
     tracemalloc.start()
     try:
-        with pytest.raises(FormatError, match=r"site_1\d/data: .*max_samples=134217728"):
+        with pytest.raises(FormatError, match=r"site_10/data: .*max_samples=134217728"):
             ncs_emg.read_study(p)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    # the datasets read before the budget ran out are within it (1 GiB); nothing beyond
-    assert peak < 1.1 * (1 << 30)
+    assert peak < 50e6  # refused from the shape: nothing of it allocated (it reached 9.3 GB)
+
+
+@pytest.mark.timeout(30)
+def test_h5_datasets_are_counted_together_against_the_budget(tmp_path):
+    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 20)
+    with read_limits(max_samples=1 << 22):
+        tracemalloc.start()
+        try:
+            with pytest.raises(
+                FormatError,
+                match=r"site_13/data: the file.s datasets reach \d+ samples, more than .* max_samples=4194304",
+            ):
+                ncs_emg.read_study(p)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    # three datasets of 2**20 float64 read (plus the small ones), the fourth refused
+    assert peak < 1.2 * 8 * (1 << 22)
 
 
 @pytest.mark.timeout(30)
