@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import NcsEmgError
+from ._common import add_reading_options, read_input
 from ._output import format_table, json_safe
 
 
@@ -22,14 +23,15 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
         metavar="N",
         help="EDF/BDF: show the first N annotations (-1: all)",
     )
+    add_reading_options(p)
 
     def run(args: argparse.Namespace) -> int:
-        from ..io import read_study, sniff_format
+        from ..io import sniff_format
 
         fmt = sniff_format(args.file)
         edf_info = _edf_detail(args) if fmt in ("edf", "bdf") else None
         try:
-            study = read_study(args.file)
+            study, _, issues = read_input(args)  # the reader's issues go to stderr
         except NcsEmgError as exc:
             if edf_info is None:
                 raise
@@ -67,6 +69,7 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
             "date": study.date,
             "device": study.device,
             "source": study.source,
+            "issues": issues,
             "nerves": nerves,
         }
         if edf_info is not None:
