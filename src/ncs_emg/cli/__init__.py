@@ -23,7 +23,16 @@ from ..errors import NcsEmgError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("info", "measure", "fwave", "analyze", "simulate", "convert")
+_COMMANDS: tuple[str, ...] = (
+    "info",
+    "measure",
+    "fwave",
+    "analyze",
+    "eligibility",
+    "cohort",
+    "simulate",
+    "convert",
+)
 
 
 def build_parser() -> tuple[

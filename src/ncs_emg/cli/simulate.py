@@ -37,6 +37,7 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
+        from ..errors import FormatError
         from ..io import write_study
         from ..io.atomic import AtomicGroup
         from ..simulate import simulate_study
@@ -55,7 +56,10 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
                 write_study(sim.study, group.add(out))
             if args.truth:
                 doc = {"file": str(args.output), "seed": args.seed, **sim.truth.to_dict()}
-                group.write_text(args.truth, json.dumps(json_safe(doc), indent=1) + "\n")
+                try:
+                    group.write_text(args.truth, json.dumps(json_safe(doc), indent=1) + "\n")
+                except FormatError as exc:  # say which option named the file
+                    raise FormatError(f"--truth {args.truth}: {exc}") from exc
             group.commit()
         finally:
             group.discard()
