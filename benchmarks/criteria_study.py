@@ -10,11 +10,14 @@ On simulated nerves (ground truth from the generative model, never from the code
    the row is the false-block rate caused by dispersion alone.
 2. False-block rate on whole simulated studies: the ``normal`` preset and the ``als`` preset (few,
    large units after reinnervation: phase cancellation can mimic block), every nerve counted.
+   Also "few-unit nerves" (median, ulnar, peroneal with 5, 10 or 20 units of 0.3 mV, MUAPs 9-12 ms,
+   CV SD 3.5 or 6 m/s, no block): a probe of phase-cancellation pseudo-block, not a calibrated ALS
+   model.
 3. Disagreement between sets: for each pair, the share of all simulated nerves on which one set says
    CB and the other does not.
 
-Default run: 20 nerves per grid cell and 25 studies per preset (~2-3 minutes on 2 cores);
-``--quick``: 4 per cell and 5 studies.
+Default run: 20 nerves per grid cell, 25 studies per preset, 60 few-unit nerves per row (~1-3 minutes
+on 2 cores); ``--quick``: 4 per cell, 5 studies, 12 few-unit nerves.
 """
 
 from __future__ import annotations
@@ -68,6 +71,24 @@ def studies(preset: str, n: int, rng: np.random.Generator, ids) -> np.ndarray:
     return np.array(rows)
 
 
+def few_unit_nerves(reps: int, rng: np.random.Generator, ids) -> dict:
+    out = {}
+    for n_units, cv_sd in itertools.product((5, 10, 20), (3.5, 6.0)):
+        hits = []
+        for k in range(reps):
+            sim = simulate_nerve(
+                ("median", "ulnar", "peroneal")[k % 3],
+                n_units=n_units,
+                unit_size_mv=0.3,
+                muap_duration_ms=(9.0, 12.0),
+                cv_sd_m_s=cv_sd,
+                rng=int(rng.integers(2**31)),
+            )
+            hits.append(cb_vector(analyze_nerve(sim.nerve), ids))
+        out[(n_units, cv_sd)] = np.array(hits)
+    return out
+
+
 def short(i: str) -> str:
     return {"katz2002": "katz", "efns_pns2010_mmn": "efns_mmn", "efns_pns2010_cidp": "efns_cidp",
             "ean_pns2021_cidp": "ean21*", "aan1991": "aan91", "utrecht2006": "utrecht",
@@ -116,14 +137,17 @@ def main(argv=None) -> None:
     res = grid(reps, rng, ids)
     normal = studies("normal", n_st, rng, ids)
     als = studies("als", n_st, rng, ids)
+    few = few_unit_nerves(3 * reps, rng, ids)
     print(f"seed {a.seed}, {reps} nerves per cell, {n_st} studies per preset; "
           f"* = set flagged unverified; {time.perf_counter() - t0:.0f} s\n")  # fmt: skip
     print_grid(res, ids)
     print("\nFalse-block rate (% of nerves with CB), whole simulated studies (8 nerves each)")
     print_rates("normal preset", normal, ids)
     print_rates("als preset (few, large units)", als, ids)
+    for (nu, sd), hits in few.items():
+        print_rates(f"few-unit nerves: {nu:2d} units, CV SD {sd:g}", hits, ids)
     print()
-    print_disagreement(np.vstack(list(res.values()) + [normal, als]), ids)
+    print_disagreement(np.vstack(list(res.values()) + [normal, als] + list(few.values())), ids)
 
 
 if __name__ == "__main__":

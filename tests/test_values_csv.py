@@ -93,3 +93,29 @@ def test_file_level_errors(tmp_path):
     (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(FormatError, match="not UTF-8"):
         read_values_csv(tmp_path / "bin.csv")
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ncs_emg.io.values_csv import parse_values_csv  # noqa: E402
+
+_CELLS = st.sampled_from(
+    ["", "ulnar", "R", "ADM", "wrist", "70", "2.5", "-1", "nan", "1e308", "x", '"a,b"']
+)
+
+
+@given(
+    rows=st.lists(st.lists(_CELLS, min_size=0, max_size=14), max_size=6), raw=st.text(max_size=60)
+)
+def test_values_csv_property_result_or_format_error(rows, raw):
+    text = HEADER + "\n" + "\n".join(",".join(r) for r in rows) + "\n" + raw
+    try:
+        sv = parse_values_csv(text, name="p.csv")
+    except FormatError as exc:
+        assert "p.csv" in str(exc)
+        return
+    for n in sv.nerves:
+        assert n.sites and all(s["site"] for s in n.sites)
+    rep = analyze(sv, criteria="katz2002")  # never raises on what the reader accepted
+    assert len(rep.nerves) == len(sv.nerves)
