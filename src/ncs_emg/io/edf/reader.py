@@ -13,7 +13,7 @@ over samples; values are never clamped (saturation is flagged) and never resampl
 
 The steps: :func:`read_edf` → :func:`.header.read_main_header` →
 :func:`.header.parse_signal_headers` → ``_record_layout``
-(budgets) → ``_load_data`` → ``_read_annotations`` (record onsets) → ``_build_signals``.
+(budgets) → one read of the data → ``_read_annotations`` (record onsets) → ``_build_signals``.
 """
 
 from __future__ import annotations
