@@ -152,3 +152,14 @@ def test_first_run_notice_only_when_kernels_are_not_cached(tmp_path, capsys, mon
     cli_measure.first_run_notice(study)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "compiling" in err
+
+
+def test_reader_saturation_is_ored_into_the_flag():
+    x = _cmap()
+    flat = np.full_like(x, -8.0)  # a dead channel at the digital minimum
+    sw = ncs_emg.Sweeps(np.stack([x, flat]), FS, -5.0, saturated=np.array([False, True]))
+    m = ncs_emg.measure_sweeps(sw)
+    assert list(m.saturated) == [False, True] and list(m.no_response) == [False, False]
+    assert np.isnan(m.neg_peak_amp_mv[1]) and np.isfinite(m.neg_peak_amp_mv[0])
+    plain = ncs_emg.measure_sweeps(ncs_emg.Sweeps(np.stack([x, flat]), FS, -5.0))
+    assert list(plain.no_response) == [False, True] and not plain.saturated.any()

@@ -642,13 +642,30 @@ def measure_sweeps(
 ) -> CmapMeasures:
     """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base).
 
-    ``params`` and ``overrides`` as for :func:`measure_cmap`.
+    ``params`` and ``overrides`` as for :func:`measure_cmap`. Sweeps the file reader marked saturated
+    (``Sweeps.saturated``: samples at the digital limits) are flagged ``saturated`` whatever their
+    values look like (:func:`with_reader_saturation`).
     """
     if not isinstance(sweeps, Sweeps):
         raise ParameterError(f"sweeps: expected a Sweeps object, got {type(sweeps).__name__}")
-    return measure_cmap(
-        sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides
-    )
+    m = measure_cmap(sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides)
+    clipped = getattr(sweeps, "saturated", None)
+    if clipped is None or not np.any(clipped):
+        return m
+    return with_reader_saturation(m, np.asarray(clipped, dtype=bool))
+
+
+def with_reader_saturation(m: CmapMeasures, clipped: np.ndarray) -> CmapMeasures:
+    """``m`` with the reader's per-sweep digital saturation (``Sweeps.saturated``) ORed into
+    ``saturated``: those sweeps' amplitudes and areas are NaN, as for a clipped response found in the
+    values, and a flat clipped line is saturated, not ``no_response``."""
+    changes: dict[str, np.ndarray] = {"saturated": m.saturated | clipped}
+    changes["no_response"] = m.no_response & ~clipped
+    for name in ("neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms", "total_area_mv_ms"):
+        changes[name] = np.where(clipped, np.nan, getattr(m, name))
+    for a in changes.values():
+        a.setflags(write=False)
+    return dataclasses.replace(m, **changes)
 
 
 def measure_study(

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from .. import __version__
+from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 from .fwave import FWAVE_COLUMNS, FWAVE_HEADERS, fwave_record, fwave_results, fwave_row
 
@@ -72,12 +73,12 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     p.add_argument(
         "--method", choices=sorted(onset_methods()), default="threshold", help="onset detector"
     )
+    add_reading_options(p)
 
     def run(args: argparse.Namespace) -> int:
-        from ..io import read_study
         from ..measure import measure_study
 
-        study = read_study(args.file)
+        study, _, issues = read_input(args)  # the reader's issues go to stderr
         first_run_notice(study)
         results = measure_study(study, method=args.method)
         for err in results.errors:
@@ -93,6 +94,7 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
                 "ncs_emg_version": __version__,
                 "subject_id": study.subject_id,
                 "method": args.method,
+                "issues": issues,
                 "sites": [r.to_dict() for r in results],
                 "errors": [e.to_dict() for e in results.errors],
             }
