@@ -128,10 +128,10 @@ def cmap_windows(
     t0_ms: float,
     dt_ms: float,
     *,
-    blank_ms: float = 1.0,
-    baseline: str = "auto",
-    min_baseline_ms: float = 1.0,
-    post_baseline_ms: float = 0.5,
+    blank_ms: float | None = None,
+    baseline: str | None = None,
+    min_baseline_ms: float | None = None,
+    post_baseline_ms: float | None = None,
 ) -> tuple[int, int, int, str]:
     """Baseline window and search start of :func:`measure_cmap` for sweeps of ``n`` samples.
 
@@ -140,13 +140,19 @@ def cmap_windows(
     ``"pre"`` or (``"auto"``) when at least ``min_baseline_ms`` and 2 samples exist; the search starts
     after the blanking. Post-artefact: ``post_baseline_ms`` (>= 2 samples) from the end of the
     blanking; the search starts after it. The caller checks that the windows fit the sweep.
-    F-wave analysis measures its M-wave with the same windows (one definition for both).
+    F-wave analysis measures its M-wave with the same windows (one definition for both). Options left
+    None take the :data:`DEFAULT_CMAP_PARAMS` values.
 
     Raises
     ------
     ParameterError
         When ``baseline="pre"`` and fewer than 2 pre-stimulus samples exist.
     """
+    d = DEFAULT_CMAP_PARAMS
+    blank_ms = d.blank_ms if blank_ms is None else blank_ms
+    baseline = d.baseline if baseline is None else baseline
+    min_baseline_ms = d.min_baseline_ms if min_baseline_ms is None else min_baseline_ms
+    post_baseline_ms = d.post_baseline_ms if post_baseline_ms is None else post_baseline_ms
     n_pre = max(0, min(n, index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
     i_blank = max(0, index_at(blank_ms, t0_ms, dt_ms))
     if baseline == "pre" and n_pre < 2:

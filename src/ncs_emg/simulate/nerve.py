@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ class SiteTruth:
     conducting_size_fraction : float
         Sum of the conducting units' sizes / sum of all sizes.
     measures : dict
-        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 5 µs grid,
+        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 10 µs grid,
         plain NumPy, ``ncs_emg.simulate.truth``; never the measurement code it judges): onset
         (``detectable_onset_ms``), negative-peak latency and amplitude, peak-to-peak, negative and
         total areas and durations (keys as in :meth:`~ncs_emg.CmapMeasures.sweep`).
@@ -80,16 +81,30 @@ class SiteTruth:
     first_unit: int
     n_conducting: int
     conducting_size_fraction: float
-    measures: dict
     band_mv: float
     noise_free: np.ndarray
+    units: tuple = field(
+        default=(), repr=False
+    )  # (arrival, size, neg, pos, sweep end) of the truth
+
+    @cached_property
+    def measures(self) -> dict:
+        """Truth of the CMAP measures from the generative model, computed on first access (the 10 µs
+        grid costs a few ms per site, which a simulation that never reads it should not pay)."""
+        if not self.units:
+            return {}
+        return truth_measures(*self.units[:4], self.detectable_onset_ms, self.units[4])
 
     def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "noise_free"}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NOT_IN_DICT}
+        d["measures"] = self.measures
         if include_waveforms:
             d["noise_free"] = self.noise_free
         return C.json_value(d)
+
+
+_NOT_IN_DICT = ("noise_free", "units")
 
 
 @dataclass(frozen=True)
@@ -395,7 +410,7 @@ def simulate_nerve(
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
     reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
-    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
     (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
     ``hff_hz`` are None).
@@ -610,14 +625,6 @@ def _simulate(p: _Params) -> SimulatedNerve:
             p.dt,
             DETECTABLE_LEVEL_MV,
         )
-        m = truth_measures(
-            arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            detectable,
-            p.t0 + (p.n - 1) * p.dt,
-        )
         site_truths.append(
             SiteTruth(
                 name=name,
@@ -629,9 +636,15 @@ def _simulate(p: _Params) -> SimulatedNerve:
                 first_unit=j,
                 n_conducting=int(u.size),
                 conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
-                measures=m,
                 band_mv=band,
                 noise_free=C.readonly(clean[k]),
+                units=(
+                    C.readonly(arrival[k, u]),
+                    C.readonly(pop.size_mv[u]),
+                    C.readonly(pop.neg_ms[u]),
+                    C.readonly(pop.pos_ms[u]),
+                    p.t0 + (p.n - 1) * p.dt,
+                ),
             )
         )
         cross = alive_at[k]  # units that made it through segment k
