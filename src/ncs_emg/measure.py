@@ -681,8 +681,9 @@ def measure_study(
 
     A site that cannot be measured (for example sweeps too short for the baseline and blanking
     windows) does not stop the study: it becomes a :class:`~ncs_emg.cmap_results.SiteError` naming
-    nerve, site and why, in ``StudyMeasures.errors``. ``params`` and ``overrides`` as for
-    :func:`measure_cmap` (a bad option still raises, before anything is measured).
+    nerve, site and why, in ``StudyMeasures.errors``. Plausibility warnings name the nerve and site.
+    ``params`` and ``overrides`` as for :func:`measure_cmap` (a bad option still raises, before
+    anything is measured).
 
     Returns
     -------
@@ -702,9 +703,14 @@ def measure_study(
         ids = (nerve.nerve, nerve.side, nerve.muscle, nerve.label)
         for si, site in enumerate(nerve.sites):
             try:
-                m = measure_sweeps(site.sweeps, params=p)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    m = measure_sweeps(site.sweeps, params=p)
             except NcsEmgError as exc:
                 errors.append(SiteError(ni, *ids, si, site.name, str(exc)))
                 continue
             sites.append(SiteMeasures(ni, *ids, si, site.name, site.distance_mm, site.segment, m))
+            for w in caught:  # plausibility warnings, now naming the nerve and site
+                text = f"{nerve.label}, site {site.name!r}: {w.message}"
+                warnings.warn(text, w.category, stacklevel=2)
     return StudyMeasures(study.subject_id, tuple(sites), tuple(errors), p)

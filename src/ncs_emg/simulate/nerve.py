@@ -1,4 +1,4 @@
-"""Simulated motor nerve conduction studies with ground truth (``domain.md`` section 8)."""
+"""Simulated motor nerve conduction studies with ground truth (``docs/simulation.md``)."""
 
 from __future__ import annotations
 
@@ -334,7 +334,7 @@ def simulate_nerve(
         Preset sites to simulate, distal → proximal (default: the preset's usual set).
     distances_mm : sequence of float or None, mm
         One per site: first the stimulating cathode to active electrode distance, then each segment
-        length (``domain.md`` section 2), each > 0. Default: the preset's.
+        length (recording conventions: ``docs/simulation.md``), each > 0. Default: the preset's.
     n_units : int or None
         Motor units, 1 to 2000 (``_core.MAX_UNITS``; booleans refused). Default: preset; 200 for hand
         muscles, 100 EDB, 150 AH.
@@ -410,10 +410,12 @@ def simulate_nerve(
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
     reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
-    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy). A
+    block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
-    (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
-    ``hff_hz`` are None).
+    (Rhee, England & Sumner, Ann Neurol 1990). The low-frequency filter is simulated (and recorded as
+    ``Nerve.lff_hz``) only when ``lff_hz`` is set in the recording conditions; no high-frequency
+    filter is simulated (``hff_hz`` is None).
 
     Examples
     --------
@@ -702,6 +704,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
         kind="motor",
         sites=tuple(site_objs),
         fwaves=fw_sweeps,
+        lff_hz=p.conditions.lff_hz,
     )
     truth = NerveTruth(
         sites=tuple(site_truths),
