@@ -21,7 +21,7 @@ from ..errors import NcsEmgError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("info", "measure", "fwave", "simulate", "convert")
+_COMMANDS: tuple[str, ...] = ("info", "measure", "fwave", "simulate", "convert", "batch")
 
 
 def build_parser() -> tuple[
