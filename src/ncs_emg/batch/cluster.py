@@ -92,7 +92,7 @@ def run_dask(
             inflight[f.key] = (t, f)
             return f
 
-        ac = as_completed([submit(t) for t in islice(tasks, n)])
+        ac = as_completed([submit(t) for t in islice(tasks, n)], loop=client.loop)
         for fut in ac:
             task, _ = inflight.pop(fut.key)
             on_result(task, _result(fut, task))
