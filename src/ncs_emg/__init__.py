@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
+from .criteria import criteria_sets
 from .errors import (
     FormatError,
     NcsEmgError,
@@ -19,6 +21,7 @@ from .errors import (
     ParameterError,
     UnitError,
 )
+from .findings import Finding
 from .fwave import (
     FWaveMeasures,
     FWaveTrains,
@@ -30,6 +33,7 @@ from .fwave import (
     neurophysiological_index,
 )
 from .io import read_study, write_study
+from .io.values_csv import read_values_csv
 from .measure import (
     CmapMeasures,
     OnsetMethod,
@@ -96,6 +100,14 @@ __all__ = [
     # files
     "read_study",
     "write_study",
+    "read_values_csv",
+    # segment analysis and criteria
+    "Finding",
+    "NerveReport",
+    "StudyReport",
+    "analyze",
+    "analyze_nerve",
+    "criteria_sets",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
