@@ -190,3 +190,27 @@ def test_cli_batch_runs_and_reports(tmp_path, capsys):
     errs = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert [Path(e["file"]).name for e in errs] == ["b.edf"]
     assert main(["batch", str(d), "-o", str(tmp_path / "out"), "--workers", "0"]) == 1
+
+
+def test_analyze_stage_rows_are_the_report_of_each_file(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("block_ulnar.h5", "normal_median.h5"):
+        shutil.copy(FIX / name, d / name)
+    res = run([d], tmp_path / "out", workers=1, fmt="csv")  # stage "analyze" is the default
+    assert res.n_errors == 0
+    assert set(res.tables) == {*TABLE_COLUMNS["analyze"], "errors"}
+    rep = ncs_emg.analyze(ncs_emg.read_study(d / "block_ulnar.h5"))
+    segs = [r for r in read_csv(res.tables["segments"]) if r["file"].endswith("block_ulnar.h5")]
+    want = [s for n in rep.nerves for s in n.segments]
+    assert [(r["from_site"], r["to_site"]) for r in segs] == [
+        (s.from_site, s.to_site) for s in want
+    ]
+    assert [float(r["area_reduction_pct"]) for r in segs] == [s.area_reduction_pct for s in want]
+    finds = [r for r in read_csv(res.tables["findings"]) if r["file"].endswith("block_ulnar.h5")]
+    assert len(finds) == sum(len(n.findings) for n in rep.nerves)
+    summ = {r["criteria"]: r for r in read_csv(res.tables["study_summary"])
+            if r["file"].endswith("block_ulnar.h5")}  # fmt: skip
+    assert {k: v["conduction_block"] for k, v in summ.items()} == {
+        k: v.conduction_block for k, v in rep.summary.items()
+    }

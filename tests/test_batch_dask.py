@@ -26,13 +26,14 @@ def test_dask_local_cluster_gives_the_local_rows(tmp_path):
     for name in ("normal_median.h5", "block_ulnar.h5", "fwave_ulnar.h5"):
         shutil.copy(FIX / name, d / name)
     (d / "junk.edf").write_text("not a study")
-    local = run([d], tmp_path / "local", workers=2, stage="measure", fmt="csv")
+    local = run([d], tmp_path / "local", workers=2, stage="analyze", fmt="csv")
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as cluster:
-        remote = run([d], tmp_path / "dask", scheduler=cluster.scheduler_address, stage="measure",
+        remote = run([d], tmp_path / "dask", scheduler=cluster.scheduler_address, stage="analyze",
                      fmt="csv")  # fmt: skip
     assert remote.n_processed == 4 and remote.n_errors == 1
-    for name in ("sweeps", "fwaves", "errors"):
+    assert set(remote.tables) == set(local.tables)
+    for name in remote.tables:
         assert read_csv(remote.tables[name]) == read_csv(local.tables[name])
-    assert len(read_csv(remote.tables["sweeps"])) > 0
+    assert len(read_csv(remote.tables["findings"])) > 0

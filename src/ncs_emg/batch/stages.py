@@ -5,8 +5,9 @@ A stage turns a :class:`~ncs_emg.types.Study` into named tables of flat rows. Bu
 * ``"measure"``: ``sweeps`` (one row per CMAP sweep, :func:`ncs_emg.measure_study`) and ``fwaves``
   (one row per F-wave train).
 * ``"analyze"``: ``sites`` (one row per stimulation site), ``segments`` (one per segment),
-  ``findings`` (one per rule finding), ``nerve_summary`` (one per nerve and criteria set) and
-  ``study_summary`` (one per criteria set), from :func:`ncs_emg.analyze`.
+  ``findings`` (one per rule finding), ``fwaves`` (the F values each nerve's criteria used),
+  ``nerve_summary`` (one per nerve and criteria set) and ``study_summary`` (one per criteria set),
+  from :func:`ncs_emg.analyze` with its defaults.
 
 A custom stage is named ``"package.module:function"``: a module-level function that takes the file
 path (str) and returns ``{table name: [row dict, ...]}``; the worker imports it by name.
@@ -23,13 +24,29 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import NcsEmgError, ParameterError
+from ..tables import (
+    FINDING_COLUMNS,
+    SEGMENT_COLUMNS,
+    SITE_COLUMNS,
+    findings_rows,
+    segments_rows,
+    sites_rows,
+)
 
-__all__ = ["STAGES", "TABLE_COLUMNS", "ERROR_COLUMNS", "resolve_stage", "process_file", "json_row"]
+__all__ = [
+    "STAGES",
+    "TABLE_COLUMNS",
+    "ERROR_COLUMNS",
+    "resolve_stage",
+    "process_file",
+    "json_row",
+    "report_tables",
+]
 
 #: Columns of the error table: one row per file that yielded no result.
 ERROR_COLUMNS: tuple[str, ...] = ("file", "sha256", "stage", "error_type", "message")
 
-_NERVE_COLS = ("nerve_index", "nerve_label", "nerve", "side", "muscle")
+_HEAD = ("nerve_label", "nerve", "side", "muscle")
 
 #: Known columns of each stage's tables, in output order (``file`` and ``sha256`` come first in every
 #: table; columns a stage adds beyond these are appended in the order first seen).
@@ -45,26 +62,18 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "fwaves": ("nerve_index", "nerve", "side", "muscle"),
     },
     "analyze": {
-        "sites": _NERVE_COLS + (
-            "site_index", "site", "distance_mm", "segment", "sweep_index", "sweep_choice",
-            "onset_latency_ms", "neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms",
-            "neg_duration_ms", "total_duration_ms", "measurable", "reason",
+        "sites": ("nerve_index",) + SITE_COLUMNS,
+        "segments": ("nerve_index",) + SEGMENT_COLUMNS,
+        "findings": ("nerve_index",) + FINDING_COLUMNS,
+        "fwaves": ("nerve_index",) + _HEAD + (
+            "min_latency_ms", "persistence_pct", "interpretable", "reason", "source",
         ),
-        "segments": _NERVE_COLS + (
-            "from_site", "to_site", "kind", "label", "length_mm", "latency_diff_ms", "cv_m_s",
-            "amp_reduction_pct", "p2p_reduction_pct", "area_reduction_pct",
-            "duration_increase_pct", "entrapment", "reason",
-        ),
-        "findings": (
-            "nerve_index", "criteria", "rule", "nerve", "from_site", "to_site", "met", "value",
-            "threshold", "unit", "reason", "source", "verified", "details",
-        ),
-        "nerve_summary": _NERVE_COLS + (
+        "nerve_summary": ("nerve_index",) + _HEAD + (
             "criteria", "conduction_block", "temporal_dispersion", "demyelinating", "driving",
         ),
         "study_summary": (
             "subject_id", "criteria", "conduction_block", "temporal_dispersion", "demyelinating",
-            "nerves_with_cb", "territories",
+            "nerves_with_cb", "territories", "nerves_not_evaluable",
         ),
     },
 }  # fmt: skip
@@ -126,58 +135,42 @@ def measure_tables(study: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def _nerve_head(i: int, nr: Any) -> dict[str, Any]:
-    return {
-        "nerve_index": i,
-        "nerve_label": nr.label,
-        "nerve": nr.nerve,
-        "side": nr.side,
-        "muscle": nr.muscle,
-    }
+    return {"nerve_index": i, "nerve_label": nr.label, "nerve": nr.nerve, "side": nr.side,
+            "muscle": nr.muscle}  # fmt: skip
 
 
-def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {k: getattr(obj, k, None) for k in names}
+def _joined(v: Any) -> str:
+    return "; ".join(v or ())
+
+
+def report_tables(rep: Any) -> dict[str, list[dict[str, Any]]]:
+    """Tidy tables of one :class:`~ncs_emg.analysis.StudyReport` (the ``"analyze"`` stage's rows)."""
+    t: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLE_COLUMNS["analyze"]}
+    for i, nr in enumerate(rep.nerves):
+        head = _nerve_head(i, nr)
+        t["sites"] += [{"nerve_index": i, **r} for r in sites_rows([nr])]
+        t["segments"] += [{"nerve_index": i, **r} for r in segments_rows([nr])]
+        t["findings"] += [{"nerve_index": i, **r} for r in findings_rows([nr])]
+        if nr.fwave is not None:
+            t["fwaves"].append({**head, **nr.fwave.to_dict()})
+        for cid, s in dict(nr.summary).items():
+            d = s.to_dict()
+            t["nerve_summary"].append(
+                {**head, "criteria": cid, **d, "driving": _joined(d["driving"])}
+            )
+    for cid, s in dict(rep.summary).items():
+        d = {k: getattr(s, k) for k in TABLE_COLUMNS["analyze"]["study_summary"][2:]}
+        d["nerves_with_cb"] = _joined(d["nerves_with_cb"])
+        d["nerves_not_evaluable"] = _joined(d["nerves_not_evaluable"])
+        t["study_summary"].append({"subject_id": rep.subject_id, "criteria": cid, **d})
+    return t
 
 
 def analyze_tables(study: Any) -> dict[str, list[dict[str, Any]]]:
-    """Tables of the ``"analyze"`` stage from :func:`ncs_emg.analyze` of ``study``.
+    """Tables of the ``"analyze"`` stage: :func:`report_tables` of :func:`ncs_emg.analyze` (defaults)."""
+    from ..analysis import analyze
 
-    Raises
-    ------
-    NotAvailableError
-        When this installation has no analysis layer.
-    """
-    try:
-        from ..analysis import analyze
-    except ImportError as exc:  # the analysis layer lands in its own issue
-        from ..errors import NotAvailableError
-
-        raise NotAvailableError(
-            "stage 'analyze': ncs_emg.analysis is not available in this version; use stage 'measure'"
-        ) from exc
-    rep = analyze(study)
-    cols = TABLE_COLUMNS["analyze"]
-    t: dict[str, list[dict[str, Any]]] = {k: [] for k in cols}
-    for i, nr in enumerate(rep.nerves):
-        head = _nerve_head(i, nr)
-        for si, s in enumerate(nr.sites):
-            t["sites"].append(
-                {**head, "site_index": si, "site": s.name, **_fields(s, cols["sites"][7:])}
-            )
-        for seg in nr.segments:
-            t["segments"].append({**head, **_fields(seg, cols["segments"][5:])})
-        for f in nr.findings:
-            t["findings"].append({"nerve_index": i, **f.to_dict()})
-        for cid, s in dict(nr.summary).items():
-            row = {**head, "criteria": cid, **_fields(s, cols["nerve_summary"][6:])}
-            row["driving"] = "; ".join(row["driving"] or ())
-            t["nerve_summary"].append(row)
-    for cid, s in dict(rep.summary).items():
-        row = {"subject_id": rep.subject_id, "criteria": cid}
-        row.update(_fields(s, cols["study_summary"][2:]))
-        row["nerves_with_cb"] = "; ".join(row["nerves_with_cb"] or ())
-        t["study_summary"].append(row)
-    return t
+    return report_tables(analyze(study))
 
 
 _BUILTIN: dict[str, Callable[[Any], dict[str, list[dict[str, Any]]]]] = {
