@@ -12,7 +12,27 @@ from __future__ import annotations
 import logging
 
 from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
+from .cohort import (
+    CohortSummary,
+    Evidence,
+    phenotype_evidence,
+    simon2013_cohort,
+    summarize_cohort,
+    wilson_interval,
+)
 from .criteria import criteria_sets
+from .eligibility import (
+    ClinicalFindings,
+    EligibilityReport,
+    Score,
+    ScoreResponse,
+    assess_eligibility,
+    clinical_from_dict,
+    emrcss_score,
+    nss_score,
+    read_clinical,
+    score_response,
+)
 from .errors import (
     FormatError,
     NcsEmgError,
@@ -114,6 +134,24 @@ __all__ = [
     "analyze",
     "analyze_nerve",
     "criteria_sets",
+    # eligibility (Simon et al. 2013)
+    "ClinicalFindings",
+    "EligibilityReport",
+    "assess_eligibility",
+    "clinical_from_dict",
+    "read_clinical",
+    "Score",
+    "ScoreResponse",
+    "emrcss_score",
+    "nss_score",
+    "score_response",
+    # cohort statistics
+    "CohortSummary",
+    "Evidence",
+    "summarize_cohort",
+    "simon2013_cohort",
+    "phenotype_evidence",
+    "wilson_interval",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

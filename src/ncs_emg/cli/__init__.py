@@ -21,7 +21,17 @@ from ..errors import NcsEmgError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("info", "measure", "fwave", "simulate", "convert", "batch")
+_COMMANDS: tuple[str, ...] = (
+    "info",
+    "measure",
+    "fwave",
+    "simulate",
+    "convert",
+    "eligibility",
+    "cohort",
+    "batch",
+    "report",
+)
 
 
 def build_parser() -> tuple[

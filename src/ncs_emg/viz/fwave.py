@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..types import Nerve
-from .style import COLORS, new_figure
+from .style import COLORS, display_points, new_figure
 
 __all__ = ["plot_fwaves"]
 
@@ -50,14 +50,18 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
     keep = t >= t_start
     amp = measures.amplitude_mv[np.asarray(measures.present, bool)]
     step = float(np.median(amp)) * 1.5 if amp.size and np.median(amp) > 0 else 0.5
-    fig = new_figure(7.0, 1.5 + 0.22 * x.shape[0])
+    fig = new_figure(7.0, 1.5 + 0.22 * x.shape[0], left_in=0.8)
     ax = fig.add_subplot()
     on_x, on_y, rep_x, rep_y = [], [], [], []
+    xs_all: list = []
+    ys_all: list = []
     for i in range(x.shape[0]):
         off = -i * step
         xi = x[i] - np.median(x[i][keep])
         y = off - np.clip(xi, -0.9 * step, 0.9 * step)  # negative up; the M-wave is clipped
-        ax.plot(t[keep], y[keep], color=COLORS["trace"], lw=0.6)
+        tt, yy = display_points(t[keep], y[keep])
+        xs_all += [tt, [np.nan]]
+        ys_all += [yy, [np.nan]]
         lat = measures.latency_ms[i]
         if np.isfinite(lat):
             on_x.append(lat)
@@ -65,6 +69,9 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
         if measures.repeater[i] and np.isfinite(measures.peak_latency_ms[i]):
             rep_x.append(float(measures.peak_latency_ms[i]))
             rep_y.append(off + 0.6 * step)
+    ax.plot(
+        np.concatenate(xs_all), np.concatenate(ys_all), color=COLORS["trace"], lw=0.6, gid="sweeps"
+    )  # fmt: skip; one artist for all sweeps (NaN-separated)
     ax.plot(on_x, on_y, ls="none", marker="|", ms=9, mew=2, color=COLORS["onset"],
             label="F onset", gid="F onset")  # fmt: skip
     ax.plot(rep_x, rep_y, ls="none", marker="*", ms=8, color=COLORS["repeater"],

@@ -33,7 +33,7 @@ def plot_criteria_matrix(report: Any, *, title: str | None = None) -> Any:
 
     sets = [c.id for c in report.criteria] or sorted(report.summary)
     rows = [(n.label, n.summary) for n in report.nerves] + [("study", report.summary)]
-    fig = new_figure(1.6 + 0.85 * len(sets), 1.2 + 0.32 * len(rows))
+    fig = new_figure(1.6 + 0.85 * len(sets), 1.3 + 0.32 * len(rows), left_in=1.6, bottom_in=1.0)
     ax = fig.add_subplot()
     rgb = np.ones((len(rows), len(sets), 3))
     for i, (_, summ) in enumerate(rows):

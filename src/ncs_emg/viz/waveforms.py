@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..types import Nerve
-from .style import COLORS, new_figure
+from .style import COLORS, display_points, new_figure
 
 __all__ = ["plot_nerve", "site_landmarks"]
 
@@ -41,7 +41,7 @@ def site_landmarks(site: Any, sweep_index: int | None) -> dict[str, Any]:
 
 def _draw_site(ax: Any, lm: dict[str, Any], offset: float, first: bool) -> None:
     t, y = lm["t_ms"], offset - (lm["x_mv"] - lm["baseline_mv"])  # negative up
-    ax.plot(t, y, color=COLORS["trace"], lw=0.9)
+    ax.plot(*display_points(t, y), color=COLORS["trace"], lw=0.9)
     on, end = lm["onset_ms"], lm["end_ms"]
     if np.isfinite(on) and np.isfinite(end):
         sel = (t >= on) & (t <= end)
@@ -93,7 +93,7 @@ def plot_nerve(nerve: Nerve, report: Any = None, *, title: str | None = None) ->
     marks = [site_landmarks(s, chosen.get(s.name)) for s in nerve.sites]
     span = max(float(np.nanmax(np.abs(lm["x_mv"] - lm["baseline_mv"]))) for lm in marks)
     step = 1.6 * span if span > 0 else 1.0
-    fig = new_figure(7.0, 1.1 + 1.3 * len(marks))
+    fig = new_figure(7.0, 1.1 + 1.3 * len(marks), left_in=1.3)
     ax = fig.add_subplot()
     for i, lm in enumerate(marks):
         _draw_site(ax, lm, -i * step, i == 0)
