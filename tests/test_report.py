@@ -80,3 +80,12 @@ def test_cli_report_errors(tmp_path, capsys):
     assert not bad.exists()
     with pytest.raises(ncs_emg.ParameterError):
         render_report(None)
+
+
+def test_readme_test_command_is_what_ci_runs_and_installs_chromium():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    cmd = next(ln for ln in readme.splitlines() if "pytest" in ln and "pip install" in ln)
+    ci = (root / ".ci" / "run").read_text().splitlines()
+    assert cmd in ci
+    assert cmd.startswith("(command -v chromium") and "apt-get install -y -qq chromium" in cmd

@@ -15,8 +15,10 @@ h3 { font-size: 1.05rem; margin: 1.3rem 0 0.4rem; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 1rem; margin: 0.5rem 0; }
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; }
+.tablewrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; margin: 0.4rem 0 1rem; font-size: 0.86rem; }
-th, td { border: 1px solid var(--line); padding: 0.22rem 0.45rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid var(--line); padding: 0.22rem 0.45rem; text-align: left; vertical-align: top;
+         overflow-wrap: break-word; }
 th { background: #f4f6f8; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.v-definite, td.v-probable, td.v-present, td.v-true { background: var(--bad); }
@@ -36,6 +38,8 @@ pre { white-space: pre-wrap; font-size: 0.8rem; background: #f7f7f7; padding: 0.
   h2 { break-after: avoid; }
   section.nerve { break-before: page; }
   figure, table, .disclaimer { break-inside: avoid; }
+  .tablewrap { overflow: visible; }
+  table { font-size: 8pt; }
   figure svg { max-height: 120mm; width: auto; }
   a { color: inherit; text-decoration: none; }
 }

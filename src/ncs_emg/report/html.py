@@ -64,7 +64,10 @@ def table(
         tds = "".join(cell(v, verdict=i in verdict_cols) for i, v in enumerate(r))
         body.append(f"<tr>{tds}</tr>")
     c = f' class="{esc(cls)}"' if cls else ""
-    return f"<table{c}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="tablewrap"><table{c}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def meta_list(items: Iterable[tuple[str, Any]]) -> str:

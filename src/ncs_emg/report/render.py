@@ -29,7 +29,12 @@ _SITE_HEAD = ("site", "distance (mm)", "segment", "sweep", "onset (ms)", "neg am
 SEGMENT_KEYS = ("from_site", "to_site", "kind", "label", "length_mm", "latency_diff_ms", "cv_m_s",
                 "amp_reduction_pct", "area_reduction_pct", "duration_increase_pct", "entrapment")  # fmt: skip
 _SEGMENT_HEAD = ("from", "to", "kind", "segment", "length (mm)", "Δ latency (ms)", "CV (m/s)",
-                 "amp drop (%)", "area drop (%)", "duration incr. (%)", "entrapment site")  # fmt: skip
+                 "amp drop (%)", "area drop (%)", "duration incr. (%)", "at entrapment site")  # fmt: skip
+
+
+_FWAVE_HEAD = ("sweeps", "with F", "persistence (%)", "min latency (ms)", "mean latency (ms)",
+               "max latency (ms)", "chrono- dispersion (ms)", "mean amp (mV)", "repeaters (%)",
+               "A-waves", "interpretable", "note")  # fmt: skip
 
 
 class _Figures:
@@ -114,7 +119,7 @@ def _fwave_section(nerve: Any, nr: Any, fig: _Figures) -> str:
             "F-wave raster: sweeps stacked (first at the top), "
             "negative up; F onsets, repeaters and A-waves marked.",
         )  # fmt: skip
-        + table(keys, [[s[k] for k in keys]], keys=keys, cls="fwave")
+        + table(_FWAVE_HEAD, [[s[k] for k in keys]], keys=keys, cls="fwave")
         + used
     )
 

@@ -68,7 +68,7 @@ def plot_segments(report: Any, *, title: str | None = None) -> Any:
     """
     pos = site_positions_mm(report)
     lat = {s.name: s.onset_latency_ms for s in report.sites}
-    fig = new_figure(7.0, 3.6, left_in=0.7)
+    fig = new_figure(7.0, 3.6, left_in=0.7, right_in=0.9)
     ax = fig.add_subplot()
     xs = np.array([pos[s.name] for s in report.sites], dtype=float)
     ys = np.array([lat[s.name] for s in report.sites], dtype=float)
