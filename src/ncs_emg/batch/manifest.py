@@ -3,7 +3,7 @@
 ``OUT/manifest.jsonl`` starts with a header line (format version, stage, package version) and then
 holds one line per finished file: ``{"key", "file", "status": "ok"|"error", "part"}``. A line is
 appended only after the file's part (``OUT/parts/<key>.json``) has been renamed into place, with one
-``write`` call, then flushed and fsynced: whatever moment a run is killed, every complete line points
+``write`` call, then flushed: whatever moment a run is killed, every complete line points
 to a complete part. A torn last line (a kill inside ``write``) is ignored when reading, so that file
 is simply redone. A later line for the same key replaces an earlier one (``--retry-failed``).
 """
@@ -156,7 +156,6 @@ class Manifest:
     def _append(self, obj: Mapping[str, Any]) -> None:
         self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
         self._fh.flush()
-        os.fsync(self._fh.fileno())
 
     def record(self, entry: ManifestEntry) -> None:
         """Append ``entry`` (its part must already be in place)."""

@@ -2,6 +2,9 @@
 
 Every file is written to a temporary name in the same folder and renamed over its final name
 (``os.replace``), so a killed run leaves either the old or the new complete file, never half of one.
+Files are not fsynced one by one (that would cost two disk flushes per input): a killed process
+loses nothing that was recorded, a power loss may lose the last few files' parts (a rerun redoes
+them, since the manifest then points to a missing part and the entry is ignored).
 Tables are built by streaming over the parts twice (column types, then rows), so the parent's memory
 does not grow with the number of files.
 """
@@ -62,12 +65,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically (temporary file, fsync, rename)."""
+    """Write ``obj`` as JSON to ``path`` atomically (temporary file, then rename)."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(obj, fh, allow_nan=False, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
 
 
 def read_part(path: str | os.PathLike) -> dict[str, Any]:

@@ -15,9 +15,13 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
         "one row per file that gave no result). Rerunning into the same folder skips files already "
         "done (by content hash). See docs/batch.md.",
     )
-    p.add_argument("inputs", nargs="+", metavar="DIR|GLOB|FILE", help="folders, glob patterns, files")
+    p.add_argument(
+        "inputs", nargs="+", metavar="DIR|GLOB|FILE", help="folders, glob patterns, files"
+    )
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="output folder")
-    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPUs)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: CPUs)"
+    )
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://host:8786"
     )
