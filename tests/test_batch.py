@@ -214,3 +214,10 @@ def test_analyze_stage_rows_are_the_report_of_each_file(tmp_path):
     assert {k: v["conduction_block"] for k, v in summ.items()} == {
         k: v.conduction_block for k, v in rep.summary.items()
     }
+    (study_row,) = [
+        r for r in read_csv(res.tables["studies"]) if r["file"].endswith("block_ulnar.h5")
+    ]
+    assert int(study_row["n_sites"]) == sum(len(n.sites) for n in rep.nerves)
+    head = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text().splitlines()[0])
+    assert head["parameters"]["analysis"] == json.loads(json.dumps(dict(rep.parameters)))
+    assert head["parameters"]["criteria"] == [c.id for c in rep.criteria]

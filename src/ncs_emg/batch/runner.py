@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,14 @@ from .local import Task, run_local
 from .manifest import Manifest, ManifestEntry, hash_file, path_key
 from .outputs import FORMATS, write_json_atomic, write_tables
 from .progress import LogProgress, Progress
-from .stages import ERROR_COLUMNS, STAGES, TABLE_COLUMNS, error_row, resolve_stage
+from .stages import (
+    ERROR_COLUMNS,
+    STAGES,
+    TABLE_COLUMNS,
+    error_row,
+    resolve_stage,
+    stage_parameters,
+)
 
 __all__ = ["BatchResult", "expand_inputs", "run", "STUDY_SUFFIXES"]
 
@@ -193,7 +201,7 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     from .. import __version__
 
-    params = {"stage": stage}
+    params = json.loads(json.dumps(stage_parameters(stage), default=str))
     man = Manifest(out_dir, {"stage": stage, "parameters": params, "ncs_emg_version": __version__})
     man.load().open()
     progress = progress or LogProgress()

@@ -6,7 +6,8 @@ A stage turns a :class:`~ncs_emg.types.Study` into named tables of flat rows. Bu
   (one row per F-wave train).
 * ``"analyze"``: ``sites`` (one row per stimulation site), ``segments`` (one per segment),
   ``findings`` (one per rule finding), ``fwaves`` (the F values each nerve's criteria used),
-  ``nerve_summary`` (one per nerve and criteria set) and ``study_summary`` (one per criteria set),
+  ``nerve_summary`` (one per nerve and criteria set), ``studies`` (one per file: subject, counts,
+  issues) and ``study_summary`` (one per criteria set),
   from :func:`ncs_emg.analyze` with its defaults.
 
 A custom stage is named ``"package.module:function"``: a module-level function that takes the file
@@ -41,6 +42,7 @@ __all__ = [
     "process_file",
     "json_row",
     "report_tables",
+    "stage_parameters",
 ]
 
 #: Columns of the error table: one row per file that yielded no result.
@@ -71,6 +73,7 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "nerve_summary": ("nerve_index",) + _HEAD + (
             "criteria", "conduction_block", "temporal_dispersion", "demyelinating", "driving",
         ),
+        "studies": ("subject_id", "n_nerves", "n_sites", "version", "issues"),
         "study_summary": (
             "subject_id", "criteria", "conduction_block", "temporal_dispersion", "demyelinating",
             "nerves_with_cb", "territories", "nerves_not_evaluable",
@@ -158,12 +161,30 @@ def report_tables(rep: Any) -> dict[str, list[dict[str, Any]]]:
             t["nerve_summary"].append(
                 {**head, "criteria": cid, **d, "driving": _joined(d["driving"])}
             )
+    t["studies"].append({
+        "subject_id": rep.subject_id, "n_nerves": len(rep.nerves),
+        "n_sites": sum(len(n.sites) for n in rep.nerves), "version": rep.version,
+        "issues": _joined([*rep.issues, *(f"{n.label}: {x}" for n in rep.nerves for x in n.issues)]),
+    })  # fmt: skip
     for cid, s in dict(rep.summary).items():
         d = {k: getattr(s, k) for k in TABLE_COLUMNS["analyze"]["study_summary"][2:]}
         d["nerves_with_cb"] = _joined(d["nerves_with_cb"])
         d["nerves_not_evaluable"] = _joined(d["nerves_not_evaluable"])
         t["study_summary"].append({"subject_id": rep.subject_id, "criteria": cid, **d})
     return t
+
+
+def stage_parameters(stage: str) -> dict[str, Any]:
+    """Parameters a stage runs with (recorded in the manifest and in Parquet metadata)."""
+    params: dict[str, Any] = {"stage": stage}
+    if stage == "analyze":
+        from ..analysis import analyze
+        from ..types import Study
+
+        empty = analyze(Study(()))  # the defaults, without a file
+        params["analysis"] = dict(empty.parameters)
+        params["criteria"] = [c.id for c in empty.criteria]
+    return params
 
 
 def analyze_tables(study: Any) -> dict[str, list[dict[str, Any]]]:
