@@ -13,7 +13,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = ["Task", "run_local", "MP_CONTEXT"]
 MP_CONTEXT = "spawn"
 _POLL_S = 0.5
 _READY = b"ready"
+_PREFETCH = 2  # tasks sent ahead to each worker, so it never waits for the parent between files
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,13 @@ def worker_main(conn: Connection) -> None:
 class _Slot:
     proc: Any
     conn: Connection
-    task: Task | None = None
-    started: float = 0.0
+    tasks: deque = field(default_factory=deque)  # sent to the worker; the first is running
+    started: float = 0.0  # when the first task started (the time-limit clock)
     ready: bool = False
+
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[0] if self.tasks else None
 
 
 class _Pool:
@@ -80,28 +85,32 @@ class _Pool:
         child.close()
         return _Slot(proc, parent)
 
-    def _replace(self, slot: _Slot) -> None:
+    def _replace(self, slot: _Slot, queue: deque) -> None:
+        """Kill and replace a worker; the tasks queued behind its running one go back to the queue."""
         slot.conn.close()
         if slot.proc.is_alive():
             slot.proc.kill()
         slot.proc.join(5)
+        queue.extendleft(reversed(list(slot.tasks)[1:]))
         self.slots[self.slots.index(slot)] = self._spawn()
 
     def _assign(self, slot: _Slot, task: Task) -> None:
-        slot.task, slot.started = task, time.monotonic()
+        if not slot.tasks:
+            slot.started = time.monotonic()
+        slot.tasks.append(task)
         slot.conn.send_bytes(
             json.dumps({"path": task.path, "stage": task.stage, "sha": task.sha}).encode()
         )
 
     def _finish(self, slot: _Slot, res: dict) -> None:
-        task, slot.task = slot.task, None
+        task = slot.tasks.popleft()
+        slot.started = time.monotonic()  # the worker goes on with its next task now
         self.on_result(task, res)
 
     def _died(self, slot: _Slot, queue: deque) -> None:
         task = slot.task
         code = slot.proc.exitcode
-        slot.task = None
-        self._replace(slot)
+        self._replace(slot, queue)
         n = self.deaths[task.key] = self.deaths.get(task.key, 0) + 1
         if n < 2:  # retried once on a fresh worker
             queue.appendleft(task)
@@ -109,11 +118,11 @@ class _Pool:
         msg = f"the worker died twice on this file (exit code {code})"
         self.on_result(task, _error(task, "WorkerDied", msg))
 
-    def _timed_out(self, slot: _Slot) -> None:
+    def _timed_out(self, slot: _Slot, queue: deque) -> None:
         if not slot.ready:  # the clock starts when the worker has started
             return
-        task, slot.task = slot.task, None
-        self._replace(slot)
+        task = slot.task
+        self._replace(slot, queue)
         msg = f"no result within the time limit of {self.timeout_s:g} s; the worker was stopped"
         self.on_result(task, _error(task, "TimeLimitExceeded", msg))
 
@@ -129,7 +138,7 @@ class _Pool:
             if s.conn in ready or s.proc.sentinel in ready:
                 self._receive(s, queue)
             elif s.task is not None and time.monotonic() - s.started > self.timeout_s:
-                self._timed_out(s)
+                self._timed_out(s, queue)
 
     def _receive(self, s: _Slot, queue: deque) -> None:
         try:
@@ -150,7 +159,7 @@ class _Pool:
                 raise NcsEmgError(
                     f"batch: worker processes die while starting (exit code {s.proc.exitcode})"
                 )
-            self._replace(s)
+            self._replace(s, queue)
             return
         self._died(s, queue)
 
@@ -159,10 +168,11 @@ class _Pool:
         try:
             while True:
                 for s in self.slots:
-                    if s.task is None:
+                    while len(s.tasks) < _PREFETCH:
                         t = queue.popleft() if queue else next(tasks, None)
-                        if t is not None:
-                            self._assign(s, t)
+                        if t is None:
+                            break
+                        self._assign(s, t)
                 if len(self.slots) < self.n and (queue or self._peek(tasks, queue)):
                     self.slots.append(self._spawn())
                     continue

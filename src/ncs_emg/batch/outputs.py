@@ -35,7 +35,7 @@ __all__ = [
 #: Output table formats.
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
 _EXT = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
-_ROW_GROUP = 5000
+_ROW_GROUP = 2000
 #: Column-name suffix → unit, longest suffix first (``_mv_ms`` before ``_ms``).
 UNIT_SUFFIXES: dict[str, str] = {
     "_mv_ms": "mV·ms",

@@ -59,7 +59,7 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
         off = -i * step
         xi = x[i] - np.median(x[i][keep])
         y = off - np.clip(xi, -0.9 * step, 0.9 * step)  # negative up; the M-wave is clipped
-        tt, yy = display_points(t[keep], y[keep])
+        tt, yy = display_points(t[keep], y[keep], max_points=400)
         xs_all += [tt, [np.nan]]
         ys_all += [yy, [np.nan]]
         lat = measures.latency_ms[i]
