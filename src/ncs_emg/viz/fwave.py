@@ -79,10 +79,11 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
     for j, a in enumerate(measures.a_wave_latencies_ms):
         ax.axvline(a, color=COLORS["a_wave"], ls="--", lw=1, gid="A-wave",
                    label="A-wave" if j == 0 else None)  # fmt: skip
-    ax.set_yticks([-i * step for i in range(x.shape[0])])
-    ax.set_yticklabels([str(i + 1) for i in range(x.shape[0])], fontsize=6)
+    shown = sorted({0, *range(4, x.shape[0], 5), x.shape[0] - 1})  # sweeps 1, 5, 10, ... and last
+    ax.set_yticks([-i * step for i in shown])
+    ax.set_yticklabels([str(i + 1) for i in shown], fontsize=7)
     ax.set_xlabel("time after stimulus (ms)")
     ax.set_ylabel(f"sweep ({step:.2f} mV per step, negative up)")
-    ax.set_title(title or f"{nerve.label}: F-waves")
+    ax.set_title(title or f"{nerve.label}: F-waves", y=1.0)
     ax.legend(loc="upper right", fontsize="small", frameon=False)
     return fig

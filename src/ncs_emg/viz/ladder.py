@@ -95,7 +95,7 @@ def plot_segments(report: Any, *, title: str | None = None) -> Any:
                     arrowprops={"arrowstyle": "-", "color": color, "lw": 0.5})  # fmt: skip
     ax.set_xlabel("distance from the recording electrode (mm)")
     ax.set_ylabel("onset latency (ms)")
-    ax.set_title(title or f"{report.label}: segment ladder")
+    ax.set_title(title or f"{report.label}: segment ladder", y=1.0)
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
     return fig

@@ -48,5 +48,5 @@ def plot_criteria_matrix(report: Any, *, title: str | None = None) -> Any:
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=7)
     ax.axhline(len(rows) - 1.5, color="black", lw=1)
-    ax.set_title(title or "Conduction block by criteria set", fontsize=9)
+    ax.set_title(title or "Conduction block by criteria set", fontsize=9, y=1.0)
     return fig

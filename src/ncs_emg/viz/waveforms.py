@@ -103,7 +103,7 @@ def plot_nerve(nerve: Nerve, report: Any = None, *, title: str | None = None) ->
     ax.set_ylabel(f"site (trace scale: {step:.2f} mV per step, negative up)")
     ax.axvline(0.0, color="#999999", lw=0.6, ls=":")
     ax.legend(loc="upper right", fontsize="small", frameon=False)
-    ax.set_title(title or nerve.label)
+    ax.set_title(title or nerve.label, y=1.0)
     for sp in ("top", "right"):
         ax.spines[sp].set_visible(False)
     return fig
