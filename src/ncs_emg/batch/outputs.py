@@ -68,7 +68,7 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
     """Write ``obj`` as JSON to ``path`` atomically (temporary file, then rename)."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, allow_nan=False, separators=(",", ":"))
+            fh.write(json.dumps(obj, allow_nan=False, separators=(",", ":")))  # C encoder
 
 
 def read_part(path: str | os.PathLike) -> dict[str, Any]:
@@ -88,41 +88,41 @@ def column_unit(name: str) -> str:
 # ---- column types -----------------------------------------------------------------------------
 
 
-def _kind(v: Any) -> str:
-    if isinstance(v, bool):
+_NONE = type(None)
+
+
+def _kind_of(types: set) -> str | None:
+    """Column kind from the Python types seen in it (None: no value seen)."""
+    types = types - {_NONE}
+    if not types:
+        return None
+    if types == {bool}:
         return "bool"
-    if isinstance(v, int):
+    if types <= {int}:
         return "int"
-    if isinstance(v, float):
-        return "float"
-    return "str"
-
-
-def _merge_kind(a: str | None, b: str) -> str:
-    if a is None or a == b:
-        return b
-    if {a, b} == {"int", "float"}:
+    if types <= {int, float}:
         return "float"
     return "str"
 
 
 class _Schema:
-    """Column order and type of one table, grown row by row."""
+    """Column order and the Python types seen per column, grown row by row."""
 
     def __init__(self, known: Sequence[str]):
         self.columns: list[str] = list(known)
-        self.kinds: dict[str, str | None] = dict.fromkeys(known)
+        self.types: dict[str, set] = {c: set() for c in known}
 
     def add(self, row: Mapping[str, Any]) -> None:
+        types = self.types
         for k, v in row.items():
-            if k not in self.kinds:
+            s = types.get(k)
+            if s is None:
+                s = types[k] = set()
                 self.columns.append(k)
-                self.kinds[k] = None
-            if v is not None:
-                self.kinds[k] = _merge_kind(self.kinds[k], _kind(v))
+            s.add(type(v))
 
     def kind(self, col: str) -> str:
-        k = self.kinds.get(col)
+        k = _kind_of(self.types.get(col, set()))
         if k is None:  # never seen a value: a number when the name carries a unit
             return "float" if column_unit(col) else "str"
         return k
@@ -180,18 +180,15 @@ class _ParquetWriter:
         self.kinds = {c: schema.kind(c) for c in schema.columns}
         self.w = pq.ParquetWriter(str(path), self.schema)
 
-    def _cast(self, col: str, v: Any) -> Any:
-        if v is None:
-            return None
-        k = self.kinds[col]
-        if k == "str":
-            return v if isinstance(v, str) else json.dumps(v)
-        return float(v) if k == "float" else v
-
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        cols = {c: [self._cast(c, r.get(c)) for r in rows] for c in self.schema.names}
+        cols = {}
+        for c in self.schema.names:
+            vals = [r.get(c) for r in rows]
+            if self.kinds[c] == "str":  # a column of mixed types is stored as text
+                vals = [v if v is None or isinstance(v, str) else json.dumps(v) for v in vals]
+            cols[c] = vals
         self.w.write_table(self.pa.Table.from_pydict(cols, schema=self.schema))
 
     def close(self) -> None:

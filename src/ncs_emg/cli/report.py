@@ -40,6 +40,9 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
         from ..io import read_study
         from ..report import render_report
 
+        out = Path(args.out)
+        if not out.parent.is_dir():
+            raise FormatError(f"{out}: the folder {str(out.parent)!r} does not exist")
         study = read_study(args.file)
         rep = analyze(study)
         elig = None
@@ -49,9 +52,6 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
             elig = assess_eligibility(read_clinical(args.clinical), rep)
         params = {"command": "report", "clinical": args.clinical}
         html = render_report(study, rep, eligibility=elig, file=str(args.file), parameters=params)
-        out = Path(args.out)
-        if not out.parent.is_dir():
-            raise FormatError(f"{out}: the folder {str(out.parent)!r} does not exist")
         _write_atomic(out, html)
         print(f"report written to {out}", file=sys.stderr)
         return 0
