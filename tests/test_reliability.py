@@ -667,3 +667,17 @@ def test_a_real_sigint_during_convert_exits_130_and_leaves_nothing(tmp_path):
     assert proc.returncode == 130, proc.stderr
     assert "interrupted" in proc.stderr
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.timeout(20)
+def test_fifos_and_devices_are_refused_without_blocking(tmp_path):
+    fifo = corpus.fifo(tmp_path)
+    with pytest.raises(FormatError, match="not a regular file"):
+        ncs_emg.read_study(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf("/dev/zero")
+    p = corpus.edfd_two_signals(tmp_path, ("R Median APB", "x"))
+    with pytest.raises(FormatError, match=r"sidecar .*fifo: not a regular file"):
+        ncs_emg.read_study(p, sidecar=fifo)
