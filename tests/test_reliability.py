@@ -681,3 +681,13 @@ def test_fifos_and_devices_are_refused_without_blocking(tmp_path):
     p = corpus.edfd_two_signals(tmp_path, ("R Median APB", "x"))
     with pytest.raises(FormatError, match=r"sidecar .*fifo: not a regular file"):
         ncs_emg.read_study(p, sidecar=fifo)
+
+
+def test_writing_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    real = tmp_path / "real.h5"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.h5"
+    link.symlink_to(real)
+    ncs_emg.write_study(corpus.small_study(), link)
+    assert link.is_symlink() and ncs_emg.read_study(real).nerves
+    assert _leftovers(tmp_path) == []

@@ -95,7 +95,8 @@ class AtomicGroup:
 
     def add(self, target: str | os.PathLike) -> Path:
         """A temporary path for ``target`` (renamed to it by :meth:`commit`)."""
-        t = Path(target)
+        # a symbolic link is written through (the file it points to is replaced, the link kept)
+        t = Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
         if any(os.path.abspath(t) == os.path.abspath(x) for x, _ in self._pairs):
             raise ParameterError(f"{t}: the same output file is named twice")
         tmp = _temporary_beside(t)
