@@ -691,3 +691,13 @@ def test_writing_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path
     ncs_emg.write_study(corpus.small_study(), link)
     assert link.is_symlink() and ncs_emg.read_study(real).nerves
     assert _leftovers(tmp_path) == []
+
+
+def test_text_output_with_a_lone_surrogate_is_refused_before_writing(tmp_path):
+    from ncs_emg.io.atomic import AtomicGroup
+
+    g = AtomicGroup()
+    with pytest.raises(ParameterError, match="lone surrogate"):
+        g.write_text(tmp_path / "o.csv", "a,b\n\udcff,1\n")
+    g.discard()
+    assert list(tmp_path.iterdir()) == []
