@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ncs_emg
 from ncs_emg.eligibility.clinical import ONSET_REGIONS, clinical_from_dict
@@ -225,3 +227,37 @@ def test_reader_errors_name_the_file(tmp_path):
     )
     with pytest.raises(ncs_emg.ParameterError, match=r"range\.toml.*strength\[0\]\.mrc' = 7"):
         ncs_emg.read_clinical(t)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_section_keys = st.sampled_from(
+    [
+        "subject_id",
+        "phenotype",
+        "signs",
+        "sensory_ncs",
+        "labs",
+        "needle_emg",
+        "strength",
+        "nss",
+        "response",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_section_keys, _json, max_size=5))
+def test_any_document_gives_findings_or_a_typed_error(doc):
+    try:
+        c = clinical_from_dict(doc)
+    except (ncs_emg.FormatError, ncs_emg.ParameterError) as exc:
+        assert "'" in str(exc)  # names the key
+    else:
+        assert c.subject_id
+        json.dumps(c.to_dict())

@@ -107,10 +107,14 @@ def test_student_t_against_scipy_and_by_hand():
     assert f.responders == {"n": 3, "mean": 2.0, "sd": 1.0}
 
 
-def test_student_t_needs_two_values_per_group():
+def test_student_t_needs_two_values_per_group_and_some_spread():
     s = summarize_cohort(_rows([True, False, False], age=[1.0, 2.0, 3.0]))
     f = s.feature("age")
     assert f.p_value is None and "per group" in f.reason
+    s = summarize_cohort(_rows([True, True, False, False], age=[1.0, 1.0, 2.0, 2.0]))
+    f = s.feature("age")
+    assert f.p_value is None and f.statistic is None and "no spread" in f.reason
+    assert f.responders == {"n": 2, "mean": 1.0, "sd": 0.0}
 
 
 def test_response_from_before_after_scores():
@@ -156,6 +160,22 @@ def test_dataframe_and_parquet_inputs(tmp_path):
     for s in (from_df, from_pq):
         assert s.response == from_csv.response
         assert [f.p_value for f in s.features] == [f.p_value for f in from_csv.features]
+
+
+def test_dataframe_with_nullable_dtypes():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {
+            "subject_id": ["a", "b", "c", "d"],
+            "responder": pd.array([True, True, False, False], dtype="boolean"),
+            "gm1": pd.array([True, pd.NA, False, False], dtype="boolean"),
+            "age": pd.array([40, 50, pd.NA, 70], dtype="Int64"),
+        }
+    )
+    s = summarize_cohort(df)
+    assert s.feature("gm1").n_missing == 1
+    assert s.feature("gm1").responders == {"count": 1, "n": 1, "pct": 100.0}
+    assert s.feature("age").kind == "continuous" and s.feature("age").n_missing == 1
 
 
 # --- bad tables -----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The seed study's decision procedure, vignette by vignette (named after the paper's groups).
 
-The electrodiagnostic side comes from a *stand-in* study report that follows the shared
-``StudyReport`` contract exactly (summary per criteria id; nerves with label, findings and per-set
-summaries). Simulated studies analysed end to end are in ``test_cli_eligibility.py``.
+The vignettes take their electrodiagnostic side from values CSVs (``data/fixtures/cohort/values_*.csv``)
+analysed by :func:`ncs_emg.analyze`; simulated studies end to end are in ``test_cli_eligibility.py``.
+Paths that real studies rarely reach (a set missing from the report, a nerve not evaluable) use a
+*stand-in* report that follows the shared ``StudyReport`` contract (summary per criteria id; nerves
+with label, findings and per-set summaries).
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-EXAMPLE = (
-    Path(__file__).resolve().parents[1] / "data" / "fixtures" / "cohort" / "patient_mmn_like.toml"
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "cohort"
+EXAMPLE = FIXTURES / "patient_mmn_like.toml"
 BASE = tomllib.loads(EXAMPLE.read_text())
 SETS = ("katz2002", "aan1991", "efns_pns2010_mmn")
 
@@ -153,8 +154,24 @@ def _rules(fs) -> set[str]:
 # --- vignettes ------------------------------------------------------------------------------------
 
 
-def test_responder_phenotype_is_eligible_and_mmn_like():
-    r = assess_eligibility(clinical(), report())
+@pytest.fixture(scope="module")
+def values_report():
+    from ncs_emg.io.values_csv import read_values_csv
+
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = ncs_emg.analyze(
+                read_values_csv(FIXTURES / f"values_{name}.csv"), criteria=SETS
+            )
+        return cache[name]
+
+    return get
+
+
+def test_responder_phenotype_is_eligible_and_mmn_like(values_report):
+    r = assess_eligibility(clinical(), values_report("normal"))
     assert r.category == "eligible"
     assert r.phenotype.phenotype == "mmn_like"
     assert "IVIg trial is reasonable" in r.phenotype.statement
@@ -178,23 +195,25 @@ def test_responder_phenotype_is_eligible_and_mmn_like():
     _assert_sourced(r)
 
 
-def test_als_with_umn_signs_is_excluded():
-    r = assess_eligibility(clinical(signs={"babinski": True, "hyperreflexia": True}), report())
+def test_als_with_umn_signs_is_excluded(values_report):
+    r = assess_eligibility(
+        clinical(signs={"babinski": True, "hyperreflexia": True}), values_report("normal")
+    )
     assert r.category == "excluded"
     assert _rules(r.reasons) == {"umn_babinski", "umn_hyperreflexia"}
     assert all(f.criteria == "simon2013" and f.met is True for f in r.reasons)
     _assert_sourced(r)
 
 
-def test_pma_with_bulbar_weakness_is_excluded():
-    r = assess_eligibility(clinical(signs={"bulbar_weakness": True}), report())
+def test_pma_with_bulbar_weakness_is_excluded(values_report):
+    r = assess_eligibility(clinical(signs={"bulbar_weakness": True}), values_report("normal"))
     assert r.category == "excluded"
     assert _rules(r.reasons) == {"bulbar_weakness"}
     assert r.reasons[0].value == 1.0 and r.reasons[0].threshold == 1.0
     _assert_sourced(r)
 
 
-def test_cb_in_a_forearm_segment_is_an_mmn_candidate():
+def test_stand_in_report_cb_segment_findings_become_reasons():
     label = "R ulnar (ADM)"
     rep = report(
         {
@@ -224,7 +243,7 @@ def test_cb_in_a_forearm_segment_is_an_mmn_candidate():
     _assert_sourced(r)
 
 
-def test_demyelinating_slowing_is_excluded_under_aan1991():
+def test_stand_in_report_slowing_under_the_exclusion_set_only():
     label = "R median (APB)"
     slow = Finding(
         "cv_slowed", True, 62.0, 80.0, "% LLN", "CV 62 % of LLN < 80 %",
@@ -242,8 +261,49 @@ def test_demyelinating_slowing_is_excluded_under_aan1991():
     _assert_sourced(r)
 
 
-def test_missing_ck_makes_the_phenotype_not_evaluable_but_the_category_is_decided():
-    r = assess_eligibility(clinical(labs={"ck_u_l": None}), report())
+def test_cb_in_a_forearm_segment_is_an_mmn_candidate(values_report):
+    r = assess_eligibility(clinical(), values_report("forearm_cb"))
+    assert r.category == "mmn_candidate"
+    assert _rules(r.reasons) == {"conduction_block", "cb_amplitude", "cb_area"}
+    segs = [f for f in r.reasons if f.rule == "cb_area"]
+    assert {(f.nerve, f.from_site, f.to_site) for f in segs} >= {
+        ("right ulnar (ADM)", "wrist", "below elbow")
+    }
+    first = next(f for f in segs if f.to_site == "below elbow")
+    assert first.value == pytest.approx(100 * (1 - 12.0 / 28.0)) and first.threshold == 30.0
+    assert r.mmn.conduction_block == "definite"
+    assert r.mmn.nerves_with_cb == ("right ulnar (ADM)",)
+    assert r.mmn.clinical_core is True
+    assert "IVIg is the standard treatment" in r.statement
+    _assert_sourced(r)
+
+
+def test_demyelinating_slowing_is_excluded_under_aan1991(values_report):
+    r = assess_eligibility(clinical(), values_report("demyelinating"))
+    assert r.category == "excluded"
+    assert _rules(r.reasons) == {"demyelinating_slowing", "cv_slowed"}
+    cv = [f for f in r.reasons if f.rule == "cv_slowed"]
+    assert {f.nerve for f in cv} == {"right median (APB)", "right ulnar (ADM)"}
+    assert all(f.criteria == "aan1991" and f.value < f.threshold for f in cv)
+    _assert_sourced(r)
+
+
+def test_katz_cb_with_slowing_but_no_efns_block_is_excluded_not_mmn():
+    label = "R ulnar (ADM)"
+    over = {
+        ("katz2002", label): ("present", "none", "none"),
+        ("aan1991", label): ("none", "none", "present"),
+    }
+    r = assess_eligibility(clinical(), report(over, {label: (_cb_finding(),)}))
+    assert r.category == "excluded"
+    assert _rules(r.reasons) == {"conduction_block", "cb_area", "demyelinating_slowing"}
+    over[("efns_pns2010_mmn", label)] = ("probable", "none", "none")
+    r = assess_eligibility(clinical(), report(over, {label: (_cb_finding(),)}))
+    assert r.category == "mmn_candidate"
+
+
+def test_missing_ck_makes_the_phenotype_not_evaluable_but_the_category_is_decided(values_report):
+    r = assess_eligibility(clinical(labs={"ck_u_l": None}), values_report("normal"))
     assert r.category == "eligible"
     assert r.phenotype.phenotype == "not_evaluable"
     ck = next(f for f in r.phenotype.core if f.rule == "ck_normal")
@@ -251,18 +311,18 @@ def test_missing_ck_makes_the_phenotype_not_evaluable_but_the_category_is_decide
     _assert_sourced(r)
 
 
-def test_sensory_abnormality_is_excluded():
-    r = assess_eligibility(clinical(signs={"sensory_abnormality": True}), report())
+def test_sensory_abnormality_is_excluded(values_report):
+    r = assess_eligibility(clinical(signs={"sensory_abnormality": True}), values_report("normal"))
     assert r.category == "excluded"
     assert _rules(r.reasons) == {"sensory_abnormality"}
-    r = assess_eligibility(clinical(sensory_ncs={"abnormal": True}), report())
+    r = assess_eligibility(clinical(sensory_ncs={"abnormal": True}), values_report("normal"))
     assert r.category == "excluded"
     assert _rules(r.reasons) == {"sensory_ncs_abnormal"}
     _assert_sourced(r)
 
 
-def test_non_progressive_weakness_is_out_of_scope():
-    r = assess_eligibility(clinical(phenotype={"progressive": False}), report())
+def test_non_progressive_weakness_is_out_of_scope(values_report):
+    r = assess_eligibility(clinical(phenotype={"progressive": False}), values_report("normal"))
     assert r.category == "out_of_scope"
     assert _rules(r.reasons) == {"progressive"}
     assert r.reasons[0].met is False
@@ -391,3 +451,29 @@ def test_contradictions_in_the_clinical_file_reach_the_report():
     r = assess_eligibility(clinical(phenotype={"lmn_weakness": False}), report())
     assert r.category == "out_of_scope"
     assert any("lmn_weakness is false" in i for i in r.issues)
+
+
+def test_missing_f_latency_lists_the_open_nerve_findings(tmp_path):
+    from ncs_emg.io.values_csv import read_values_csv
+
+    lines = (FIXTURES / "values_normal.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    i_f, i_p = head.index("min_f_latency_ms"), head.index("f_persistence_pct")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[:2] == ["ulnar", "left"]:
+            cells[i_f] = cells[i_p] = ""
+        out.append(",".join(cells))
+    path = tmp_path / "no_f.csv"
+    path.write_text("\n".join(out) + "\n")
+    rep = ncs_emg.analyze(read_values_csv(path), criteria=SETS)
+    r = assess_eligibility(clinical(), rep)
+    assert r.category == "not_evaluable"
+    agg = r.missing[0]
+    assert agg.rule == "demyelinating_slowing" and "left ulnar (ADM)" in agg.reason
+    behind = r.missing[1:]
+    assert behind and {f.nerve for f in behind} == {"left ulnar (ADM)"}
+    assert all(f.met is None and f.criteria == "aan1991" and f.source for f in behind)
+    assert "f_latency_prolonged" in {f.rule for f in behind}
+    assert r.statement == "Not evaluable: demyelinating_slowing unknown (in left ulnar (ADM))."

@@ -56,8 +56,11 @@ from .io import read_study, write_study
 from .io.values_csv import read_values_csv
 from .measure import (
     CmapMeasures,
+    CmapParams,
     OnsetMethod,
+    SiteError,
     SiteMeasures,
+    StudyMeasures,
     measure_cmap,
     measure_study,
     measure_sweeps,
@@ -66,6 +69,7 @@ from .measure import (
 from .simulate import (
     FWaveTruth,
     NerveTruth,
+    RecordingConditions,
     SimulatedFWaves,
     SimulatedNerve,
     SimulatedStudy,
@@ -94,13 +98,17 @@ __all__ = [
     "Study",
     # measurement
     "CmapMeasures",
+    "CmapParams",
     "OnsetMethod",
     "SiteMeasures",
+    "SiteError",
+    "StudyMeasures",
     "measure_cmap",
     "measure_sweeps",
     "measure_study",
     "onset_methods",
     # simulation
+    "RecordingConditions",
     "FWaveTruth",
     "SimulatedFWaves",
     "simulate_fwave_train",

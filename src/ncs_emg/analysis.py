@@ -502,8 +502,17 @@ def analyze(
         raise ParameterError(
             f"study_or_values: expected a Study or StudyValues, got {type(study_or_values).__name__}"
         )
-    kw = {"criteria": sets, "limits": table, "sweep": sweep, "height_cm": height_cm}
-    reports = tuple(analyze_nerve(n, **kw, measure_options=measure_options) for n in nerves_in)
+    reports = tuple(
+        analyze_nerve(
+            n,
+            criteria=sets,
+            limits=table,
+            sweep=sweep,
+            height_cm=height_cm,
+            measure_options=measure_options,
+        )
+        for n in nerves_in
+    )
     summary = {c.id: _study_summary(c, reports) for c in sets}
     infos = tuple(CriteriaSetInfo(c.id, c.name, c.source, c.verified) for c in sets)
     params = {

@@ -106,6 +106,12 @@ def wilson_interval(count: int, n: int, *, confidence: float = 0.95) -> tuple[fl
     With p = count/n and z the standard normal quantile at 1 - (1 - confidence)/2:
     centre = (p + z²/2n) / (1 + z²/n), half-width = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
     (Wilson, J Am Stat Assoc 1927;22:209).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(3, 31)
+    >>> round(100 * lo, 1), round(100 * hi, 1)
+    (3.3, 24.9)
     """
     if isinstance(count, bool) or isinstance(n, bool) or not (0 <= count <= n) or n < 1:
         raise ParameterError(f"wilson_interval: need 0 <= count <= n and n >= 1, got {count}/{n}")
@@ -290,7 +296,7 @@ class CohortSummary:
 
 def _cell(v: Any) -> Any:
     """Normalise one cell: None for missing, bool, float or str."""
-    if v is None:
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas missing values
         return None
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return bool(v)
@@ -337,7 +343,7 @@ def _load(table: Any) -> tuple[list[dict[str, Any]], str]:
             raw, where = _read_csv(path), str(path)
         elif suffix in (".parquet", ".pq"):
             try:
-                import pandas as pd
+                import pandas as pd  # type: ignore[import-untyped]
 
                 raw, where = pd.read_parquet(path).to_dict(orient="records"), str(path)
             except ImportError as exc:
@@ -425,93 +431,77 @@ def _kind(rows: list[dict[str, Any]], col: str, where: str) -> str:
     )
 
 
-def _fisher(feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float):
-    from scipy import stats
+def _count_group(vals: list[Any], resp: list[bool], flag: bool, level: Any) -> dict[str, Any]:
+    known = [v for v, r in zip(vals, resp) if r is flag and v is not None]
+    count = sum(1 for v in known if v == level)
+    return {"count": count, "n": len(known), "pct": 100.0 * count / len(known) if known else None}
 
-    def group(flag: bool) -> dict[str, Any]:
-        known = [v for v, r in zip(vals, resp) if r is flag and v is not None]
-        count = sum(1 for v in known if v == level)
-        return {
-            "count": count,
-            "n": len(known),
-            "pct": 100.0 * count / len(known) if known else None,
-        }
 
-    r, nr = group(True), group(False)
-    n_missing = sum(1 for v in vals if v is None)
-    lvl = None if isinstance(level, bool) else str(level)
+def _fisher(
+    feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float
+) -> FeatureComparison:
+    """Fisher's exact test of one level (or of True) against the rest, responders vs not."""
+    from scipy import stats  # type: ignore[import-untyped]
+
+    r = _count_group(vals, resp, True, level)
+    nr = _count_group(vals, resp, False, level)
+    common: dict[str, Any] = {
+        "feature": feature,
+        "level": None if isinstance(level, bool) else str(level),
+        "kind": "categorical",
+        "test": "fisher_exact",
+        "responders": r,
+        "nonresponders": nr,
+        "n_missing": sum(1 for v in vals if v is None),
+    }
     if r["n"] == 0 or nr["n"] == 0:
         return FeatureComparison(
-            feature,
-            lvl,
-            "categorical",
-            "fisher_exact",
-            r,
-            nr,
-            None,
-            None,
-            n_missing,
-            None,
-            "no known value in one group",
-        )
+            **common, statistic=None, p_value=None, significant=None,
+            reason="no known value in one group",
+        )  # fmt: skip
     table = [[r["count"], r["n"] - r["count"]], [nr["count"], nr["n"] - nr["count"]]]
     odds, p = stats.fisher_exact(table, alternative="two-sided")
-    odds = float(odds) if math.isfinite(odds) else None
     return FeatureComparison(
-        feature,
-        lvl,
-        "categorical",
-        "fisher_exact",
-        r,
-        nr,
-        odds,
-        float(p),
-        n_missing,
-        bool(p < alpha),
+        **common,
+        statistic=float(odds) if math.isfinite(odds) else None,
+        p_value=float(p),
+        significant=bool(p < alpha),
     )
 
 
-def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float):
-    from scipy import stats
+def _moments(x: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(x),
+        "mean": statistics.fmean(x) if x else None,
+        "sd": statistics.stdev(x) if len(x) > 1 else None,
+    }
+
+
+def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float) -> FeatureComparison:
+    """Student's t test (pooled variance), responders minus nonresponders."""
+    from scipy import stats  # type: ignore[import-untyped]
 
     a = [v for v, r in zip(vals, resp) if r is True and v is not None]
     b = [v for v, r in zip(vals, resp) if r is False and v is not None]
-
-    def group(x: list[float]) -> dict[str, Any]:
-        return {
-            "n": len(x),
-            "mean": statistics.fmean(x) if x else None,
-            "sd": statistics.stdev(x) if len(x) > 1 else None,
-        }
-
-    n_missing = sum(1 for v in vals if v is None)
-    if len(a) < 2 or len(b) < 2 or (statistics.pvariance(a + b) == 0.0):
+    common: dict[str, Any] = {
+        "feature": feature,
+        "level": None,
+        "kind": "continuous",
+        "test": "student_t",
+        "responders": _moments(a),
+        "nonresponders": _moments(b),
+        "n_missing": sum(1 for v in vals if v is None),
+    }
+    if len(a) < 2 or len(b) < 2:
+        why = "need >= 2 known values per group"
+    elif statistics.variance(a) == 0.0 and statistics.variance(b) == 0.0:
+        why = "no spread within either group: t is undefined"
+    else:
+        t, p = stats.ttest_ind(a, b, equal_var=True)
         return FeatureComparison(
-            feature,
-            None,
-            "continuous",
-            "student_t",
-            group(a),
-            group(b),
-            None,
-            None,
-            n_missing,
-            None,
-            "need >= 2 known values per group and some spread",
+            **common, statistic=float(t), p_value=float(p), significant=bool(p < alpha)
         )
-    t, p = stats.ttest_ind(a, b, equal_var=True)
-    return FeatureComparison(
-        feature,
-        None,
-        "continuous",
-        "student_t",
-        group(a),
-        group(b),
-        float(t),
-        float(p),
-        n_missing,
-        bool(p < alpha),
-    )
+    return FeatureComparison(**common, statistic=None, p_value=None, significant=None, reason=why)
 
 
 def _compare(rows, col, resp, alpha, where) -> list[FeatureComparison]:
@@ -586,6 +576,15 @@ def summarize_cohort(
         that is not true/false, a column mixing numbers and text.
     ParameterError
         An empty cohort, an unknown feature name, or a bad ``table`` type.
+
+    Examples
+    --------
+    >>> rows = [{"subject_id": i, "responder": i < 2, "gm1": i < 2} for i in range(11)]
+    >>> s = summarize_cohort(rows)
+    >>> s.response.count, s.response.n
+    (2, 11)
+    >>> round(s.feature("gm1").p_value, 4)  # 2/2 against 0/9: 1/55
+    0.0182
     """
     rows, where = _load(table)
     if not rows:

@@ -1,17 +1,17 @@
-"""Normal limits as data, and comparisons with them as findings (``domain.md`` sections 4 and 7).
+"""Normal limits as data, and comparisons with them as findings (``docs/normative.md``).
 
 Every limit is a frozen :class:`NormalLimit` that carries its source, statistic, muscle/montage,
 distance and filter (None where the source, as available to ncs_emg, does not say). The shipped tables
-are marked ``verified=False``: their numbers were taken from the project's domain brief, which quotes
-secondary summaries; labs should load their own table (:func:`normative_table_from_json`,
+are marked ``verified=False``: their numbers come from secondary summaries of the primary sources
+(``docs/normative.md`` says which); labs should load their own table (:func:`normative_table_from_json`,
 :func:`normative_table_from_toml`).
 
 Height adjustment is a mechanism (:class:`HeightAdjustment`: ``limit(h) = value + slope * (h - ref)``);
 ncs_emg ships no height formula, because none has been verified, and never invents one. A lab that has
 one puts it in its table.
 
-Comparisons return :class:`Finding` objects (rule id, met True/False/None, value, threshold, unit,
-reason, source) for the criteria module to consume. A missing input gives ``met=None`` with a reason,
+Comparisons return :class:`~ncs_emg.findings.Finding` objects (rule, met True/False/None, value,
+threshold, unit, reason, source) for the criteria module to consume. A missing input gives ``met=None`` with a reason,
 never a silent "normal".
 
 This module reads no files: pass the text of a JSON/TOML table (the CLI reads files).
@@ -257,7 +257,7 @@ def _busch(
     )
 
 
-#: ``domain.md`` section 7 table (DML ULN, amplitude LLN, CV LLN, minimal F latency ULN).
+#: Default motor limits (DML ULN, amplitude LLN, CV LLN, minimal F latency ULN; ``docs/normative.md``).
 BUSCHBACHER_AANEM = NormativeTable(
     name="buschbacher-aanem",
     source=_BUSCH_SRC,
@@ -283,7 +283,7 @@ BUSCHBACHER_AANEM = NormativeTable(
 )
 
 _NOB_SRC = (
-    "Nobrega et al., Clin Neurophysiol 2004 (32 stimuli), values as quoted in domain.md section 4 "
+    "Nobrega et al., Clin Neurophysiol 2004 (32 stimuli), values from a secondary summary "
     "(primary not checked by ncs_emg)"
 )
 
@@ -304,7 +304,7 @@ def _nob(nerve: str, measure: str, mean: float, sd: float) -> NormalLimit:
     )
 
 
-#: F-wave reference values (mean ± SD) of ``domain.md`` section 4.
+#: F-wave reference values (mean ± SD; ``docs/normative.md``).
 NOBREGA_2004_FWAVES = NormativeTable(
     name="nobrega-2004-fwaves",
     source=_NOB_SRC,
@@ -552,7 +552,7 @@ def evaluate_min_f_latency(
     ``inclusive``). The comparison is made on ``value`` rounded to 9 decimals, so that a latency equal
     to ``ULN * percent_of_uln / 100`` in decimal terms (37.8 ms = 120 % of 31.5 ms) counts as equal and
     not as 119.99999999999999 %. Criteria sets use for example 120 % (AAN 1991), 130 % (EFNS/PNS 2010 "≥ 30 % above
-    ULN", inclusive) or 150 % (``domain.md`` section 6).
+    ULN", inclusive) or 150 % (``docs/criteria.md``).
 
     Parameters
     ----------
@@ -638,7 +638,7 @@ def evaluate_f_absent(
 ) -> Finding:
     """F-waves absent, evaluable only when the distal CMAP is at least ``min_pct_lln`` % of its LLN.
 
-    ``domain.md`` section 4: do not interpret absent F-waves when the distal CMAP is very small (below
+    ``docs/fwaves.md``: do not interpret absent F-waves when the distal CMAP is very small (below
     20 % of the lower limit); EFNS/PNS 2010: "absent F-waves with distal CMAP >= 20 % LLN".
 
     Parameters

@@ -22,6 +22,7 @@ latency difference, zero distal value) is NaN and the segment's ``reason`` says 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -174,56 +175,50 @@ def site_values_from_measures(
     n = int(measures.n_sweeps)
     acc = np.ones(n, bool) if accepted is None else np.asarray(accepted, dtype=bool)
     ok = _usable(measures, acc)
-    dist = _f(distance_mm)
-    head = {"name": name, "distance_mm": dist, "segment": segment}
-    nan_vals = dict.fromkeys(SITE_MEASURES, math.nan)
     if isinstance(sweep, bool) or not (
         isinstance(sweep, (int, np.integer)) or sweep in ("max", "median")
     ):
         raise ParameterError(f"sweep: expected 'max', 'median' or a sweep index, got {sweep!r}")
+
+    def make(
+        idx: int | None, choice: str, vals: Mapping[str, float] | None, why: str = ""
+    ) -> SiteValues:
+        v = vals if vals is not None else dict.fromkeys(SITE_MEASURES, math.nan)
+        return SiteValues(
+            name, _f(distance_mm), segment, idx, choice,
+            v["onset_latency_ms"], v["neg_peak_amp_mv"], v["peak_to_peak_amp_mv"],
+            v["neg_area_mv_ms"], v["neg_duration_ms"], v["total_duration_ms"],
+            measurable=vals is not None, reason=why,
+        )  # fmt: skip
+
+    def row(i: int) -> dict[str, float]:
+        return {k: float(getattr(measures, k)[i]) for k in SITE_MEASURES}
+
     if isinstance(sweep, (int, np.integer)):
         i = int(sweep)
         if not -n <= i < n:
             raise ParameterError(f"sweep: index {i} outside the {n} sweeps of site {name!r}")
         i %= n
         if not ok[i]:
-            why = f"sweep {i} not measurable" + ("" if acc[i] else " (not accepted)")
-            return SiteValues(
-                **head,
-                sweep_index=i,
-                sweep_choice="index",
-                **nan_vals,
-                measurable=False,
-                reason=why,
+            return make(
+                i,
+                "index",
+                None,
+                f"sweep {i} not measurable" + ("" if acc[i] else " (not accepted)"),
             )
-        vals = {k: float(getattr(measures, k)[i]) for k in SITE_MEASURES}
-        return SiteValues(**head, sweep_index=i, sweep_choice="index", **vals, measurable=True)
+        return make(i, "index", row(i))
     if not ok.any():
-        return SiteValues(
-            **head,
-            sweep_index=None,
-            sweep_choice=str(sweep),
-            **nan_vals,
-            measurable=False,
-            reason=_why_none(measures, acc),
-        )
+        return make(None, str(sweep), None, _why_none(measures, acc))
     if sweep == "max":
         amp = np.where(ok, np.asarray(measures.neg_peak_amp_mv, dtype=float), -np.inf)
         i = int(np.argmax(amp))
-        vals = {k: float(getattr(measures, k)[i]) for k in SITE_MEASURES}
-        return SiteValues(**head, sweep_index=i, sweep_choice="max", **vals, measurable=True)
-    vals = {}
+        return make(i, "max", row(i))
+    med = {}
     for k in SITE_MEASURES:
         col = np.asarray(getattr(measures, k), dtype=float)[ok]
         col = col[np.isfinite(col)]
-        vals[k] = float(np.median(col)) if col.size else math.nan
-    return SiteValues(
-        **head,
-        sweep_index=None,
-        sweep_choice=f"median of {int(ok.sum())} sweeps",
-        **vals,
-        measurable=True,
-    )
+        med[k] = float(np.median(col)) if col.size else math.nan
+    return make(None, f"median of {int(ok.sum())} sweeps", med)
 
 
 def site_values_from_dict(row: Mapping[str, Any]) -> SiteValues:
@@ -232,19 +227,15 @@ def site_values_from_dict(row: Mapping[str, Any]) -> SiteValues:
     A site is measurable when its onset latency and negative-peak amplitude are known.
     """
     name = row.get("name", row.get("site"))
-    vals = {k: _f(row.get(k)) for k in SITE_MEASURES}
-    ok = math.isfinite(vals["onset_latency_ms"]) and math.isfinite(vals["neg_peak_amp_mv"])
+    v = {k: _f(row.get(k)) for k in SITE_MEASURES}
+    ok = math.isfinite(v["onset_latency_ms"]) and math.isfinite(v["neg_peak_amp_mv"])
     reason = "" if ok else "onset latency or negative-peak amplitude missing"
     return SiteValues(
-        name=str(name),
-        distance_mm=_f(row.get("distance_mm")),
-        segment=row.get("segment") or None,
-        sweep_index=None,
-        sweep_choice="values",
-        **vals,
-        measurable=ok,
-        reason=reason,
-    )
+        str(name), _f(row.get("distance_mm")), row.get("segment") or None, None, "values",
+        v["onset_latency_ms"], v["neg_peak_amp_mv"], v["peak_to_peak_amp_mv"],
+        v["neg_area_mv_ms"], v["neg_duration_ms"], v["total_duration_ms"],
+        measurable=ok, reason=reason,
+    )  # fmt: skip
 
 
 # ---- entrapment sites ----------------------------------------------------------------------------
@@ -410,6 +401,19 @@ class Segment:
         return {k: _json(getattr(self, k)) for k in self.__dataclass_fields__}
 
 
+def _blank(s: SiteValues) -> SiteValues:
+    nan = math.nan
+    return dataclasses.replace(
+        s,
+        onset_latency_ms=nan,
+        neg_peak_amp_mv=nan,
+        peak_to_peak_amp_mv=nan,
+        neg_area_mv_ms=nan,
+        neg_duration_ms=nan,
+        total_duration_ms=nan,
+    )
+
+
 def _reduction(d: float, p: float) -> float:
     if not (math.isfinite(d) and math.isfinite(p)) or d <= 0:
         return math.nan
@@ -442,6 +446,8 @@ def _compare(
             reasons.append(
                 f"site {s.name!r} not measurable" + (f": {s.reason}" if s.reason else "")
             )
+    if not (d.measurable and p.measurable):  # never a number from a site without a CMAP
+        d, p = _blank(d), _blank(p)
     dlat = p.onset_latency_ms - d.onset_latency_ms
     if not math.isfinite(dlat):
         dlat = math.nan

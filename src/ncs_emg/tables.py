@@ -107,11 +107,15 @@ def segments_rows(nerves: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def values_rows(nerves: Iterable[Any]) -> list[dict[str, Any]]:
-    """Site rows in the layout of :func:`ncs_emg.read_values_csv` (with per-nerve F values)."""
+    """Site rows in the layout of :func:`ncs_emg.read_values_csv` (with per-nerve F values).
+
+    F-wave values of a train that is not interpretable are left empty (the CSV layout cannot say
+    "not interpretable"; empty cells keep the F rules not evaluable).
+    """
     rows = []
     for n in nerves:
         fw = {}
-        if n.fwave is not None:
+        if n.fwave is not None and n.fwave.interpretable:  # the CSV has no "not interpretable" flag
             fw = {
                 "min_f_latency_ms": n.fwave.min_latency_ms,
                 "f_persistence_pct": n.fwave.persistence_pct,
@@ -136,7 +140,7 @@ def to_dataframe(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None =
         When pandas is not installed.
     """
     try:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     except ImportError as exc:  # pragma: no cover - pandas is in the test environment
         raise NotAvailableError("to_dataframe needs pandas: pip install 'ncs_emg[pandas]'") from exc
     if columns is None and rows:

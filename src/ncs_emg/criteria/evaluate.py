@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
@@ -65,6 +65,7 @@ class NerveContext:
     fwave: FWaveValues | None
     limits: NormativeTable
     height_cm: float | None = None
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,22 @@ class NerveSummary:
 
 
 def _finite(v: Any) -> bool:
-    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+    try:
+        return math.isfinite(v)
+    except TypeError:
+        return False
 
 
 def _lln(ctx: NerveContext, measure: str, label: str | None = None) -> tuple[float | None, str]:
-    """A lower/upper limit value for ``measure`` (segment-specific when the label names it)."""
+    """A lower/upper limit value for ``measure`` (segment-specific when the label names it); cached."""
+    key = (measure, label)
+    hit = ctx.cache.get(key)
+    if hit is None:
+        hit = ctx.cache[key] = _find_limit(ctx, measure, label)
+    return hit
+
+
+def _find_limit(ctx: NerveContext, measure: str, label: str | None) -> tuple[float | None, str]:
     kind = "upper" if measure in ("dml_ms", "min_f_latency_ms") else "lower"
     cands = [
         lim
@@ -252,6 +264,8 @@ def _segment_finding(cset: CriteriaSet, rule: Rule, ctx: NerveContext, seg: Segm
     why = _excluded(rule, ctx, seg)
     if why:
         return _none(rule, base, why, rule.threshold, excluded=True)
+    if _finite(seg.latency_diff_ms) and seg.latency_diff_ms <= 0:
+        return _none(rule, base, f"not evaluable: {seg.reason}", rule.threshold)
     value, note = _seg_value(ctx, seg, rule.measure)
     if not _finite(value):
         return _none(

@@ -67,7 +67,13 @@ _CLASSES = ("any", "long", "short")
 def compare(value: float, comparison: str, threshold: float) -> bool:
     """``value <comparison> threshold`` on values rounded to 9 decimals (exact decimal boundaries)."""
     v, t = round(value, 9), round(threshold, 9)
-    return {"<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t}[comparison]
+    if comparison == ">=":
+        return v >= t
+    if comparison == ">":
+        return v > t
+    if comparison == "<=":
+        return v <= t
+    return v < t
 
 
 @dataclass(frozen=True)
@@ -320,9 +326,11 @@ def _main_test(d: dict, where: str) -> tuple[str, str, float, str, str]:
 
 
 def _rule(d: Any, where: str, set_source: str, set_verified: bool) -> Rule:
-    d = _keys(d, _RULE_KEYS, where)
+    if not isinstance(d, dict):
+        raise _fail(where, f"expected a table, got {type(d).__name__}")
     rid = _text(_get(d, "id", where), f"{where}.id")
     where = f"{where} (rule {rid!r})"
+    d = _keys(d, _RULE_KEYS, where)
     cat = _choice(_get(d, "category", where), CATEGORIES, f"{where}.category")
     grade = _choice(d.get("grade", "present"), CATEGORIES[cat], f"{where}.grade")
     measure, comp, thr, unit, scope = _main_test(d, where)

@@ -23,6 +23,7 @@ phenotype is reported beside the category for every patient, never as a gate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,13 @@ from .rules import (
 )
 from .scores import ScoreResponse, score_response
 
-__all__ = ["CATEGORIES", "DISCLAIMER", "EligibilityReport", "assess_eligibility"]
+__all__ = [
+    "CATEGORIES",
+    "DISCLAIMER",
+    "EligibilityReport",
+    "assess_eligibility",
+    "default_evidence",
+]
 
 CATEGORIES = ("out_of_scope", "excluded", "mmn_candidate", "eligible", "not_evaluable")
 DISCLAIMER = (
@@ -127,6 +134,12 @@ class EligibilityReport:
         }
 
 
+@functools.lru_cache(maxsize=1)
+def default_evidence() -> Evidence:
+    """The evidence statement computed from the shipped cohort table (once per process)."""
+    return phenotype_evidence()
+
+
 def _criteria_summary(report: Any, set_ids: tuple[str, ...]) -> dict[str, Any]:
     summary = report_field(report, "summary", {}) or {}
     out: dict[str, Any] = {}
@@ -197,7 +210,9 @@ def _statement(category: str, reasons: list[Finding], missing: list[Finding], mm
     if category == "mmn_candidate":
         return f"MMN candidate (excluded from the seed study because of {rules}). {mmn.statement}"
     if category == "not_evaluable":
-        return "Not evaluable: " + ", ".join(dict.fromkeys(f.rule for f in missing)) + " unknown."
+        top = ", ".join(dict.fromkeys(f.rule for f in missing if f.nerve is None))
+        nerves = ", ".join(dict.fromkeys(f.nerve for f in missing if f.nerve is not None))
+        return f"Not evaluable: {top} unknown" + (f" (in {nerves})." if nerves else ".")
     return (
         "Eligible: progressive lower-motor-neuron syndrome without conduction block or "
         "demyelinating features, the population of the seed study."
@@ -252,16 +267,17 @@ def assess_eligibility(
         if sid not in summary:
             get_criteria_set(sid)  # unknown or unavailable ids raise here, not deep inside
     scope = scope_findings(clinical)
-    ed, driving = electrodiagnostic_findings(
+    ed, driving, open_ = electrodiagnostic_findings(
         report, cb_criteria=cb_criteria, exclusion_criteria=exclusion_criteria
     )
     excl = clinical_exclusion_findings(clinical) + (sensory_ncs_finding(clinical),) + ed
     mmn_summary = summary.get(MMN_SET)
     mmn_grade = str(report_field(mmn_summary, "conduction_block", "not_evaluable"))
     category, reasons, missing = _decide(scope, excl, driving, mmn_grade)
+    missing += [d for f in missing for d in open_.get(f.rule, [])]
     mmn = assess_mmn(clinical, report) if category == "mmn_candidate" else None
     cb_summary = summary.get(cb_criteria)
-    ev = evidence if evidence is not None else phenotype_evidence()
+    ev = evidence if evidence is not None else default_evidence()
     phen = assess_phenotype(
         clinical,
         ev,

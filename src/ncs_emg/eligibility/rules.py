@@ -12,7 +12,7 @@ A missing input always gives ``met=None`` with the key that would decide it, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..criteria import get_criteria_set
@@ -183,31 +183,38 @@ def _nerve_states(report: Any, set_id: str, field: str) -> list[tuple[str, str, 
     return out
 
 
-def _driving(nerve: Any, set_id: str, categories: Iterable[str]) -> list[Finding]:
-    """The met findings of ``set_id`` in one nerve whose rule is of one of ``categories``."""
+def _nerve_findings(
+    nerve: Any, set_id: str, categories: tuple[str, ...], met: bool | None
+) -> list[Finding]:
+    """Findings of ``set_id`` in one nerve with this ``met`` whose rule is of one of ``categories``
+    (for ``met=None``, rules excluded by the set, e.g. entrapment sites, are left out)."""
     try:
         cats: dict[str, str] | None = {r.id: r.category for r in get_criteria_set(set_id).rules}
-    except NcsEmgError:  # a lab's own set: its rule categories are not known here, keep every hit
+    except NcsEmgError:  # a lab's own set: its rule categories are not known here, keep all
         cats = None
     return [
         f
         for f in report_field(nerve, "findings", ()) or ()
         if isinstance(f, Finding)
         and f.criteria == set_id
-        and f.met is True
+        and f.met is met
         and (cats is None or cats.get(f.rule) in categories)
+        and not (met is None and f.details.get("excluded"))
     ]
 
 
 def _ed_finding(
     report: Any, set_id: str, field: str, rule: str, what: str, categories: tuple[str, ...]
-) -> tuple[Finding, list[Finding]]:
-    """One electrodiagnostic exclusion over all nerves: (aggregate finding, driving findings)."""
+) -> tuple[Finding, list[Finding], list[Finding]]:
+    """One electrodiagnostic exclusion over all nerves: (aggregate finding, the findings behind a
+    positive verdict, the not-evaluable findings behind an open one)."""
     name, source = set_source(report, set_id)
     states = _nerve_states(report, set_id, field)
     positive = _POSITIVE.get(field, ("present",))
     hit = [(lab, st, n) for lab, st, n in states if st in positive]
-    open_ = [lab for lab, st, _ in states if st == "not_evaluable"]
+    open_ = [(lab, n) for lab, st, n in states if st == "not_evaluable"]
+    driving = [f for _, _, n in hit for f in _nerve_findings(n, set_id, categories, True)]
+    unknown = [f for _, n in open_ for f in _nerve_findings(n, set_id, categories, None)]
     if not states:
         met, reason = None, f"no nerve of the study was evaluated under {set_id} ({name})"
     elif hit:
@@ -215,10 +222,13 @@ def _ed_finding(
         reason = f"{what} under {set_id} in " + ", ".join(f"{lab} ({st})" for lab, st, _ in hit)
     elif open_:
         met = None
-        reason = f"{what} not evaluable under {set_id} in " + ", ".join(open_)
+        per_nerve = [
+            f"{lab} ({', '.join(dict.fromkeys(f.rule for f in unknown if f.nerve == lab)) or '?'})"
+            for lab, _ in open_
+        ]
+        reason = f"{what} not evaluable under {set_id} in " + "; ".join(per_nerve)
     else:
         met, reason = False, f"no {what} under {set_id} in any of {len(states)} nerves"
-    driving = [f for _, _, n in hit for f in _driving(n, set_id, categories)]
     finding = Finding(
         rule=rule,
         met=met,
@@ -230,40 +240,44 @@ def _ed_finding(
         criteria=set_id,
         details={
             "nerves": {lab: st for lab, st, _ in states},
-            "not_evaluable": open_,
+            "not_evaluable": [lab for lab, _ in open_],
             "driving": [f"{f.nerve}: {f.from_site}→{f.to_site} {f.rule}" for f in driving],
         },
     )
-    return finding, driving
+    return finding, driving, (unknown if met is None else [])
+
+
+#: The three electrodiagnostic exclusions: rule id, report field, which set (cb/exclusion), wording,
+#: rule categories of the criteria set behind them.
+_ED_ITEMS = (
+    ("conduction_block", "conduction_block", "cb", "conduction block", ("cb",)),
+    ("temporal_dispersion", "temporal_dispersion", "cb", "abnormal temporal dispersion", ("td",)),
+    (
+        "demyelinating_slowing",
+        "demyelinating",
+        "exclusion",
+        "conduction slowing, DML or F-latency prolongation in the demyelinating range",
+        ("demyelinating",),
+    ),
+)
 
 
 def electrodiagnostic_findings(
     report: Any, *, cb_criteria: str, exclusion_criteria: str
-) -> tuple[tuple[Finding, ...], dict[str, list[Finding]]]:
+) -> tuple[tuple[Finding, ...], dict[str, list[Finding]], dict[str, list[Finding]]]:
     """Step 3b-c: CB and TD under ``cb_criteria``; slowing/DML/F prolongation under
-    ``exclusion_criteria``. Returns the three aggregate findings and, per rule, the segment or nerve
-    findings that drove a positive verdict."""
-    cb, cb_d = _ed_finding(
-        report, cb_criteria, "conduction_block", "conduction_block", "conduction block", ("cb",)
-    )
-    td, td_d = _ed_finding(
-        report,
-        cb_criteria,
-        "temporal_dispersion",
-        "temporal_dispersion",
-        "abnormal temporal dispersion",
-        ("td",),
-    )
-    dm, dm_d = _ed_finding(
-        report,
-        exclusion_criteria,
-        "demyelinating",
-        "demyelinating_slowing",
-        "conduction slowing, DML or F-latency prolongation in the demyelinating range",
-        ("demyelinating",),
-    )
-    return (cb, td, dm), {
-        "conduction_block": cb_d,
-        "temporal_dispersion": td_d,
-        "demyelinating_slowing": dm_d,
-    }
+    ``exclusion_criteria``, in any nerve.
+
+    Returns
+    -------
+    (findings, driving, open)
+        The three aggregate findings; per rule id, the segment or nerve findings behind a positive
+        verdict; per rule id, the not-evaluable findings behind a not-evaluable verdict.
+    """
+    sets = {"cb": cb_criteria, "exclusion": exclusion_criteria}
+    out, driving, open_ = [], {}, {}
+    for rule, field, which, what, cats in _ED_ITEMS:
+        f, d, o = _ed_finding(report, sets[which], field, rule, what, cats)
+        out.append(f)
+        driving[rule], open_[rule] = d, o
+    return tuple(out), driving, open_

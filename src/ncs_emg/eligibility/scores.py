@@ -99,6 +99,15 @@ def emrcss_score(rows: Iterable[StrengthRow], *, visit: str = "before") -> Score
     ------
     ParameterError
         Unknown ``visit`` or a row repeated.
+
+    Examples
+    --------
+    >>> from ncs_emg.eligibility.clinical import StrengthRow
+    >>> rows = [StrengthRow(g, s, 5) for g in EMRCSS_GROUPS for s in SIDES]
+    >>> emrcss_score(rows).total
+    100.0
+    >>> emrcss_score(rows[1:]).missing
+    ('deltoid/left',)
     """
     _check_visit(visit)
     got: dict[tuple[str, str], float] = {}
