@@ -466,7 +466,7 @@ def test_h5_loose_types_are_format_errors_naming_the_attribute(tmp_path, mutatio
 def test_boolean_sampling_rate_is_refused_by_the_api():
     from ncs_emg.measure import measure_cmap
 
-    with pytest.raises(ParameterError, match="sfreq_hz: expected a finite real number, got True"):
+    with pytest.raises(ParameterError, match=r"sfreq_hz: expected a number, got the boolean True"):
         measure_cmap(np.zeros(100), True)
     with pytest.raises(ParameterError, match="Sweeps.sfreq_hz"):
         Sweeps(np.zeros(10), True)
@@ -667,3 +667,37 @@ def test_a_real_sigint_during_convert_exits_130_and_leaves_nothing(tmp_path):
     assert proc.returncode == 130, proc.stderr
     assert "interrupted" in proc.stderr
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.timeout(20)
+def test_fifos_and_devices_are_refused_without_blocking(tmp_path):
+    fifo = corpus.fifo(tmp_path)
+    with pytest.raises(FormatError, match="not a regular file"):
+        ncs_emg.read_study(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf("/dev/zero")
+    p = corpus.edfd_two_signals(tmp_path, ("R Median APB", "x"))
+    with pytest.raises(FormatError, match=r"sidecar .*fifo: not a regular file"):
+        ncs_emg.read_study(p, sidecar=fifo)
+
+
+def test_writing_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    real = tmp_path / "real.h5"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.h5"
+    link.symlink_to(real)
+    ncs_emg.write_study(corpus.small_study(), link)
+    assert link.is_symlink() and ncs_emg.read_study(real).nerves
+    assert _leftovers(tmp_path) == []
+
+
+def test_text_output_with_a_lone_surrogate_is_refused_before_writing(tmp_path):
+    from ncs_emg.io.atomic import AtomicGroup
+
+    g = AtomicGroup()
+    with pytest.raises(ParameterError, match="lone surrogate"):
+        g.write_text(tmp_path / "o.csv", "a,b\n\udcff,1\n")
+    g.discard()
+    assert list(tmp_path.iterdir()) == []

@@ -78,6 +78,7 @@ from .simulate import (
     simulate_study,
 )
 from .types import Nerve, Site, Study, Sweeps
+from .viz import plot_criteria_matrix, plot_fwaves, plot_nerve, plot_segments
 
 __version__ = "0.1.0"
 
@@ -125,6 +126,11 @@ __all__ = [
     "f_estimate_ms",
     "f_ratio",
     "neurophysiological_index",
+    # figures (matplotlib imported on the first call)
+    "plot_nerve",
+    "plot_segments",
+    "plot_fwaves",
+    "plot_criteria_matrix",
     # files
     "read_study",
     "write_study",

@@ -28,6 +28,7 @@ from ..errors import FormatError, NcsEmgError
 from ..types import Nerve, Site, Study, Sweeps
 from .atomic import atomic_path, check_study_texts
 from .limits import get_read_limits
+from .paths import regular_file
 
 __all__ = ["read_hdf5_study", "write_hdf5_study", "FORMAT_NAME", "FORMAT_VERSION", "MAX_SAMPLES"]
 
@@ -590,7 +591,7 @@ def read_hdf5_study(path: str | os.PathLike) -> Study:
     """
     import h5py  # type: ignore[import-untyped]
 
-    p = Path(path)
+    p = regular_file(path)
     ctx = _Ctx(p)
     try:
         fh = h5py.File(p, "r")

@@ -29,6 +29,7 @@ import numpy as np
 
 from ...errors import FormatError
 from ..limits import get_read_limits
+from ..paths import regular_file
 from .header import (
     MAX_RECORD_DURATION_S,
     MainHeader,
@@ -119,6 +120,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
 
 
 def _open(p: Path):
+    regular_file(p)  # a FIFO or device would block or never end
     try:
         return open(p, "rb")
     except FileNotFoundError as exc:

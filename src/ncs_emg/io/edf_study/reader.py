@@ -113,7 +113,8 @@ def read_edf_study(
             raise _no_sweeps(
                 rec.path,
                 f"{rec.file_type} file without stimulus annotations or trigger: cannot cut "
-                "sweeps (pass trigger_signal=..., or use an EDF+D file with one sweep per record)",
+                "sweeps (name the trigger signal: trigger_signal=... in Python, --trigger LABEL on the "
+                "command line; or use an EDF+D file with one sweep per record)",
                 issues,
                 n_file,
             )
