@@ -430,8 +430,8 @@ def measure_cmap(
     X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
     X = X.view()  # always a read-only view: one compiled kernel variant for user arrays and
     X.setflags(write=False)  # for the read-only Sweeps.data of measure_sweeps (no copy)
-    fs = check_positive(sfreq_hz, "sfreq_hz")  # booleans refused there too
-    t0 = check_finite(t0_ms, "t0_ms")
+    fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
+    t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
     dt = 1000.0 / fs
     win = _search_windows(X.shape, fs, t0, p)
     out, flags = _run_cmap_kernel(X, dt, win, p)
@@ -488,6 +488,12 @@ def plausibility_warnings(X: np.ndarray, m: CmapMeasures) -> list[str]:
             "display_polarity=True))"
         )
     return out
+
+
+def _no_bool(value: Any, name: str) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name}: expected a number, got the boolean {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
