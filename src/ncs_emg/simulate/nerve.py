@@ -93,7 +93,8 @@ class SiteTruth:
         grid costs a few ms per site, which a simulation that never reads it should not pay)."""
         if not self.units:
             return {}
-        return truth_measures(*self.units[:4], self.detectable_onset_ms, self.units[4])
+        arrival, size, neg, pos, sweep_end = self.units
+        return truth_measures(arrival, size, neg, pos, self.detectable_onset_ms, sweep_end)
 
     def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
@@ -511,6 +512,7 @@ class _Params:
         self.rec = cond.realism()
         self.display_polarity = cond.display_polarity
         fw = g["fwaves"]
+        self.fwaves: dict[str, Any] | None
         if isinstance(fw, dict):
             unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
             if unknown:
@@ -748,6 +750,7 @@ def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -
 def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
+    assert o is not None  # only called when an F-wave train was asked for
     pre = p.preset
     n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
