@@ -79,6 +79,10 @@ F_ONSET_FOOT = (
 )
 #                     artefact tail): the onset is the foot, the closest approach to baseline before it
 
+# ``rectify`` argument of lin_integral
+SIGNED = 0.0
+RECTIFIED = 1.0
+
 # onset method ids (registry in measure.py)
 M_THRESHOLD = 0
 M_TANGENT = 1
@@ -119,11 +123,12 @@ def mean_sd(x, lo, hi):
 @jit
 def _piece(d0, d1, lo, hi, rectify):
     """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
-    d0 (at 0) to d1 (at 1); rectified: of its absolute value (two triangles when it crosses zero)."""
+    d0 (at 0) to d1 (at 1); rectified (``rectify`` > 0): of its absolute value (two triangles when it
+    crosses zero)."""
     v0 = d0 + (d1 - d0) * lo
     v1 = d0 + (d1 - d0) * hi
     w = hi - lo
-    if not rectify:
+    if not rectify > 0.0:
         return w * (v0 + v1) * 0.5
     if v0 * v1 < 0.0:
         return w * (v0 * v0 + v1 * v1) / (2.0 * (abs(v0) + abs(v1)))
@@ -132,7 +137,10 @@ def _piece(d0, d1, lo, hi, rectify):
 
 @jit
 def lin_integral(x, base, a, b, rectify):
-    """Integral of ``base - x`` (or its absolute value) over fractional samples [a, b].
+    """Integral of ``base - x`` (or, ``rectify`` > 0, its absolute value) over fractional samples [a, b].
+
+    ``rectify`` is a float (SIGNED or RECTIFIED), not a bool: numba compiles a separate variant for
+    each literal bool constant a caller passes, and a float constant is not a literal.
 
     The signal is taken as piecewise linear between samples; the rectified integral is exact for that
     interpolant (a segment crossing zero contributes two triangles). Units: mV * samples.
@@ -163,7 +171,7 @@ def lin_integral(x, base, a, b, rectify):
     if kb > first:
         acc = 0.0
         prev = base - x[first]
-        if rectify:
+        if rectify > 0.0:
             acc += 0.5 * abs(prev)
             for k in range(first + 1, kb + 1):
                 cur = base - x[k]
@@ -709,9 +717,9 @@ def cmap_sweep(x, ip, fp, out):
     out[C_TOT_END] = tot_end
     if not np.isnan(onset_f):
         if not np.isnan(neg_end):
-            out[C_NEG_AREA] = lin_integral(x, base, onset_f, neg_end, False)
+            out[C_NEG_AREA] = lin_integral(x, base, onset_f, neg_end, SIGNED)
         if not np.isnan(tot_end):
-            out[C_TOT_AREA] = lin_integral(x, base, onset_f, tot_end, True)
+            out[C_TOT_AREA] = lin_integral(x, base, onset_f, tot_end, RECTIFIED)
     if (flags & F_SATURATED) != 0:
         out[C_NEG_AMP] = np.nan
         out[C_P2P] = np.nan

@@ -428,8 +428,7 @@ def measure_cmap(
     """
     p = resolve_cmap_params(params, overrides)
     X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
-    X = X.view()  # always a read-only view: one compiled kernel variant for user arrays and
-    X.setflags(write=False)  # for the read-only Sweeps.data of measure_sweeps (no copy)
+    X = canonical_sweeps(X)
     fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
     t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
     dt = 1000.0 / fs
@@ -578,6 +577,15 @@ def cmap_kernel_params(
     fp[K.CFP_PHASE_FRAC] = p.phase_pct / 100.0
     fp[K.CFP_REBOUND_FRAC] = p.rebound_pct / 100.0
     return ip, fp
+
+
+def canonical_sweeps(X: np.ndarray) -> np.ndarray:
+    """``X`` (C-contiguous float64, 2-D) as the one array type the CMAP kernels are compiled for:
+    writable. numba compiles every kernel, and every helper it calls, once per argument type, and a
+    read-only array is another type; the F-wave kernel measures its M-wave on a writable mean sweep,
+    so writable is the type both share. Read-only input (``Sweeps.data``: a site's few sweeps) is
+    copied; a writable array is passed as is (the kernels never write to it)."""
+    return X if X.flags.writeable else X.copy()
 
 
 def _run_cmap_kernel(
