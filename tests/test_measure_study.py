@@ -143,8 +143,8 @@ def test_first_run_notice_only_when_kernels_are_not_cached(tmp_path, capsys, mon
     from ncs_emg import _kernels as K
     from ncs_emg.cli import measure as cli_measure
 
-    measure_cmap(_cmap(), FS, t0_ms=-5.0)  # compiles (and caches) the serial kernel
-    assert _jit.kernels_cached(K.cmap_serial)
+    measure_cmap(_cmap(), FS, t0_ms=-5.0)  # compiles (and caches) the per-sweep kernel
+    assert _jit.kernels_cached(K.cmap_sweep)
     study = _study(short_site=False)
     cli_measure.first_run_notice(study)
     assert capsys.readouterr().err == ""

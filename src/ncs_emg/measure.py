@@ -591,7 +591,12 @@ def canonical_sweeps(X: np.ndarray) -> np.ndarray:
 def _run_cmap_kernel(
     X: np.ndarray, dt: float, win: CmapWindows, p: CmapParams
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the serial (few sweeps) or parallel CMAP kernel; raise on non-finite samples."""
+    """Run the CMAP kernel; raise on non-finite samples.
+
+    Few sweeps (the first command a user runs, a study's sites): ``cmap_sweep`` once per sweep from
+    Python (microseconds each), so no loop kernel has to be compiled on top of it (numba re-optimises
+    and re-emits a caller's whole call tree: the serial loop cost ~1 s more to compile). Many sweeps:
+    the parallel loop kernel, or the serial one when another thread holds the parallel slot."""
     from . import _kernels as K
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
@@ -600,7 +605,10 @@ def _run_cmap_kernel(
     from ._jit import parallel_slot
 
     with parallel_slot() as may_run_parallel:
-        if X.shape[0] >= PARALLEL_MIN_SWEEPS and may_run_parallel:
+        if X.shape[0] < PARALLEL_MIN_SWEEPS:
+            for r in range(X.shape[0]):
+                flags[r] = K.cmap_sweep(X[r], ip, fp, out[r])
+        elif may_run_parallel:
             K.cmap_batch(X, ip, fp, out, flags)
         else:
             K.cmap_serial(X, ip, fp, out, flags)

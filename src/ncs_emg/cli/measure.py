@@ -42,8 +42,10 @@ def first_run_notice(study) -> None:
     from .._jit import kernels_cached
     from ..measure import PARALLEL_MIN_SWEEPS
 
-    need = [K.cmap_serial]
+    need = []
     sweeps = [s.sweeps for n in study.nerves for s in n.sites]
+    if any(sw.data.shape[0] < PARALLEL_MIN_SWEEPS for sw in sweeps):
+        need.append(K.cmap_sweep)
     if any(sw.data.shape[0] >= PARALLEL_MIN_SWEEPS for sw in sweeps):
         need.append(K.cmap_batch)
     if any(n.fwaves is not None for n in study.nerves):
