@@ -580,38 +580,57 @@ def cmap_kernel_params(
 
 
 def canonical_sweeps(X: np.ndarray) -> np.ndarray:
-    """``X`` (C-contiguous float64, 2-D) as the one array type the CMAP kernels are compiled for:
-    writable. numba compiles every kernel, and every helper it calls, once per argument type, and a
-    read-only array is another type; the F-wave kernel measures its M-wave on a writable mean sweep,
-    so writable is the type both share. Read-only input (``Sweeps.data``: a site's few sweeps) is
-    copied; a writable array is passed as is (the kernels never write to it)."""
-    return X if X.flags.writeable else X.copy()
+    """``X`` (C-contiguous float64, 2-D) as the one array type the CMAP kernels are compiled for: a
+    read-only view (no copy). numba compiles every kernel, and every helper it calls, once per
+    argument type, and a read-only array (``Sweeps.data``) is another type than a writable one, so
+    user arrays and file sweeps share one compiled variant this way."""
+    v = X.view()
+    v.setflags(write=False)
+    return v
+
+
+def run_cmap_rows(
+    X: np.ndarray,
+    ip: np.ndarray,
+    fp: np.ndarray,
+    out: np.ndarray,
+    flags: np.ndarray,
+    parallel: bool = True,
+) -> None:
+    """Run the CMAP kernel on every row of ``X`` (a :func:`canonical_sweeps` array), writing ``out``
+    and ``flags``; the one place that picks the compiled variant, so that every caller (CMAPs, the
+    F-wave analysis's M-waves) shares it.
+
+    Few sweeps (the first command a user runs, a study's sites): ``cmap_sweep`` once per sweep from
+    Python (microseconds each), so no loop kernel is compiled on top of it (numba re-optimises and
+    re-emits a caller's whole call tree: the serial loop kernel costs ~1 s more to compile). From
+    :data:`PARALLEL_MIN_SWEEPS` sweeps (and ``parallel``): the parallel loop kernel, or the serial one
+    when another thread holds the parallel slot.
+    """
+    from . import _kernels as K
+    from ._jit import parallel_slot
+
+    if X.shape[0] < PARALLEL_MIN_SWEEPS:
+        for r in range(X.shape[0]):
+            flags[r] = K.cmap_sweep(X[r], ip, fp, out[r])
+        return
+    with parallel_slot() as may_run_parallel:
+        if parallel and may_run_parallel:
+            K.cmap_batch(X, ip, fp, out, flags)
+        else:
+            K.cmap_serial(X, ip, fp, out, flags)
 
 
 def _run_cmap_kernel(
     X: np.ndarray, dt: float, win: CmapWindows, p: CmapParams
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the CMAP kernel; raise on non-finite samples.
-
-    Few sweeps (the first command a user runs, a study's sites): ``cmap_sweep`` once per sweep from
-    Python (microseconds each), so no loop kernel has to be compiled on top of it (numba re-optimises
-    and re-emits a caller's whole call tree: the serial loop cost ~1 s more to compile). Many sweeps:
-    the parallel loop kernel, or the serial one when another thread holds the parallel slot."""
+    """Run the CMAP kernel (:func:`run_cmap_rows`); raise on non-finite samples."""
     from . import _kernels as K
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
     ip, fp = cmap_kernel_params(p, win, dt)
-    from ._jit import parallel_slot
-
-    with parallel_slot() as may_run_parallel:
-        if X.shape[0] < PARALLEL_MIN_SWEEPS:
-            for r in range(X.shape[0]):
-                flags[r] = K.cmap_sweep(X[r], ip, fp, out[r])
-        elif may_run_parallel:
-            K.cmap_batch(X, ip, fp, out, flags)
-        else:
-            K.cmap_serial(X, ip, fp, out, flags)
+    run_cmap_rows(X, ip, fp, out, flags)
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
     return out, flags
