@@ -17,6 +17,8 @@ Cases:
     measure_fw  ``ncs-emg measure data/fixtures/fwave_ulnar.h5`` (CMAPs and an F-wave train)
     measure     ``ncs-emg measure data/fixtures/normal_median.h5`` (CMAPs only)
     cmap        first ``measure_cmap`` on one simulated-looking sweep (library use)
+    floor       numba's own floor: import numpy, ncs_emg and numba and initialise numba's CPU target
+                (what loading any cached kernel costs first; no kernel of ours)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -49,11 +52,19 @@ _CMAP = (
     "m = measure_cmap(x, 20000, t0_ms=-5.0)\n"
     "assert round(float(m.neg_peak_amp_mv[0]), 2) == 5.0\n"
 )
+# what any first call of a cached numba kernel costs before our code: importing numpy, ncs_emg and
+# numba, and numba's one-time initialisation of its CPU target (run when the first cached kernel loads)
+_FLOOR = (
+    "import numpy, ncs_emg, numba\n"
+    "from numba.core.registry import cpu_target\n"
+    "cpu_target.target_context.refresh()\n"
+)
 CASES = {
     "analyze": _CLI.format(args=["analyze", "data/fixtures/block_ulnar.h5"]),
     "measure_fw": _CLI.format(args=["measure", "data/fixtures/fwave_ulnar.h5"]),
     "measure": _CLI.format(args=["measure", "data/fixtures/normal_median.h5"]),
     "cmap": _CMAP,
+    "floor": _FLOOR,
 }
 
 # appended to a case for --table: every compiled specialisation of every kernel, numba's timers
@@ -72,17 +83,21 @@ _TABLE = (
 )
 
 
-def run(code: str, cache: str, src: Path) -> tuple[float, str]:
-    """Wall time (s) of one fresh interpreter running ``code`` with ``cache`` as numba's cache."""
+def run(code: str, cache: str, src: Path) -> tuple[float, float, str]:
+    """Wall and CPU time (s) of one fresh interpreter running ``code`` with ``cache`` as numba's
+    cache (CPU: user + system time of the child; steadier than wall time on a loaded machine)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(src))
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     dt = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if r.returncode != 0:
         raise SystemExit(f"case failed:\n{r.stderr[-2000:]}")
-    return dt, r.stdout
+    return dt, cpu, r.stdout
 
 
 def short_sig(sig: str) -> str:
@@ -102,7 +117,7 @@ def short_sig(sig: str) -> str:
 
 def table(case: str, src: Path) -> None:
     with tempfile.TemporaryDirectory() as cache:
-        wall, out = run(CASES[case] + _TABLE, cache, src)
+        wall, _cpu, out = run(CASES[case] + _TABLE, cache, src)
     rows = json.loads(out.split("@@TABLE@@", 1)[1])
     print(f"\n{case}: {len(rows)} specialisations compiled, wall {wall:.1f} s (empty cache)")
     print("| kernel | signature | compile s (incl. callees) |\n|---|---|---|")
@@ -113,13 +128,13 @@ def table(case: str, src: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--cases", default="analyze,measure_fw,cmap")
+    ap.add_argument("--cases", default="analyze,measure_fw,cmap,floor")
     ap.add_argument("--table", action="store_true")
     ap.add_argument("--src", type=Path, default=ROOT / "src")
     a = ap.parse_args()
     cases = a.cases.split(",")
     src = a.src.resolve()
-    times: dict[tuple[str, str], list[float]] = {}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     warm_dirs = {}
     try:
         for c in cases:  # fill one cache per case (untimed)
@@ -128,18 +143,23 @@ def main() -> None:
         for _ in range(a.repeats):
             for c in cases:
                 with tempfile.TemporaryDirectory() as empty:
-                    times.setdefault((c, "empty"), []).append(run(CASES[c], empty, src)[0])
-                times.setdefault((c, "warm"), []).append(run(CASES[c], warm_dirs[c], src)[0])
+                    times.setdefault((c, "empty"), []).append(run(CASES[c], empty, src)[:2])
+                times.setdefault((c, "warm"), []).append(run(CASES[c], warm_dirs[c], src)[:2])
     finally:
         for d in warm_dirs.values():
             shutil.rmtree(d, ignore_errors=True)
     print(f"src: {src}; load average {os.getloadavg()[0]:.1f}; {a.repeats} runs each")
-    print("| case | empty cache: median (runs) s | warm cache: median (runs) s |\n|---|---|---|")
+    print(
+        "| case | empty cache: wall median (runs) s | CPU median s "
+        "| warm cache: wall median (runs) s | CPU median s |\n|---|---|---|---|---|"
+    )
     for c in cases:
         cells = []
         for kind in ("empty", "warm"):
-            v = times[(c, kind)]
-            cells.append(f"{statistics.median(v):.2f} ({', '.join(f'{x:.2f}' for x in v)})")
+            wall = [w for w, _ in times[(c, kind)]]
+            cpu = [u for _, u in times[(c, kind)]]
+            runs = ", ".join(f"{x:.2f}" for x in wall)
+            cells.append(f"{statistics.median(wall):.2f} ({runs}) | {statistics.median(cpu):.2f}")
         print(f"| {c} | {cells[0]} | {cells[1]} |")
     if a.table:
         for c in cases:
