@@ -5,6 +5,10 @@ Compilation: ``cache=True`` writes compiled machine code next to the package (or
 threads run the serial kernels side by side; ``fastmath=False`` because fastmath lets LLVM assume no
 NaN, which breaks ``np.isnan`` checks. Kernels compile lazily on first call (no eager signatures), so
 ``import ncs_emg`` stays fast and a parallel kernel is compiled only when a call needs it.
+``no_cfunc_wrapper=True``: no C-callable wrapper per compiled function (nothing here uses kernels as
+first-class function pointers), and :data:`jit_internal` helpers, which only other kernels call, get
+no Python wrapper either; both only shorten the first (compiling) run, about 5 % each for the CMAP
+kernel (``benchmarks/bench_first_run.py``). Results do not depend on them.
 
 Threading layer (for the ``parallel=True`` batch kernels). numba picks the first available of tbb,
 omp, workqueue unless told otherwise. With GNU OpenMP (``omp``), a ``fork``-based process pool started
@@ -32,6 +36,7 @@ import numba
 __all__ = [
     "jit",
     "jit_parallel",
+    "jit_internal",
     "prange",
     "THREADING_LAYER",
     "parallel_slot",
@@ -39,7 +44,13 @@ __all__ = [
     "kernels_cached",
 ]
 
-_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
+_OPTIONS: dict[str, Any] = {
+    "cache": True,
+    "nogil": True,
+    "fastmath": False,
+    "error_model": "numpy",
+    "no_cfunc_wrapper": True,
+}
 
 #: The numba threading layer used by the parallel kernels.
 THREADING_LAYER = os.environ.get("NUMBA_THREADING_LAYER") or "workqueue"
@@ -50,6 +61,9 @@ _PARALLEL_LOCK = threading.Lock()
 
 #: Decorator for serial kernels.
 jit = numba.njit(**_OPTIONS)
+
+#: Decorator for helpers that only other kernels call (never Python): no Python wrapper is built.
+jit_internal = numba.njit(no_cpython_wrapper=True, **_OPTIONS)
 
 prange = numba.prange
 

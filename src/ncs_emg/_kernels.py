@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit, jit_parallel, prange
+from ._jit import jit, jit_internal, jit_parallel, prange
 
 # ---- CMAP calling convention --------------------------------------------------------------------
 # Every kernel takes its parameters in two arrays, ``ip`` (int64: sample indices and counts) and
@@ -89,7 +89,7 @@ M_TANGENT = 1
 M_LEVEL = 2
 
 
-@jit
+@jit_internal
 def _finite(x, lo, hi):
     """True when x[lo:hi] holds no NaN or inf (0 * v is NaN exactly for non-finite v)."""
     s0 = 0.0
@@ -104,7 +104,7 @@ def _finite(x, lo, hi):
     return s0 + s1 == 0.0
 
 
-@jit
+@jit_internal
 def mean_sd(x, lo, hi):
     """Mean and SD (ddof=0) of x[lo:hi] with a shifted sum: exact for a constant window, so noise-free
     tails return exactly to the baseline. Used for the CMAP baseline and the F-wave guard window."""
@@ -120,7 +120,7 @@ def mean_sd(x, lo, hi):
     return mu, math.sqrt(ss / nb)
 
 
-@jit
+@jit_internal
 def _piece(d0, d1, lo, hi, rectify):
     """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
     d0 (at 0) to d1 (at 1); rectified (``rectify`` > 0): of its absolute value (two triangles when it
@@ -196,7 +196,7 @@ def lin_integral(x, base, a, b, rectify):
     return total
 
 
-@jit
+@jit_internal
 def quad_vertex(x, i, h, sign):
     """Vertex of the least-squares parabola through x[i-h .. i+h] (clipped to the array).
 
@@ -251,7 +251,7 @@ def quad_vertex(x, i, h, sign):
     return tv, xi + c - b * b / (4.0 * a)
 
 
-@jit
+@jit_internal
 def _crossing(d_prev, d_cur, level, i):
     """Fractional index between i-1 and i where a line from d_prev to d_cur meets ``level``."""
     den = d_cur - d_prev
@@ -265,7 +265,7 @@ def _crossing(d_prev, d_cur, level, i):
     return i - 1.0 + f
 
 
-@jit
+@jit_internal
 def resolution(x, lo, hi, max_frac):
     """Quantisation step of x[lo:hi] (mV), or 0.0 when the samples do not lie on a fine grid.
 
@@ -292,7 +292,7 @@ def resolution(x, lo, hi, max_frac):
     return q
 
 
-@jit
+@jit_internal
 def cmap_levels(x, ip, fp, out):
     """Baseline, noise, resolution, threshold and band of one sweep (written to ``out``).
 
@@ -314,7 +314,7 @@ def cmap_levels(x, ip, fp, out):
     return base, noise, thr, band
 
 
-@jit
+@jit_internal
 def next_phase(x, base, i, s_start, s_stop, te, band, hold_n):
     """The next significant phase at or after sample ``i``: ``(k, e, sg, i_next)``.
 
@@ -345,7 +345,7 @@ def next_phase(x, base, i, s_start, s_stop, te, band, hold_n):
     return -1, s_stop, 0.0, s_stop
 
 
-@jit
+@jit_internal
 def phase_extreme(x, k, e, sg):
     """Index of the first most negative (sg > 0) or most positive (sg < 0) sample of x[k:e]."""
     p = k
@@ -355,7 +355,7 @@ def phase_extreme(x, k, e, sg):
     return p
 
 
-@jit
+@jit_internal
 def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
     """End of the phase whose extreme is sample ``p`` (fractional index; NaN when open).
 
@@ -378,7 +378,7 @@ def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
     return end_f
 
 
-@jit
+@jit_internal
 def first_min(x, lo, hi):
     """Index of the first smallest sample of x[lo:hi] (four independent lanes, then an early-exit
     scan for its index: cheaper than tracking the index in the hot loop)."""
@@ -408,7 +408,7 @@ def first_min(x, lo, hi):
     return lo
 
 
-@jit
+@jit_internal
 def main_phase(x, base, ip, te, band):
     """Pass 1: the main negative phase, the significant negative phase holding the most negative
     sample. Returns (main_k, main_pk); main_k = -1 when there is no significant negative phase.
@@ -449,7 +449,7 @@ def main_phase(x, base, ip, te, band):
     return main_k, main_pk
 
 
-@jit
+@jit_internal
 def saturated(x, lo, hi, neg_min, pos_max, sat_n):
     """True when x[lo:hi] holds a run of >= sat_n identical samples equal to ``neg_min`` or to
     ``pos_max`` (the amplifier clipped the response)."""
@@ -463,7 +463,7 @@ def saturated(x, lo, hi, neg_min, pos_max, sat_n):
     return False
 
 
-@jit
+@jit_internal
 def quiet_until(x, base, i, stop, band):
     """True when every sample of x[i:stop] lies inside the band around the baseline."""
     for q in range(i, stop):
@@ -472,7 +472,7 @@ def quiet_until(x, base, i, stop, band):
     return True
 
 
-@jit
+@jit_internal
 def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
     """Pass 2: the phases that make up the response around the main negative phase.
 
@@ -566,7 +566,7 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
     return first_neg, neg_end, tot_end, tot_open, n_exc, lead_pos, chain_k, chain_e, pos_max
 
 
-@jit
+@jit_internal
 def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
     """Negative peak (value and time from the parabola over +-fit_h samples around sample ``pk``) and
     peak-to-peak (the maximum from the negative peak to the end of the total duration). The fit may
@@ -594,7 +594,7 @@ def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
     return pk_val
 
 
-@jit
+@jit_internal
 def onset_foot(x, base, te, band, s_start, s_stop):
     """Foot of a response whose first phase already deviated at the search start (an offset, a
     drift or an artefact tail kept it outside the band): the knee where it takes off.
@@ -620,7 +620,7 @@ def onset_foot(x, base, te, band, s_start, s_stop):
     return f
 
 
-@jit
+@jit_internal
 def cmap_onset(x, base, thr, band, onset_i, ip, fp):
     """Onset (fractional index) of the selected detector and its flag bits.
 
