@@ -299,7 +299,7 @@ def fw_noise_naive(x, m, lo, hi, ex_n, clip_k):
     return sd(keep2) if keep2.sum() >= 2 else sd1
 
 
-def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
+def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, gap_n):
     """Return (out[10] without the guard columns, flags) as _kernels.fw_sweep defines them."""
     from ncs_emg import _kernels as K
 
@@ -316,16 +316,18 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
     out[K.FS_MIN_I] = idx[int(np.argmin(v))]
     pk = idx[int(np.argmax(np.abs(d)))]
     out[K.FS_PEAK_I] = pk
-    # deflections: within each unmasked segment clipped to start at pk - lead_n, maximal runs of one
-    # nonzero sign of d beyond the band; significant with hold_n samples beyond thr_on in a streak
-    # that starts at or before the peak
-    first = None
-    for seg in _segments([i for i in idx if i >= pk - lead_n]):
+    # deflections: within each unmasked segment, maximal runs of one nonzero sign of d beyond the
+    # band; significant with hold_n samples beyond thr_on in a streak that starts at or before the
+    # peak. Chains: consecutive significant deflections with fewer than gap_n samples between them.
+    # The F response: the first chain with its own max - min >= thr_pp, else the last chain when it
+    # reaches the peak.
+    sig = []  # (start, end, starts at its segment's start)
+    for seg in _segments(idx):
         if seg[0] > pk:
             break
         sgn = [1 if x[i] - base > band else (-1 if x[i] - base < -band else 0) for i in seg]
         k = 0
-        while k < len(seg) and first is None:
+        while k < len(seg):
             j = k
             while j + 1 < len(seg) and sgn[j + 1] == sgn[k]:
                 j += 1
@@ -337,10 +339,22 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
                         break  # streaks must start at or before the peak
                     streak = streak + 1 if above else 0
                     if streak >= hold_n:
-                        first = (seg[k], k == 0)
+                        sig.append((seg[k], seg[j], k == 0))
                         break
             k = j + 1
-        if first is not None:
+    chains = []  # [[deflections], max, min]
+    for d in sig:
+        if chains and d[0] - chains[-1][0][-1][1] - 1 < gap_n:
+            chains[-1][0].append(d)
+        else:
+            chains.append([[d]])
+    first = None
+    for c in chains:
+        vals = np.concatenate([x[d[0] : d[1] + 1] for d in c[0]])
+        last_end = c[0][-1][1]
+        reaches_peak = last_end >= pk or pk - last_end - 1 < gap_n
+        if vals.max() - vals.min() >= thr_pp or (c is chains[-1] and reaches_peak):
+            first = (c[0][0][0], c[0][0][2])
             break
     if not out[K.FS_PP] >= thr_pp:
         return out, 0
@@ -568,7 +582,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
             thr_on,
             band,
             ip[K.FIP_HOLD],
-            ip[K.FIP_ON_LEAD],
+            ip[K.FIP_ON_GAP],
         )
         row[K.FS_BASE], row[K.FS_NOISE] = out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE]
         out_s[s], flags_s[s] = row, fl

@@ -36,7 +36,7 @@ def _params(n, *, bl=(0, 100, 120), **over):
     ip[K.FIP_F_STOP] = over.pop("f_stop", n)
     ip[K.FIP_GUARD], ip[K.FIP_QUIET], ip[K.FIP_MIN_WIN], ip[K.FIP_HOLD] = 40, 20, 200, 2
     ip[K.FIP_A_MERGE], ip[K.FIP_A_PAD], ip[K.FIP_A_MIN_SWEEPS], ip[K.FIP_R_PAD] = 20, 10, 5, 10
-    ip[K.FIP_A_FIT], ip[K.FIP_ON_LEAD], ip[K.FIP_NOISE_EX] = 10, 100, 100
+    ip[K.FIP_A_FIT], ip[K.FIP_ON_GAP], ip[K.FIP_NOISE_EX] = 10, 100, 100
     fp = np.zeros(K.N_FFP)
     fp[K.FFP_M_K], fp[K.FFP_M_MIN_THR], fp[K.FFP_M_BAND], fp[K.FFP_M_BAND_K] = 4.0, 0.02, 0.0, 1.0
     fp[K.FFP_TAIL_BAND], fp[K.FFP_TAIL_K] = 0.01, 3.0
@@ -196,11 +196,36 @@ def test_sweep_kernel_matches_naive_with_masks():
             float(rng.uniform(0.005, 0.05)),
             float(rng.uniform(0, 0.01)),
             int(rng.integers(1, 4)),
-            int(rng.choice([1, 20, 100, 1000])),  # onset lead
+            int(rng.choice([1, 20, 100, 1000])),  # onset gap
         )
         out = np.empty(K.N_FS_COLS)
         seg = np.empty((n, 2), np.int64)
         n_seg = K.fw_segments(mask, args[2], args[3], seg)
+        fl = K.fw_sweep(x, seg, n_seg, *args[4:], out)
+        ref, rfl = fw_sweep_naive(*args)
+        assert fl == rfl
+        cols = [c for c in range(K.N_FS_COLS) if c not in (K.FS_BASE, K.FS_NOISE)]
+        np.testing.assert_allclose(out[cols], ref[cols], rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_sweep_kernel_matches_naive_on_responses_of_several_components():
+    # 1-4 sine lobes with random gaps, sizes and noise: chains that join, break, qualify as an
+    # F-wave on their own or only reach the peak
+    rng = np.random.default_rng(5)
+    n = 1200
+    t = np.arange(n) * DT
+    for _ in range(60):
+        x = rng.normal(0, float(rng.choice([0.0, 0.002, 0.01])), n)
+        on = float(rng.uniform(5, 20))
+        for _c in range(int(rng.integers(1, 5))):
+            per = float(rng.uniform(1, 6))
+            x += sine_lobe(t, on, per, float(rng.uniform(0.005, 0.2)) * rng.choice([-1, 1]))
+            on += per + float(rng.uniform(-2, 10))
+        args = (x, np.zeros(n, np.uint8), 40, n, float(x[:40].mean()))
+        args += (float(rng.uniform(0.02, 0.2)), 0.01, 0.003, 2, int(rng.choice([1, 60, 100, 200])))
+        out = np.empty(K.N_FS_COLS)
+        seg = np.empty((n, 2), np.int64)
+        n_seg = K.fw_segments(args[1], args[2], args[3], seg)
         fl = K.fw_sweep(x, seg, n_seg, *args[4:], out)
         ref, rfl = fw_sweep_naive(*args)
         assert fl == rfl
@@ -506,13 +531,15 @@ def test_simulated_trains_persistence_a_waves_and_tail(nerve):
         )
         lat_a = float(np.nanmin(tr.a_wave_latency_ms))
         assert any(abs(v - lat_a) < 1.0 for v in r.a_wave_latencies_ms)
-        # measured F onsets lie within 3 samples before and 1 ms after the first arrival. Early by up
+        # measured F onsets lie within 4 samples before and 1 ms after the first arrival. Early by up
         # to a few samples is expected since the MUAPs take off linearly: the onset is refined back
-        # to where the noisy trace last left its 1-SD band, and pure noise sits outside that band a
-        # third of the time (observed: -0.10 to +0.05 ms at 20 kHz over these seeds)
+        # to where the noisy trace last left its 1-SD band, and pure noise sits beyond that band on
+        # one side a sixth of the time, so k noise samples in a row before the take-off have
+        # probability 6**-k (observed: -0.150 to +0.05 ms at 20 kHz over these seeds; the -0.150 ms
+        # sweep, 3 noise samples below the band, had a hidden onset before the chain rule)
         err = r.latency_ms[big] - tr.f_latency_ms[big]
         err = err[~np.isnan(err)]
-        assert np.all(err > -3000.0 / sim.sweeps.sfreq_hz) and np.all(err < 1.0), err
+        assert np.all(err > -4000.0 / sim.sweeps.sfreq_hz) and np.all(err < 1.0), err
         # M-wave, its tail and noise only: no F-wave anywhere
         sim0 = simulate_fwave_train(
             nerve, rng=100 + seed, snr_db=60.0, p_backfire=0.0, n_repeaters=0, a_wave=False

@@ -38,18 +38,65 @@ def test_item1_study_latency_is_the_f_wave_not_noise_or_hum():
             assert abs(r.min_latency_ms - t_min) < 1.0, (r.min_latency_ms, t_min)
 
 
-def test_item1_onset_is_searched_only_before_the_peak():
+def test_blip_long_before_the_f_wave_is_not_its_onset():
     # a 0.03 mV (peak-to-peak) blip 15 ms before the F-wave: below the detection threshold alone, but
-    # above the onset threshold; the onset must be the F-wave's, not the blip's
+    # above the onset threshold; more than onset_gap_ms (5 ms) of baseline separates it from the F-wave
     lat = 32.0 + 0.3 * np.arange(20)  # varying latencies (identical ones would be an A-wave)
     _, X, _ = sine_train(lat, 0.3, sweep_ms=55.0)
     t = -5.0 + np.arange(X.shape[1]) * 1000 / FS
     X = X + sine_lobe(t, 17.0, 1.0, 0.015)[None, :] * (np.arange(20) % 2)[:, None]
     r = measure_fwaves(X, FS, t0_ms=-5.0, onset_min_mv=0.005)
     assert r.n_present == 20 and np.nanmax(np.abs(r.latency_ms - lat)) <= 0.05 + 1e-9
-    # with a lead longer than the distance to the blip, the blip becomes the onset (old behaviour)
-    r = measure_fwaves(X, FS, t0_ms=-5.0, onset_min_mv=0.005, onset_lead_ms=30.0)
+    # with a gap rule longer than the baseline between them, the blip joins the response
+    r = measure_fwaves(X, FS, t0_ms=-5.0, onset_min_mv=0.005, onset_gap_ms=30.0)
     assert np.nanmin(r.latency_ms) < 18.0
+
+
+def _late_peak_train(gap_ms, first_amp_mv=0.05):
+    """F-waves of two components: a small negative phase at the true onset, then after ``gap_ms`` of
+    baseline a larger one (a second motor unit) that holds the sweep's largest deviation."""
+    lat = 40.0 + 0.25 * np.arange(20)
+    _, X, _ = sine_train(lat, first_amp_mv, sweep_ms=70.0, f_period_ms=4.0)
+    t = -5.0 + np.arange(X.shape[1]) * 1000 / FS
+    for k, on in enumerate(lat):
+        X[k] += sine_lobe(t, on + 4.0 + gap_ms, 6.0, 0.15)
+    return X, lat
+
+
+@pytest.mark.parametrize("gap_ms", [0.0, 2.0, 4.5, 8.0])
+def test_onset_is_the_first_phase_of_a_response_whose_largest_phase_comes_later(gap_ms):
+    # reported: normal study, left peroneal sweep 1, F latency 59.65 ms against 51.02 (the onset was
+    # searched only within 5 ms before the largest phase, which came 11.8 ms after the onset). The
+    # first component (0.1 mV peak-to-peak) is an F-wave by itself: it is the onset whether or not
+    # baseline separates it from the larger one
+    X, lat = _late_peak_train(gap_ms)
+    r = measure_fwaves(X, FS, t0_ms=-5.0)
+    assert r.n_present == 20
+    np.testing.assert_allclose(r.latency_ms, lat, atol=0.05 + 1e-9)
+    assert r.chronodispersion_ms == pytest.approx(lat[-1] - lat[0], abs=0.1)
+
+
+def test_a_sub_threshold_phase_joins_the_response_only_within_the_gap():
+    # first component 0.03 mV peak-to-peak: above the onset threshold (0.01 mV), below the detection
+    # threshold (0.04 mV), so it is part of the F-wave only when connected to it
+    X, lat = _late_peak_train(6.0, first_amp_mv=0.015)  # 6 ms of baseline > onset_gap_ms = 5 ms
+    r = measure_fwaves(X, FS, t0_ms=-5.0)
+    np.testing.assert_allclose(r.latency_ms, lat + 4.0 + 6.0, atol=0.05 + 1e-9)
+    r = measure_fwaves(X, FS, t0_ms=-5.0, onset_gap_ms=7.0)
+    np.testing.assert_allclose(r.latency_ms, lat, atol=0.05 + 1e-9)
+
+
+def test_normal_study_f_latencies_follow_the_first_arriving_unit():
+    # reported: left peroneal sweep 1 59.65 ms (truth 51.02), chronodispersion 12.07 ms (5.88) in an
+    # interpretable train; right tibial sweep 1 61.04 ms (53.64)
+    st = simulate_study("normal", rng=1)
+    for k in (3, 6):  # right tibial, left peroneal
+        truth = st.truth.nerves[k].fwaves
+        r = measure_nerve_fwaves(st.study.nerves[k])
+        assert abs(r.latency_ms[1] - truth.f_latency_ms[1]) < 0.5, (k, r.latency_ms[1])
+        both = r.present & truth.f_present & ~np.isnan(r.latency_ms)
+        true_chrono = np.ptp(truth.f_latency_ms[both])
+        assert abs(r.chronodispersion_ms - true_chrono) < 0.5, (k, r.chronodispersion_ms)
 
 
 @pytest.mark.parametrize("mains_hz", [50.0, 60.0])

@@ -546,7 +546,7 @@ FIP_A_MIN_SWEEPS = 13  # fewer sweeps: no A-wave detection ("most sweeps" is not
 FIP_R_PAD = 14  # samples added on both sides of a response for the repeater correlation
 FIP_M_FIT = 15  # M-wave: half-width of the parabolic peak fit (cmap_sweep fit_h), samples
 FIP_A_FIT = 16  # A-waves: half-width of the parabolic peak fit of template and sweep peaks, samples
-FIP_ON_LEAD = 17  # F onset: the onset search starts at most this many samples before the F peak
+FIP_ON_GAP = 17  # F onset: significant deflections closer than this (samples) form one response
 FIP_NOISE_EX = 18  # per-sweep noise: samples excluded on each side of the largest excursion
 N_FIP = 19
 
@@ -857,19 +857,74 @@ def fw_segments(mask, fs, fe, seg):
 
 
 @jit
-def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
+def fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk):
+    """Start of the sweep's first F response: (index, hidden) or (-1, False) when none is found.
+
+    d = x - base. A streak is a run of samples of one sign with |d| > te = max(thr_on, band); a
+    streak of >= hold_n samples that starts at or before the peak ``pk`` makes its deflection
+    significant; the deflection spans [r, e], the run of that sign beyond the band around the streak.
+    Significant deflections with fewer than gap_n samples between them form one response (a chain).
+    The F response is the first chain whose own peak-to-peak (max - min over its deflections) is
+    >= thr_pp, else the chain that reaches the peak (its last deflection ends fewer than gap_n
+    samples before pk, or after it); its onset is the start of its first deflection, hidden when that
+    is the start of an unmasked segment (F-window start or the end of an A-wave window). One forward
+    scan over [fs, pk]; quiet samples cost one comparison each.
+    """
+    first = -1
+    hid = False
+    ch_end = -1
+    cmax = -np.inf
+    cmin = np.inf
+    te = thr_on if thr_on > band else band
+    for k in range(n_seg):
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        if lo > pk:
+            break
+        i = lo
+        while i < hi:
+            while i < hi and abs(x[i] - base) <= te:
+                i += 1
+            if i >= hi or i > pk:
+                break
+            sg = 1.0 if x[i] - base > 0.0 else -1.0
+            j = i
+            while j < hi and sg * (x[j] - base) > te:
+                j += 1
+            if j - i >= hold_n:
+                r = i
+                while r > lo and sg * (x[r - 1] - base) > band:
+                    r -= 1
+                while j < hi and sg * (x[j] - base) > band:
+                    j += 1
+                if first >= 0 and r - ch_end - 1 >= gap_n:
+                    if cmax - cmin >= thr_pp:
+                        return first, hid  # an earlier response that is an F-wave on its own
+                    first = -1
+                if first < 0:
+                    first = r
+                    hid = r == lo
+                    cmax = -np.inf
+                    cmin = np.inf
+                for q in range(r, j):
+                    cmax = x[q] if x[q] > cmax else cmax
+                    cmin = x[q] if x[q] < cmin else cmin
+                ch_end = j - 1
+            i = j if j > i else i + 1
+    if first >= 0 and (ch_end >= pk or pk - ch_end - 1 < gap_n or cmax - cmin >= thr_pp):
+        return first, hid
+    return -1, False
+
+
+@jit
+def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, out):
     """F detection on one sweep over the unmasked segments ``seg[:n_seg]`` ([lo, hi) rows).
 
     d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak p is the
     first sample of largest |d| (the max or the min). For present sweeps only: the last sample with
-    |d| > thr_on, and the onset. The onset is searched only in the lead window [p - lead_n, p]: each
-    segment is clipped to start at lo' = max(lo, p - lead_n). A deflection is a maximal run (within a
-    clipped segment) of samples with the same sign s of d and |d| > band; it is significant when
-    |d| > thr_on for hold_n consecutive samples of the run, the streak starting at or before p (it may
-    continue after p). The onset is where the first significant deflection left the band (linear
-    interpolation between its first sample and the one before); when it begins at a clipped segment
-    start (lead-window start, F-window start or the end of an A-wave window) the onset is hidden
-    (NaN). Returns the flag word.
+    |d| > thr_on, and the onset: where the first deflection of the F response (fw_onset) left the band
+    (linear interpolation between its first sample and the one before); NaN when that deflection
+    begins at a segment start (hidden). Returns the flag word.
     """
     for c in range(N_FS_COLS):
         if c != FS_BASE and c != FS_NOISE:
@@ -942,43 +997,8 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
                 break
         if found:
             break
-    # first significant deflection (forward scan). A streak is a run of samples of one sign with
-    # |d| > te = max(thr_on, band); the first streak of >= hold_n samples makes its deflection
-    # significant, and the deflection starts where that sign's run began (scan back while |d| > band).
-    # Quiet samples cost one comparison each.
-    first_sig = -1
-    hidden = False
-    te = thr_on if thr_on > band else band
     pk = int(out[FS_PEAK_I])
-    for k in range(n_seg):
-        lo = seg[k, 0]
-        hi = seg[k, 1]
-        if lo > pk:
-            break
-        if hi <= pk - lead_n:
-            continue
-        if lo < pk - lead_n:
-            lo = pk - lead_n
-        i = lo
-        while i < hi:
-            while i < hi and abs(x[i] - base) <= te:
-                i += 1
-            if i >= hi or i > pk:
-                break
-            sg = 1.0 if x[i] - base > 0.0 else -1.0
-            j = i
-            while j < hi and sg * (x[j] - base) > te:
-                j += 1
-            if j - i >= hold_n:
-                r = i
-                while r > lo and sg * (x[r - 1] - base) > band:
-                    r -= 1
-                first_sig = r
-                hidden = r == lo
-                break
-            i = j if j > i else i + 1
-        if first_sig >= 0:
-            break
+    first_sig, hidden = fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk)
     if first_sig < 0:
         return flags | FF_ONSET_NOT_FOUND
     out[FS_FIRST_SIG] = float(first_sig)
@@ -1306,7 +1326,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
             thr_on,
             band,
             ip[FIP_HOLD],
-            ip[FIP_ON_LEAD],
+            ip[FIP_ON_GAP],
             out_s[s],
         )
     # 6. repeaters

@@ -28,11 +28,12 @@ Procedure (every train; sample-level details in the kernel docstrings)
    correlation > 0.9, on about >= 80 % of the sweeps). A-wave windows are excluded from the F search on
    every sweep and reported (``a_wave_latencies_ms``: onset on the mean sweep).
 5. **F-waves** per sweep over the unmasked F window: present when max - min >= ``thr_pp``; amplitude
-   = that peak-to-peak; onset = where the first deflection that stays beyond ``thr_on`` for
-   ``hold_ms`` left the baseline band (interpolated), searched only from ``onset_lead_ms`` before the
-   sweep's F peak (its largest deviation) up to that peak. A deflection already under way at the start
-   of that lead window, the F window or at the edge of an A-wave window has a hidden onset: the sweep counts for persistence, its
-   latency is NaN (``onset_hidden``).
+   = that peak-to-peak. Onset: significant deflections (beyond ``thr_on`` for ``hold_ms``) less than
+   ``onset_gap_ms`` apart form one response; the sweep's F response is the first response whose own
+   peak-to-peak reaches ``thr_pp``, else the one reaching the sweep's largest deviation (F peak); the
+   onset is where its first deflection left the baseline band (interpolated). A deflection already
+   under way at the start of the F window or at the edge of an A-wave window has a hidden onset: the
+   sweep counts for persistence, its latency is NaN (``onset_hidden``).
 6. **Repeaters** (kept in the statistics, counted): present sweeps i, j with peak-latency difference
    < ``rep_latency_tol_ms``, amplitude difference ``|a_i - a_j| < rep_amp_tol_pct % * max(a_i, a_j)``
    and correlation > ``rep_min_corr`` over the union of their response windows; groups join
@@ -380,7 +381,7 @@ def _kernel_params(
     ip[K.FIP_M_SAT] = max(3, int(round(0.2 / dt)))
     ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
     ip[K.FIP_A_FIT] = int(round(p["a_peak_fit_ms"] / 2.0 / dt))
-    ip[K.FIP_ON_LEAD] = max(1, int(round(p["onset_lead_ms"] / dt)))
+    ip[K.FIP_ON_GAP] = max(1, int(round(p["onset_gap_ms"] / dt)))
     ip[K.FIP_NOISE_EX] = int(round(p["noise_exclude_ms"] / dt))
     ip[K.FIP_F_STOP] = f_stop
     ip[K.FIP_GUARD] = max(2, int(round(p["guard_ms"] / dt)))
@@ -448,7 +449,7 @@ def measure_fwave_trains(
     rep_amp_tol_pct: float = 10.0,
     rep_min_corr: float = 0.9,
     rep_pad_ms: float = 0.5,
-    onset_lead_ms: float = 5.0,
+    onset_gap_ms: float = 5.0,
     noise_exclude_ms: float = 5.0,
     noise_clip_k_sd: float = 4.0,
     a_peak_fit_ms: float = 1.0,
@@ -488,7 +489,7 @@ def measure_fwave_trains(
         "min_window_ms": min_window_ms,
         "a_latency_tol_ms": a_latency_tol_ms,
         "rep_latency_tol_ms": rep_latency_tol_ms,
-        "onset_lead_ms": onset_lead_ms,
+        "onset_gap_ms": onset_gap_ms,
         "noise_clip_k_sd": noise_clip_k_sd,
         "max_threshold_ratio": max_threshold_ratio,
     }
@@ -836,9 +837,10 @@ def measure_fwaves(x: Any, sfreq_hz: float, *, t0_ms: float = 0.0, **kwargs: Any
         Candidate phases closer than ``a_merge_ms`` form one A-wave; ``a_pad_ms`` widens its window.
     rep_latency_tol_ms, rep_amp_tol_pct, rep_min_corr, rep_pad_ms : float (ms), float (%), float, float (ms)
         Repeater rule (domain: < 0.5 ms, < 10 %, > 0.9) and correlation-window padding.
-    onset_lead_ms : float, ms
-        The onset is searched only in ``[F peak - onset_lead_ms, F peak]`` (default 5 ms), so that noise
-        or hum far before the F-wave cannot become its onset.
+    onset_gap_ms : float, ms
+        Significant deflections with less than this between them form one response (default 5 ms,
+        the shortest motor-unit potential), so that the onset is the first phase of a multi-unit
+        F-wave and an excursion far before it is not.
     noise_exclude_ms, noise_clip_k_sd : float (ms), float
         Per-sweep noise: samples within ``noise_exclude_ms`` of the largest excursion, then of every
         excursion beyond ``noise_clip_k_sd`` first-pass SDs, are left out (defaults 5 ms, 4).

@@ -43,6 +43,8 @@ class FWaveTruth:
         Back-firing probability of every unit (0 for units blocked on the path).
     unit_f_latency_ms : ndarray, ms, shape (n_units,)
         F onset each unit would produce (NaN for blocked units).
+    unit_size_mv : ndarray, mV, shape (n_units,)
+        Negative-peak amplitude of every unit's MUAP (its F-wave when it back-fires alone).
     expected_persistence_pct : float, %
         ``100 * (1 - prod(1 - unit_p))``: the probability that a sweep carries an F-wave
         (``1 - (1 - p)^N`` for N units of equal p).
@@ -69,6 +71,7 @@ class FWaveTruth:
     repeater_units: np.ndarray
     unit_p: np.ndarray
     unit_f_latency_ms: np.ndarray
+    unit_size_mv: np.ndarray
     expected_persistence_pct: float
     persistence_pct: float
     m_onset_ms: float
@@ -230,6 +233,7 @@ def fwave_train(
         repeater_units=C.readonly(repeater_units),
         unit_p=C.readonly(p),
         unit_f_latency_ms=C.readonly(np.where(conducting, f_arrival_ms, np.nan)),
+        unit_size_mv=C.readonly(np.asarray(pop.size_mv, dtype=float)),
         expected_persistence_pct=float(100.0 * (1.0 - np.prod(1.0 - p))),
         persistence_pct=float(100.0 * present.mean()),
         m_onset_ms=m_onset,
