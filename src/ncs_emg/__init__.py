@@ -32,6 +32,7 @@ from .fwave import (
 from .io import read_study, write_study
 from .measure import (
     CmapMeasures,
+    CmapParams,
     OnsetMethod,
     SiteMeasures,
     measure_cmap,
@@ -42,6 +43,7 @@ from .measure import (
 from .simulate import (
     FWaveTruth,
     NerveTruth,
+    RecordingConditions,
     SimulatedFWaves,
     SimulatedNerve,
     SimulatedStudy,
@@ -69,6 +71,7 @@ __all__ = [
     "Study",
     # measurement
     "CmapMeasures",
+    "CmapParams",
     "OnsetMethod",
     "SiteMeasures",
     "measure_cmap",
@@ -76,6 +79,7 @@ __all__ = [
     "measure_study",
     "onset_methods",
     # simulation
+    "RecordingConditions",
     "FWaveTruth",
     "SimulatedFWaves",
     "simulate_fwave_train",

@@ -41,8 +41,9 @@ onset: the ``level`` was never reached, or the tangent meets the baseline before
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,8 @@ from .types import Nerve, Study, Sweeps
 
 __all__ = [
     "CmapMeasures",
+    "CmapParams",
+    "DEFAULT_CMAP_PARAMS",
     "OnsetMethod",
     "SiteMeasures",
     "measure_cmap",
@@ -187,8 +190,12 @@ class CmapMeasures:
         ``"pre-stimulus"`` or ``"post-artefact"``.
     method : str
         Onset detector used.
-    threshold_info : dict
-        Parameters used (thresholds in mV, windows in ms).
+    parameters : CmapParams
+        The options used.
+    sfreq_hz : float, Hz
+        Sampling rate of the measured sweeps.
+    t0_ms : float, ms
+        Time of sample 0 relative to the stimulus.
     """
 
     onset_latency_ms: np.ndarray
@@ -208,7 +215,9 @@ class CmapMeasures:
     onset_not_found: np.ndarray
     baseline_source: str
     method: str
-    threshold_info: dict = field(default_factory=dict)
+    parameters: CmapParams = field(default_factory=lambda: DEFAULT_CMAP_PARAMS)
+    sfreq_hz: float = math.nan
+    t0_ms: float = 0.0
 
     @property
     def n_sweeps(self) -> int:
@@ -232,13 +241,20 @@ class CmapMeasures:
         }
         d["baseline_source"] = self.baseline_source
         d["method"] = self.method
-        d["parameters"] = dict(self.threshold_info)
+        d["parameters"] = {
+            **self.parameters.to_dict(),
+            "sfreq_hz": self.sfreq_hz,
+            "t0_ms": self.t0_ms,
+        }
         return d
 
 
-def _index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
-    """First sample index whose time is >= t_ms (tolerant to rounding)."""
+def index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
+    """First sample index whose time is >= ``t_ms`` (tolerant to rounding); ms in, index out."""
     return int(math.ceil((t_ms - t0_ms) / dt_ms - 1e-9))
+
+
+_index_at = index_at  # old private name, kept until every caller uses index_at
 
 
 def cmap_windows(
@@ -265,8 +281,8 @@ def cmap_windows(
     ParameterError
         When ``baseline="pre"`` and fewer than 2 pre-stimulus samples exist.
     """
-    n_pre = max(0, min(n, _index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
-    i_blank = max(0, _index_at(blank_ms, t0_ms, dt_ms))
+    n_pre = max(0, min(n, index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
+    i_blank = max(0, index_at(blank_ms, t0_ms, dt_ms))
     if baseline == "pre" and n_pre < 2:
         raise ParameterError(
             f"baseline='pre' needs at least 2 pre-stimulus samples; the sweep starts at "
@@ -280,25 +296,151 @@ def cmap_windows(
     return i_blank, i_blank + n_post, i_blank + n_post, "post-artefact"
 
 
+def _opt(default: Any, unit: str, doc: str) -> Any:
+    """A dataclass field with its unit and meaning as metadata (used for docs and validation)."""
+    return field(default=default, metadata={"unit": unit, "doc": doc})
+
+
+@dataclass(frozen=True)
+class CmapParams:
+    """Options of :func:`measure_cmap`: one frozen object, one source of defaults.
+
+    Every field has a unit (``""`` = dimensionless) and a meaning in ``CmapParams.describe()``;
+    ``docs/measures.md`` explains the procedure they steer. Build one with keywords
+    (``CmapParams(k_sd=5)``) or derive one with :meth:`replace`; a bad value raises
+    :class:`~ncs_emg.errors.ParameterError` naming the field.
+
+    Attributes
+    ----------
+    method : str
+        Onset detector, one of :func:`onset_methods` (default ``"threshold"``).
+    blank_ms : float, ms
+        Stimulus-artefact blanking: the response is searched from this time after the stimulus (1.0).
+    baseline : {"auto", "pre", "post"}
+        Baseline window: pre-stimulus samples, a window after the blanking, or pre-stimulus when at
+        least ``min_baseline_ms`` exist, otherwise post (``"auto"``).
+    min_baseline_ms : float, ms
+        Pre-stimulus length needed for ``"auto"`` to use it (1.0).
+    post_baseline_ms : float, ms
+        Length of the post-artefact baseline window; the search starts after it (0.5).
+    k_sd : float, baseline SDs
+        Phase-significance threshold in baseline SDs (4.0).
+    min_threshold_mv : float, mV
+        Threshold floor (0.02).
+    hold_ms : float, ms
+        Time the deviation must stay above threshold for a phase to count (0.1).
+    baseline_band_mv : float, mV
+        Floor of the band around baseline treated as "at baseline" (0.0).
+    band_k_sd : float, baseline SDs
+        Band in baseline SDs (1.0).
+    level_mv : float, mV
+        Level of the ``"level"`` detector (0.1).
+    saturation_ms : float, ms
+        Run of identical extreme values that flags ``saturated`` (0.2; at least 3 samples).
+    peak_fit_ms : float, ms
+        Width of the least-squares parabola fitted around the extreme samples (1.0; 0 = raw sample).
+    search_stop_ms : float or None, ms
+        End of the search window (None: the end of the sweep).
+    """
+
+    method: str = _opt("threshold", "", "onset detector (see onset_methods())")
+    blank_ms: float = _opt(1.0, "ms", "stimulus-artefact blanking; the search starts here")
+    baseline: str = _opt(
+        "auto", "", "baseline window: auto, pre (pre-stimulus) or post (post-artefact)"
+    )
+    min_baseline_ms: float = _opt(1.0, "ms", "pre-stimulus length that 'auto' needs to use it")
+    post_baseline_ms: float = _opt(0.5, "ms", "post-artefact baseline window length")
+    k_sd: float = _opt(4.0, "SD", "phase-significance threshold in baseline SDs")
+    min_threshold_mv: float = _opt(0.02, "mV", "floor of the significance threshold")
+    hold_ms: float = _opt(0.1, "ms", "time above threshold for a phase to be significant")
+    baseline_band_mv: float = _opt(0.0, "mV", "floor of the at-baseline band")
+    band_k_sd: float = _opt(1.0, "SD", "at-baseline band in baseline SDs")
+    level_mv: float = _opt(0.1, "mV", "level of the 'level' onset detector")
+    saturation_ms: float = _opt(0.2, "ms", "flat run at the extreme that flags saturation")
+    peak_fit_ms: float = _opt(1.0, "ms", "parabola width for peak values (0: raw sample)")
+    search_stop_ms: float | None = _opt(None, "ms", "end of the search window (None: sweep end)")
+
+    def __post_init__(self) -> None:
+        check_option(self.method, "method", _METHODS)
+        check_option(self.baseline, "baseline", ("auto", "pre", "post"))
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("method", "baseline") or (f.name == "search_stop_ms" and v is None):
+                continue
+            if isinstance(v, (bool, np.bool_, str, bytes)):
+                raise ParameterError(f"{f.name}: expected a number, got {type(v).__name__} {v!r}")
+            if f.name == "search_stop_ms":
+                v = check_finite(v, f.name)
+            else:
+                v = check_positive(v, f.name, allow_zero=f.name not in _STRICTLY_POSITIVE)
+            object.__setattr__(self, f.name, v)
+
+    def replace(self, **changes: Any) -> CmapParams:
+        """A copy with ``changes`` applied (unknown names raise ParameterError listing valid ones)."""
+        check_param_names(changes, CmapParams, "measure_cmap")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as a JSON-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """One row per option: name, default, unit, meaning."""
+        return [
+            {
+                "name": f.name,
+                "default": f.default,
+                "unit": f.metadata["unit"],
+                "doc": f.metadata["doc"],
+            }
+            for f in fields(cls)
+        ]
+
+    def hold_samples(self, dt_ms: float) -> int:
+        """``hold_ms`` in samples (at least 1)."""
+        return max(1, int(round(self.hold_ms / dt_ms)))
+
+    def saturation_samples(self, dt_ms: float) -> int:
+        """``saturation_ms`` in samples (at least 3)."""
+        return max(3, int(round(self.saturation_ms / dt_ms)))
+
+    def fit_half_samples(self, dt_ms: float) -> int:
+        """Half-width of the peak-fit window in samples."""
+        return int(round(self.peak_fit_ms / 2.0 / dt_ms))
+
+
+_STRICTLY_POSITIVE = ("min_baseline_ms", "post_baseline_ms", "level_mv", "saturation_ms")
+#: The default options (one source of defaults for measure_cmap and the F-wave M-wave step).
+DEFAULT_CMAP_PARAMS = CmapParams()
+
+
+def check_param_names(changes: dict[str, Any], cls: type, where: str) -> None:
+    """Raise ParameterError for keywords that are not fields of the parameter class ``cls``."""
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ParameterError(
+            f"{where}: unknown option(s) {unknown}; valid options: {sorted(names)}"
+        )
+
+
+def resolve_cmap_params(params: CmapParams | None, overrides: dict[str, Any]) -> CmapParams:
+    """``params`` (default :data:`DEFAULT_CMAP_PARAMS`) with keyword ``overrides`` applied."""
+    if params is None:
+        params = DEFAULT_CMAP_PARAMS
+    elif not isinstance(params, CmapParams):
+        raise ParameterError(f"params: expected a CmapParams or None, got {type(params).__name__}")
+    return params.replace(**overrides) if overrides else params
+
+
 def measure_cmap(
     x: Any,
     sfreq_hz: float,
     *,
     t0_ms: float = 0.0,
-    method: str = "threshold",
-    blank_ms: float = 1.0,
-    baseline: str = "auto",
-    min_baseline_ms: float = 1.0,
-    post_baseline_ms: float = 0.5,
-    k_sd: float = 4.0,
-    min_threshold_mv: float = 0.02,
-    hold_ms: float = 0.1,
-    baseline_band_mv: float = 0.0,
-    band_k_sd: float = 1.0,
-    level_mv: float = 0.1,
-    saturation_ms: float = 0.2,
-    peak_fit_ms: float = 1.0,
-    search_stop_ms: float | None = None,
+    params: CmapParams | None = None,
+    **overrides: Any,
 ) -> CmapMeasures:
     """Measure CMAPs: onset, negative peak, peak-to-peak, areas and durations.
 
@@ -310,58 +452,29 @@ def measure_cmap(
         Sampling rate.
     t0_ms : float, ms
         Time of sample 0 relative to the stimulus (negative with a pre-stimulus baseline).
-    method : str
-        Onset detector, one of :func:`onset_methods` (``"threshold"``, ``"tangent"``, ``"level"``).
-    blank_ms : float, ms
-        Stimulus-artefact blanking: the response is searched from this time after the stimulus.
-    baseline : {"auto", "pre", "post"}
-        Baseline window: pre-stimulus samples (``"pre"``), a window after the blanking (``"post"``), or
-        pre-stimulus when at least ``min_baseline_ms`` exist, otherwise post (``"auto"``).
-    min_baseline_ms : float, ms
-        Pre-stimulus length needed for ``"auto"`` to use it.
-    post_baseline_ms : float, ms
-        Length of the post-artefact baseline window; the search starts after it.
-    k_sd : float
-        Threshold in baseline SDs.
-    min_threshold_mv : float, mV
-        Threshold floor (keeps the threshold meaningful on very quiet or noise-free sweeps).
-    hold_ms : float, ms
-        Time the deviation must stay above threshold for a phase to count (at least one sample).
-    baseline_band_mv, band_k_sd : float (mV), float
-        The band around baseline treated as "at baseline" when finding where a phase starts and ends
-        is ``max(baseline_band_mv, band_k_sd * noise)``. With noise, 1 SD keeps the backward refinement
-        from running into the noise before the response; on noise-free sweeps the band is 0 (exact
-        baseline crossings) unless ``baseline_band_mv`` > 0, which waveforms with asymptotic tails need.
-    level_mv : float, mV
-        Level of the ``"level"`` detector.
-    saturation_ms : float, ms
-        A run this long (and at least 3 samples) of identical values at the response's most negative
-        or most positive value flags ``saturated``. Quantised (integer) data with a very slow, small
-        peak can hold a short flat top: keep this well above one sample.
-    peak_fit_ms : float, ms
-        Width of the window (centred on the extreme sample) of the least-squares parabola whose vertex
-        gives the negative peak's value and time and the positive peak's value. 0 takes the extreme
-        sample itself. With noise the extreme sample is biased outward (it picks the most extreme noise
-        excursion): on simulated CMAPs at 30 dB SNR the raw sample overstated the amplitude by 4 % on
-        average, the 1-ms parabola by < 0.1 % (benchmarks/README.md).
-    search_stop_ms : float or None, ms
-        End of the search window (default: the end of the sweep).
+    params : CmapParams or None
+        Measurement options (default: :data:`DEFAULT_CMAP_PARAMS`); see :class:`CmapParams` for every
+        option with its unit, default and meaning.
+    **overrides
+        Any :class:`CmapParams` field by name, applied on top of ``params`` (for example
+        ``method="tangent"``, ``k_sd=5``, ``blank_ms=1.5``, ``search_stop_ms=30``).
 
     Returns
     -------
     CmapMeasures
-        Arrays of shape (n_sweeps,) (also for a single 1-D sweep) and flags.
+        Arrays of shape (n_sweeps,) (also for a single 1-D sweep), flags, and the options used
+        (``parameters``).
 
     Raises
     ------
     ParameterError
-        For empty, 0-D or 3-D input, non-finite samples, ``sfreq_hz`` <= 0 or NaN, an unknown method,
-        or sweeps too short for the baseline and blanking windows.
+        For empty, 0-D or 3-D input, non-finite samples, ``sfreq_hz`` <= 0 or NaN, an unknown option
+        or method, or sweeps too short for the baseline and blanking windows.
 
     Notes
     -----
-    Definitions follow ``domain.md`` section 3 (negative-peak duration: EFNS/PNS 2010 wording); the
-    full procedure is in the module docstring. Latencies are relative to the stimulus.
+    The procedure is in the module docstring and ``docs/measures.md`` (negative-peak duration: the
+    EFNS/PNS 2010 wording). Latencies are relative to the stimulus.
 
     Examples
     --------
@@ -372,54 +485,64 @@ def measure_cmap(
     >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 2)
     (3.0, 5.0)
     """
-    X, _ = as_sweeps(
-        x, name="x", check_finite=False
-    )  # the kernel checks finiteness in its first pass
-    fs = check_positive(sfreq_hz, "sfreq_hz")
-    t0 = check_finite(t0_ms, "t0_ms")
-    check_option(method, "method", _METHODS)
-    check_option(baseline, "baseline", ("auto", "pre", "post"))
-    blank = check_positive(blank_ms, "blank_ms", allow_zero=True)
-    min_bl = check_positive(min_baseline_ms, "min_baseline_ms")
-    post_bl = check_positive(post_baseline_ms, "post_baseline_ms")
-    k = check_positive(k_sd, "k_sd", allow_zero=True)
-    min_thr = check_positive(min_threshold_mv, "min_threshold_mv", allow_zero=True)
-    hold = check_positive(hold_ms, "hold_ms", allow_zero=True)
-    band = check_positive(baseline_band_mv, "baseline_band_mv", allow_zero=True)
-    band_k = check_positive(band_k_sd, "band_k_sd", allow_zero=True)
-    level = check_positive(level_mv, "level_mv")
-    sat = check_positive(saturation_ms, "saturation_ms")
-    fit = check_positive(peak_fit_ms, "peak_fit_ms", allow_zero=True)
+    p = resolve_cmap_params(params, overrides)
+    X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
+    fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
+    t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
     dt = 1000.0 / fs
-    n = X.shape[1]
-    t_end = t0 + (n - 1) * dt
+    win = _search_windows(X.shape[1], fs, t0, p)
+    out, flags = _run_cmap_kernel(X, dt, win, p)
+    return _package(out, flags, fs, t0, dt, win.source, p)
 
+
+def _no_bool(value: Any, name: str) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name}: expected a number, got the boolean {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class CmapWindows:
+    """Sample windows of one sweep length: baseline ``[bl_start, bl_stop)``, search ``[s_start, s_stop)``."""
+
+    bl_start: int
+    bl_stop: int
+    s_start: int
+    s_stop: int
+    source: str
+
+
+def _search_windows(n: int, fs: float, t0: float, p: CmapParams) -> CmapWindows:
+    """Baseline and search windows for sweeps of ``n`` samples; ParameterError when they do not fit."""
+    dt = 1000.0 / fs
     bl_start, bl_stop, s_start, source = cmap_windows(
         n,
         t0,
         dt,
-        blank_ms=blank,
-        baseline=baseline,
-        min_baseline_ms=min_bl,
-        post_baseline_ms=post_bl,
+        blank_ms=p.blank_ms,
+        baseline=p.baseline,
+        min_baseline_ms=p.min_baseline_ms,
+        post_baseline_ms=p.post_baseline_ms,
     )
-    use_pre = source == "pre-stimulus"
     s_stop = n
-    if search_stop_ms is not None:
-        stop = check_finite(search_stop_ms, "search_stop_ms")
-        s_stop = min(n, _index_at(stop, t0, dt) + 1)
+    if p.search_stop_ms is not None:
+        s_stop = min(n, index_at(p.search_stop_ms, t0, dt) + 1)
     if bl_stop > n or s_start > s_stop - 2:
+        t_end = t0 + (n - 1) * dt
         raise ParameterError(
             f"x: sweeps too short for the baseline and blanking windows: {n} samples at {fs:g} Hz span "
             f"{t0:g} to {t_end:g} ms, but the {source} baseline ends at sample {bl_stop} and the "
-            f"search starts at {t0 + s_start * dt:g} ms (blank_ms={blank:g}"
-            + ("" if use_pre else f", post_baseline_ms={post_bl:g}")
+            f"search starts at {t0 + s_start * dt:g} ms (blank_ms={p.blank_ms:g}"
+            + ("" if source == "pre-stimulus" else f", post_baseline_ms={p.post_baseline_ms:g}")
             + "); record longer sweeps or shorten those windows"
         )
-    hold_n = max(1, int(round(hold / dt)))
-    sat_n = max(3, int(round(sat / dt)))
-    fit_h = int(round(fit / 2.0 / dt))
+    return CmapWindows(bl_start, bl_stop, s_start, s_stop, source)
 
+
+def _run_cmap_kernel(
+    X: np.ndarray, dt: float, win: CmapWindows, p: CmapParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the serial (few sweeps) or parallel CMAP kernel; raise on non-finite samples."""
     from . import _kernels as K
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
@@ -427,24 +550,38 @@ def measure_cmap(
     kernel = K.cmap_batch if X.shape[0] >= 64 else K.cmap_serial
     kernel(
         X,
-        bl_start,
-        bl_stop,
-        s_start,
-        s_stop,
-        k,
-        min_thr,
-        hold_n,
-        band,
-        band_k,
-        _METHODS[method].method_id,
-        level,
-        sat_n,
+        win.bl_start,
+        win.bl_stop,
+        win.s_start,
+        win.s_stop,
+        p.k_sd,
+        p.min_threshold_mv,
+        p.hold_samples(dt),
+        p.baseline_band_mv,
+        p.band_k_sd,
+        _METHODS[p.method].method_id,
+        p.level_mv,
+        p.saturation_samples(dt),
         out,
         flags,
-        fit_h,
+        p.fit_half_samples(dt),
     )
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
+    return out, flags
+
+
+def _package(
+    out: np.ndarray,
+    flags: np.ndarray,
+    fs: float,
+    t0: float,
+    dt: float,
+    source: str,
+    p: CmapParams,
+) -> CmapMeasures:
+    """Kernel output (sample units) to a :class:`CmapMeasures` (ms, mV, mV·ms)."""
+    from . import _kernels as K
 
     onset = t0 + out[:, K.C_ONSET] * dt
     res = dict(
@@ -466,31 +603,23 @@ def measure_cmap(
     )
     for a in res.values():
         a.setflags(write=False)
-    info = dict(
-        k_sd=k,
-        min_threshold_mv=min_thr,
-        hold_ms=hold,
-        baseline_band_mv=band,
-        band_k_sd=band_k,
-        level_mv=level,
-        blank_ms=blank,
-        baseline=baseline,
-        min_baseline_ms=min_bl,
-        post_baseline_ms=post_bl,
-        saturation_ms=sat,
-        peak_fit_ms=fit,
-        search_stop_ms=search_stop_ms,
-        sfreq_hz=fs,
-        t0_ms=t0,
+    return CmapMeasures(
+        **res, baseline_source=source, method=p.method, parameters=p, sfreq_hz=fs, t0_ms=t0
     )
-    return CmapMeasures(**res, baseline_source=source, method=method, threshold_info=info)
 
 
-def measure_sweeps(sweeps: Sweeps, **kwargs: Any) -> CmapMeasures:
-    """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base)."""
+def measure_sweeps(
+    sweeps: Sweeps, *, params: CmapParams | None = None, **overrides: Any
+) -> CmapMeasures:
+    """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base).
+
+    ``params`` and ``overrides`` as for :func:`measure_cmap`.
+    """
     if not isinstance(sweeps, Sweeps):
         raise ParameterError(f"sweeps: expected a Sweeps object, got {type(sweeps).__name__}")
-    return measure_cmap(sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, **kwargs)
+    return measure_cmap(
+        sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides
+    )
 
 
 @dataclass(frozen=True, eq=False)
