@@ -36,7 +36,7 @@ def test_fwave_json(study_file, capsys):
     assert [n["nerve"] for n in doc["nerves"]] == ["ulnar", "tibial"]
     u = doc["nerves"][0]["measures"]
     assert u["persistence_pct"] == 75.0 and u["n_sweeps"] == 20 and u["interpretable"]
-    assert u["min_latency_ms"] == pytest.approx(26.0, abs=0.05)
+    assert u["min_latency_ms"] == pytest.approx(26.0, abs=4 / 20.0)  # smoothed: <= 4 samples early
     assert len(u["a_wave_latencies_ms"]) == 1
     t = doc["nerves"][1]["measures"]
     assert t["interpretable"] is False and "no M-wave" in t["reason"]

@@ -547,8 +547,9 @@ FIP_R_PAD = 14  # samples added on both sides of a response for the repeater cor
 FIP_M_FIT = 15  # M-wave: half-width of the parabolic peak fit (cmap_sweep fit_h), samples
 FIP_A_FIT = 16  # A-waves: half-width of the parabolic peak fit of template and sweep peaks, samples
 FIP_ON_GAP = 17  # F onset: significant deflections closer than this (samples) form one response
-FIP_NOISE_EX = 18  # per-sweep noise: samples excluded on each side of the largest excursion
-N_FIP = 19
+FIP_NOISE_BLK = 18  # per-sweep noise: block length, samples
+FIP_SMOOTH = 19  # F analysis on sweeps smoothed by a centred moving average of 2 * this + 1 samples
+N_FIP = 20
 
 # fp: float parameters (mV unless stated)
 FFP_M_K = 0  # cmap_sweep k_sd
@@ -571,12 +572,11 @@ FFP_A_PCT = 16  # A-wave: minimal % of sweeps that match (>=)
 FFP_R_TOL = 17  # repeaters: peak-latency difference < this, samples
 FFP_R_AMP = 18  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
 FFP_R_CORR = 19  # repeaters: correlation > this
-FFP_NOISE_CLIP = 20  # per-sweep noise: excursions beyond this many first-pass SDs are excluded
-N_FFP = 21
+N_FFP = 20
 
 # per-sweep float output columns
 FS_BASE = 0  # guard-window mean, mV
-FS_NOISE = 1  # SD of the residual x - mean sweep over the F window, excursions excluded, mV
+FS_NOISE = 1  # noise SD: lower-quartile block RMS of the smoothed sweep over the F window, mV
 FS_PP = 2  # peak-to-peak amplitude over the unmasked F window, mV
 FS_MAX_I = 3  # index of the maximum
 FS_MIN_I = 4  # index of the minimum
@@ -630,161 +630,37 @@ N_FA_COLS = 5
 
 
 @jit
-def _fw_sums(x, m, a, b, c, s1, s2):
-    """Add the sums of u = x - m - c and u^2 over [a, b) to (s1, s2) (two lanes).
+def fw_noise(x, lo, hi, blk, work):
+    """Noise SD of one (smoothed) sweep over the F window [lo, hi): the lower quartile over blocks of
+    the RMS about the window mean.
 
-    The loop indexes views from 0, so that numba can drop its negative-index check (faster).
-    """
-    xs = x[a:b]
-    ms = m[a:b]
-    n = b - a
-    p0 = 0.0
-    p1 = 0.0
-    q0 = 0.0
-    q1 = 0.0
-    for j in range(n // 2):
-        u0 = xs[2 * j] - ms[2 * j] - c
-        u1 = xs[2 * j + 1] - ms[2 * j + 1] - c
-        p0 += u0
-        p1 += u1
-        q0 += u0 * u0
-        q1 += u1 * u1
-    if n % 2 == 1:
-        u0 = xs[n - 1] - ms[n - 1] - c
-        p0 += u0
-        q0 += u0 * u0
-    return s1 + (p0 + p1), s2 + (q0 + q1)
-
-
-@jit
-def fw_noise(x, m, lo, hi, ex_n, clip_k, iv):
-    """Noise SD of one sweep over the F window [lo, hi), F-wave-like excursions excluded.
-
-    r = x - m, the residual about the mean sweep m (removes what is time-locked: the M tail and
-    A-waves); rbar = mean of r over [lo, hi); u = r - rbar. The largest excursion e is the first max
-    of r when max - rbar > rbar - min, the first min when smaller, the earlier of the two on a tie.
-    SD1 = SD of u outside [e - ex_n, e + ex_n] (all of [lo, hi) when fewer than 2 samples remain).
-    One clipping round: every sample with |u| > clip_k * SD1 is an excursion; SD2 = SD of u outside
-    +-ex_n of every excursion is returned (SD1 when there is no excursion or fewer than 2 samples
-    remain). SD of k kept samples = sqrt(max(0, S2/k - (S1/k)^2)), S1 and S2 the sums of u and u^2
-    over the kept samples (summed directly, never as differences of totals, which would cancel).
-    O(n) passes only; ``iv`` is an int64 work array of shape (>= (hi - lo + 1) // 2 + 1, 2) for the
-    merged exclusion intervals. Low-frequency hum and drift stay below clip_k * SD1 and enter the SD.
-
-    Speed: every loop runs over the views x[lo:hi], m[lo:hi] with indices from 0 (numba then drops
-    its negative-index check); only the winning extreme is searched for its first index; the second
-    sums pass is skipped when the clipping round excludes exactly [e - ex_n, e + ex_n] again.
+    xbar = mean of x over [lo, hi). The window is cut into nb = max(1, (hi - lo) // blk) blocks of
+    blk samples (the last block takes the remainder); each block's mean square of x - xbar goes to
+    ``work``; the result is the square root of the ((nb - 1) // 4)-th smallest. Responses (the
+    sweep's F-wave, an A-wave) occupy a minority of blocks and do not reach the lower quartile; white
+    noise is in every block, and so are hum and drift (which count at part of their RMS).
     """
     xs = x[lo:hi]
-    ms = m[lo:hi]
     n_all = hi - lo
-    # pass 1: sum (two lanes, even and odd samples: the summation order of the naive-checked
-    # version) and max and min (four lanes) of r
     p0 = 0.0
     p1 = 0.0
-    mx0 = -np.inf
-    mx1 = -np.inf
-    mx2 = -np.inf
-    mx3 = -np.inf
-    mn0 = np.inf
-    mn1 = np.inf
-    mn2 = np.inf
-    mn3 = np.inf
-    for j in range(n_all // 4):
-        i = 4 * j
-        v0 = xs[i] - ms[i]
-        v1 = xs[i + 1] - ms[i + 1]
-        v2 = xs[i + 2] - ms[i + 2]
-        v3 = xs[i + 3] - ms[i + 3]
-        p0 += v0
-        p1 += v1
-        p0 += v2
-        p1 += v3
-        mx0 = v0 if v0 > mx0 else mx0
-        mx1 = v1 if v1 > mx1 else mx1
-        mx2 = v2 if v2 > mx2 else mx2
-        mx3 = v3 if v3 > mx3 else mx3
-        mn0 = v0 if v0 < mn0 else mn0
-        mn1 = v1 if v1 < mn1 else mn1
-        mn2 = v2 if v2 < mn2 else mn2
-        mn3 = v3 if v3 < mn3 else mn3
-    for i in range(n_all - n_all % 4, n_all):
-        v0 = xs[i] - ms[i]
-        if i % 2 == 0:
-            p0 += v0
-        else:
-            p1 += v0
-        mx0 = v0 if v0 > mx0 else mx0
-        mn0 = v0 if v0 < mn0 else mn0
-    rbar = (p0 + p1) / n_all
-    mx0 = mx0 if mx0 > mx1 else mx1
-    mx2 = mx2 if mx2 > mx3 else mx3
-    mx = mx0 if mx0 > mx2 else mx2
-    mn0 = mn0 if mn0 < mn1 else mn1
-    mn2 = mn2 if mn2 < mn3 else mn3
-    mn = mn0 if mn0 < mn2 else mn2
-    # the largest excursion (local index): the first index of the winning extreme, both on a tie
-    a1 = mx - rbar
-    a2 = rbar - mn
-    imx = n_all
-    imn = n_all
-    if a1 >= a2:
-        for i in range(n_all):
-            if xs[i] - ms[i] == mx:
-                imx = i
-                break
-    if a2 >= a1:
-        for i in range(n_all):
-            if xs[i] - ms[i] == mn:
-                imn = i
-                break
-    e = imx if imx < imn else imn
-    e0 = max(e - ex_n, 0)
-    e1 = min(e + ex_n, n_all - 1)
-    k = n_all - (e1 - e0 + 1)
-    if k >= 2:
-        s1, s2 = _fw_sums(xs, ms, 0, e0, rbar, 0.0, 0.0)
-        s1, s2 = _fw_sums(xs, ms, e1 + 1, n_all, rbar, s1, s2)
-    else:
-        s1, s2 = _fw_sums(xs, ms, 0, n_all, rbar, 0.0, 0.0)
-        k = n_all
-    mu = s1 / k
-    var = s2 / k - mu * mu
-    sd1 = math.sqrt(var) if var > 0.0 else 0.0
-    # one clipping round: merged intervals [a, b] (local) of +-ex_n around every excursion
-    lim = clip_k * sd1
-    n_iv = 0
-    for i in range(n_all):
-        if abs(xs[i] - ms[i] - rbar) > lim:
-            a = max(i - ex_n, 0)
-            b = min(i + ex_n, n_all - 1)
-            if n_iv > 0 and a <= iv[n_iv - 1, 1] + 1:
-                iv[n_iv - 1, 1] = b
-            else:
-                iv[n_iv, 0] = a
-                iv[n_iv, 1] = b
-                n_iv += 1
-    if n_iv == 0:
-        return sd1
-    if n_iv == 1 and iv[0, 0] == e0 and iv[0, 1] == e1:
-        return sd1  # the same kept samples as SD1, summed in the same order
-    k2 = 0
-    s1 = 0.0
-    s2 = 0.0
-    start = 0
-    for j in range(n_iv):
-        if iv[j, 0] > start:
-            s1, s2 = _fw_sums(xs, ms, start, iv[j, 0], rbar, s1, s2)
-            k2 += iv[j, 0] - start
-        start = iv[j, 1] + 1
-    if n_all > start:
-        s1, s2 = _fw_sums(xs, ms, start, n_all, rbar, s1, s2)
-        k2 += n_all - start
-    if k2 < 2:
-        return sd1
-    mu = s1 / k2
-    var = s2 / k2 - mu * mu
-    return math.sqrt(var) if var > 0.0 else 0.0
+    for j in range(n_all // 2):
+        p0 += xs[2 * j]
+        p1 += xs[2 * j + 1]
+    if n_all % 2 == 1:
+        p0 += xs[n_all - 1]
+    xbar = (p0 + p1) / n_all
+    nb = n_all // blk if n_all >= blk else 1
+    for b in range(nb):
+        a = b * blk
+        e = a + blk if b < nb - 1 else n_all
+        q = 0.0
+        for i in range(a, e):
+            u = xs[i] - xbar
+            q += u * u
+        work[b] = q / (e - a)
+    srt = np.sort(work[:nb])
+    return math.sqrt(srt[(nb - 1) // 4])
 
 
 @jit
@@ -805,7 +681,7 @@ def fw_quiet_start(m, base, start, stop, band, quiet_n):
 def fw_corr(a, b, mask, lo, hi):
     """(Pearson r of a[lo:hi] and b[lo:hi], population variance of a) over unmasked samples.
 
-    r is NaN when undefined (fewer than 2 samples or a constant window).
+    r is NaN when undefined (fewer than 2 samples, or a window constant to within 1e-12 mV).
 
     One pass over sums of values shifted by the first sample of the window (limits cancellation).
     """
@@ -831,7 +707,8 @@ def fw_corr(a, b, mask, lo, hi):
         return np.nan, 0.0
     vaa = saa - sa * sa / n
     vbb = sbb - sb * sb / n
-    if vaa <= 0.0 or vbb <= 0.0:
+    # variances below (1e-12 mV)^2 per sample are rounding of a constant window: undefined
+    if vaa <= 1e-24 * n or vbb <= 1e-24 * n:
         return np.nan, 0.0
     return (sab - sa * sb / n) / math.sqrt(vaa * vbb), vaa / n
 
@@ -1176,6 +1053,43 @@ def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n
 
 
 @jit
+def fw_smooth(X, lo, hi, h, Y, ym):
+    """Centred moving average of every sweep over [lo, hi): Y[s, i] = mean of X[s, a:b] with
+    a = max(i - h, 0), b = min(i + h + 1, n); ym = the mean of the smoothed sweeps over [lo, hi).
+
+    Window sums are differences of prefix sums accumulated from sample max(lo - h, 0) in order, so a
+    run of exact zeros stays exactly zero; h = 0 copies the samples.
+    """
+    n_s = X.shape[0]
+    n = X.shape[1]
+    j0 = lo - h if lo > h else 0
+    j1 = hi + h + 1 if hi + h + 1 < n else n
+    pre = np.empty(j1 - j0 + 1)
+    for i in range(lo, hi):
+        ym[i] = 0.0
+    for s in range(n_s):
+        x = X[s]
+        y = Y[s]
+        if h == 0:
+            for i in range(lo, hi):
+                y[i] = x[i]
+        else:
+            acc = 0.0
+            pre[0] = 0.0
+            for j in range(j0, j1):
+                acc += x[j]
+                pre[j - j0 + 1] = acc
+            for i in range(lo, hi):
+                a = i - h if i > h else 0
+                b = i + h + 1 if i + h + 1 < n else n
+                y[i] = (pre[b - j0] - pre[a - j0]) / (b - a)
+        for i in range(lo, hi):
+            ym[i] += y[i]
+    for i in range(lo, hi):
+        ym[i] = ym[i] / n_s
+
+
+@jit
 def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     """Analyse one F-wave train X (n_sweeps, n_samples, mV). Returns the train flag word.
 
@@ -1254,23 +1168,29 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     out_t[FT_F_STOP] = float(f_stop)
     if f_stop - fs < ip[FIP_MIN_WIN]:
         return tflags | FTF_SHORT
-    # 3. per-sweep baseline (guard-window mean) and noise (SD over the F window, excursions excluded)
+    # 3. the F analysis runs on smoothed sweeps Y (and their mean ym) over [ys, ye): the guard and
+    # F windows plus the A-wave peak-fit margin
+    ys = m_end - ip[FIP_A_FIT] if m_end > ip[FIP_A_FIT] else 0
+    ye = f_stop + ip[FIP_A_FIT] if f_stop + ip[FIP_A_FIT] < n else n
+    Y = np.empty((n_s, n))
+    ym = np.empty(n)
+    fw_smooth(X, ys, ye, ip[FIP_SMOOTH], Y, ym)
+    # per-sweep baseline (guard-window mean) and noise (SD over the F window, excursions excluded)
     sds = np.empty(n_s)
-    # the residual of n i.i.d. sweeps about their mean has variance (1 - 1/n) sigma^2; with one
-    # sweep the residual is zero: use a zero "mean" (the sweep itself)
-    corr = math.sqrt(n_s / (n_s - 1.0)) if n_s >= 2 else 1.0
-    m0 = m if n_s >= 2 else np.zeros(n)
-    iv = np.empty(((f_stop - fs + 1) // 2 + 1, 2), dtype=np.int64)
+    blk = ip[FIP_NOISE_BLK] if ip[FIP_NOISE_BLK] > 1 else 2
+    work = np.empty((f_stop - fs) // blk + 1)
+    # the smoothing spreads the M-wave by h samples past its end: the baseline window starts after
+    gb = m_end + ip[FIP_SMOOTH] if m_end + ip[FIP_SMOOTH] < fs - 1 else fs - 1
     for s in range(n_s):
-        mu, _sd = mean_sd(X[s], m_end, fs)
-        sd = corr * fw_noise(X[s], m0, fs, f_stop, ip[FIP_NOISE_EX], fp[FFP_NOISE_CLIP], iv)
+        mu, _sd = mean_sd(Y[s], gb, fs)
+        sd = fw_noise(Y[s], fs, f_stop, blk, work)
         out_s[s, FS_BASE] = mu
         out_s[s, FS_NOISE] = sd
         sds[s] = sd
     srt = np.sort(sds)
     h = n_s // 2
     noise = srt[h] if n_s % 2 == 1 else (srt[h - 1] + srt[h]) * 0.5
-    base_m, _sd_m = mean_sd(m, m_end, fs)
+    base_m, _sd_m = mean_sd(ym, gb, fs)
     out_t[FT_NOISE] = noise
     out_t[FT_BASE_MEAN] = base_m
     thr_pp = fp[FFP_NOISE_K] * noise
@@ -1293,8 +1213,8 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     out_t[FT_A_LEVEL] = a_hi
     if n_s >= ip[FIP_A_MIN_SWEEPS]:
         n_a, over = fw_awaves(
-            X,
-            m,
+            Y,
+            ym,
             base_m,
             mask,
             fs,
@@ -1318,7 +1238,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     n_seg = fw_segments(mask, fs, f_stop, seg)
     for s in range(n_s):
         flags_s[s] = fw_sweep(
-            X[s],
+            Y[s],
             seg,
             n_seg,
             out_s[s, FS_BASE],
@@ -1331,7 +1251,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
         )
     # 6. repeaters
     fw_repeaters(
-        X,
+        Y,
         mask,
         fs,
         f_stop,

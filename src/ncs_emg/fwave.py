@@ -11,13 +11,13 @@ Procedure (every train; sample-level details in the kernel docstrings)
    negative peak from which the mean sweep stays within ``max(tail_band_mv, tail_k_sd * SD)`` of its
    baseline for ``quiet_ms`` (SD: the mean sweep's baseline noise): the M-wave *and its tail* have
    returned to baseline.
-2. **Guard window** ``[M end, M end + guard_ms)``: the baseline (mean) of every sweep. **Noise** of
-   every sweep: SD of its residual about the mean sweep over the whole F window, excluding
-   ``±noise_exclude_ms`` around its largest excursion and then around every excursion beyond
-   ``noise_clip_k_sd`` first-pass SDs, times sqrt(n / (n - 1)); 50/60 Hz hum and drift enter it,
-   the sweep's F-wave does not. The **train noise** is the median of the sweeps' SDs.
+2. **Smoothing, guard window, noise.** The F steps run on every sweep smoothed by a centred moving
+   average of ``smooth_ms`` (2h + 1 samples). Guard window ``[M end + h, M end + guard_ms)``: the
+   baseline (mean) of every sweep. **Noise** of every sweep: the lower quartile over blocks of
+   ``noise_block_ms`` of the smoothed sweep's RMS about its F-window mean (responses fill a minority of
+   the blocks; hum and drift are in all of them). The **train noise** is the median over sweeps.
 3. **F window** ``[M end + guard_ms, search_stop_ms or the sweep end)``. Thresholds:
-   detection ``thr_pp = max(threshold_mv, noise_k_sd * noise)`` (peak-to-peak, domain default 40 µV);
+   detection ``thr_pp = max(threshold_mv, noise_k_sd * noise)`` (peak-to-peak, default 40 µV);
    onset ``thr_on = max(onset_k_sd * noise, onset_min_mv)``; baseline band
    ``band = max(band_mv, band_k_sd * noise)``.
 4. **A-waves.** A component of the mean sweep inside the F window that exceeds
@@ -382,7 +382,8 @@ def _kernel_params(
     ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
     ip[K.FIP_A_FIT] = int(round(p["a_peak_fit_ms"] / 2.0 / dt))
     ip[K.FIP_ON_GAP] = max(1, int(round(p["onset_gap_ms"] / dt)))
-    ip[K.FIP_NOISE_EX] = int(round(p["noise_exclude_ms"] / dt))
+    ip[K.FIP_NOISE_BLK] = max(2, int(round(p["noise_block_ms"] / dt)))
+    ip[K.FIP_SMOOTH] = int(round(p["smooth_ms"] / 2.0 / dt))
     ip[K.FIP_F_STOP] = f_stop
     ip[K.FIP_GUARD] = max(2, int(round(p["guard_ms"] / dt)))
     ip[K.FIP_QUIET] = max(1, int(round(p["quiet_ms"] / dt)))
@@ -410,7 +411,6 @@ def _kernel_params(
     fp[K.FFP_R_TOL] = p["rep_latency_tol_ms"] / dt
     fp[K.FFP_R_AMP] = p["rep_amp_tol_pct"] / 100.0
     fp[K.FFP_R_CORR] = p["rep_min_corr"]
-    fp[K.FFP_NOISE_CLIP] = p["noise_clip_k_sd"]
 
     return ip, fp
 
@@ -422,10 +422,10 @@ def measure_fwave_trains(
     t0_ms: float = 0.0,
     threshold_mv: float = 0.04,
     noise_k_sd: float = 10.0,
-    onset_k_sd: float = 4.0,
+    onset_k_sd: float = 5.0,
     onset_min_mv: float = 0.01,
-    band_k_sd: float = 1.0,
-    band_mv: float = 0.0,
+    band_k_sd: float = 3.0,
+    band_mv: float = 0.001,
     hold_ms: float = 0.1,
     blank_ms: float = 1.0,
     m_end_ms: Any = None,
@@ -450,8 +450,8 @@ def measure_fwave_trains(
     rep_min_corr: float = 0.9,
     rep_pad_ms: float = 0.5,
     onset_gap_ms: float = 5.0,
-    noise_exclude_ms: float = 5.0,
-    noise_clip_k_sd: float = 4.0,
+    smooth_ms: float = 0.3,
+    noise_block_ms: float = 2.5,
     a_peak_fit_ms: float = 1.0,
     max_threshold_ratio: float = 2.0,
     min_sweep_end_ms: float | None = None,
@@ -490,7 +490,7 @@ def measure_fwave_trains(
         "a_latency_tol_ms": a_latency_tol_ms,
         "rep_latency_tol_ms": rep_latency_tol_ms,
         "onset_gap_ms": onset_gap_ms,
-        "noise_clip_k_sd": noise_clip_k_sd,
+        "noise_block_ms": noise_block_ms,
         "max_threshold_ratio": max_threshold_ratio,
     }
     nonneg = {
@@ -507,8 +507,8 @@ def measure_fwave_trains(
         "a_merge_ms": a_merge_ms,
         "a_pad_ms": a_pad_ms,
         "rep_pad_ms": rep_pad_ms,
-        "noise_exclude_ms": noise_exclude_ms,
         "a_peak_fit_ms": a_peak_fit_ms,
+        "smooth_ms": smooth_ms,
     }
     p: dict[str, Any] = {}
     for k, v in pos.items():
@@ -882,7 +882,7 @@ def measure_fwaves(x: Any, sfreq_hz: float, *, t0_ms: float = 0.0, **kwargs: Any
     >>> x = np.array([m + f(28.0 + 0.3 * k) if k % 4 else m for k in range(20)])
     >>> r = measure_fwaves(x, 20000.0)
     >>> r.persistence_pct, round(r.min_latency_ms, 2), round(r.chronodispersion_ms, 2)
-    (75.0, 28.3, 5.4)
+    (75.0, 28.18, 5.4)
     """
     arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
     if arr.ndim != 2:
