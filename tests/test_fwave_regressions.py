@@ -12,7 +12,7 @@ from naive import fw_train_naive
 from ncs_emg import _kernels as K
 from ncs_emg import measure_fwaves, simulate_fwave_train, simulate_study
 from ncs_emg.fwave import measure_nerve_fwaves
-from ncs_emg.normative import DEFAULT_TABLE
+from ncs_emg.normative import DEFAULT_TABLE, required_f_sweep_end_ms
 from ncs_emg.types import Nerve, Sweeps
 
 FS = 20000.0
@@ -133,22 +133,43 @@ def test_item4_noise_limited_train_is_not_interpretable():
     assert "noise-limited" not in r.reason
 
 
-def test_item5_sweeps_ending_before_the_f_waves():
+def test_sweeps_ending_before_150_pct_of_the_f_latency_uln_are_not_interpretable():
     sim = simulate_fwave_train("ulnar", rng=7)
     s = sim.sweeps
     n = int(round((26.0 - s.t0_ms) * s.sfreq_hz / 1000)) + 1  # cut at 26 ms
     cut = Sweeps(np.ascontiguousarray(s.data[:, :n]), s.sfreq_hz, s.t0_ms)
-    r = measure_nerve_fwaves(Nerve("ulnar", fwaves=cut))
     uln = DEFAULT_TABLE.get("ulnar", "min_f_latency_ms").value
+    end = required_f_sweep_end_ms("ulnar")
+    assert end == pytest.approx(1.5 * uln)
+    assert required_f_sweep_end_ms("ulnar", percent_of_uln=100.0) == pytest.approx(uln)
+    assert required_f_sweep_end_ms("no such nerve") is None
+    r = measure_nerve_fwaves(Nerve("ulnar", fwaves=cut), min_sweep_end_ms=end)
     assert not r.interpretable and "min_sweep_end_ms" in r.reason
     assert r.parameters["min_sweep_end_ms"] == pytest.approx(1.5 * uln)
-    # measure_fwaves: the same check on request only
+    # the measure itself applies no normal limit: the check only on request
+    assert "min_sweep_end_ms" not in measure_nerve_fwaves(Nerve("ulnar", fwaves=cut)).reason
     r2 = measure_fwaves(cut.data, cut.sfreq_hz, t0_ms=cut.t0_ms)
     assert "min_sweep_end_ms" not in r2.reason
     r3 = measure_fwaves(cut.data, cut.sfreq_hz, t0_ms=cut.t0_ms, min_sweep_end_ms=40.0)
     assert not r3.interpretable and "min_sweep_end_ms=40" in r3.reason
-    full = measure_nerve_fwaves(Nerve("ulnar", fwaves=s))  # 50-ms sweeps reach 47.25 ms
+    full = measure_nerve_fwaves(Nerve("ulnar", fwaves=s), min_sweep_end_ms=end)  # 50 ms >= 47.25
     assert "min_sweep_end_ms" not in full.reason
+
+
+def test_the_f_wave_measure_does_not_import_normal_limits():
+    import ast
+    import inspect
+
+    import ncs_emg.fwave
+
+    tree = ast.parse(inspect.getsource(ncs_emg.fwave))
+    names = [
+        (node.module or "") if isinstance(node, ast.ImportFrom) else a.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for a in node.names
+    ]
+    assert not [m for m in names if "normative" in m], names
 
 
 def test_item7_reasons_are_true():

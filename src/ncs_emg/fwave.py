@@ -853,7 +853,7 @@ def measure_fwaves(x: Any, sfreq_hz: float, *, t0_ms: float = 0.0, **kwargs: Any
         multiple of ``threshold_mv`` (default 2).
     min_sweep_end_ms : float or None, ms
         Not interpretable when the F search ends (sweep end or ``search_stop_ms``) before this time;
-        :func:`measure_nerve_fwaves` sets it from the nerve's normal limit.
+        :func:`ncs_emg.normative.required_f_sweep_end_ms` gives it from the nerve's normal limit.
 
     Returns
     -------
@@ -901,11 +901,9 @@ def measure_nerve_fwaves(nerve: Nerve, **kwargs: Any) -> FWaveMeasures | None:
 
     When the nerve has motor sites and ``m_amplitude_mv`` is not given, the M amplitude still comes
     from the train itself (the same stimulus); pass the distal CMAP amplitude to use it instead.
-
-    Unless ``min_sweep_end_ms`` is given, it is 1.5 x the nerve's upper limit of normal minimal F
-    latency in :data:`ncs_emg.normative.DEFAULT_TABLE` (CIDP criteria count F latencies up to 150 %
-    of ULN): sweeps that end earlier cannot show a prolonged or even a normal F-wave, so the train is
-    not interpretable. Nerves without a limit in the table are not checked.
+    ``min_sweep_end_ms`` (not interpretable when the F search ends earlier) comes from the caller:
+    :func:`ncs_emg.normative.required_f_sweep_end_ms` gives 150 % of the nerve's upper limit of
+    normal minimal F latency (the command line passes it).
     """
     if not isinstance(nerve, Nerve):
         raise ParameterError(f"nerve: expected a Nerve, got {type(nerve).__name__}")
@@ -917,11 +915,6 @@ def measure_nerve_fwaves(nerve: Nerve, **kwargs: Any) -> FWaveMeasures | None:
     data = sw.data[sw.accepted]
     if data.shape[0] == 0:
         raise ParameterError(f"{nerve.label}: the F-wave train has no accepted sweep")
-    if kwargs.get("min_sweep_end_ms") is None:
-        from .normative import DEFAULT_TABLE
-
-        lim = DEFAULT_TABLE.get(nerve.nerve, "min_f_latency_ms", kind="upper")
-        kwargs["min_sweep_end_ms"] = None if lim is None else 1.5 * lim.value
     try:
         return measure_fwaves(data, sw.sfreq_hz, t0_ms=sw.t0_ms, **kwargs)
     except ParameterError as exc:

@@ -53,15 +53,20 @@ FWAVE_HEADERS = [
 
 
 def fwave_results(study, **kwargs: Any) -> list:
-    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train."""
+    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train.
+
+    Trains whose F search ends before 150 % of the nerve's minimal-F-latency ULN are marked not
+    interpretable (``normative.required_f_sweep_end_ms``)."""
     from ..fwave import measure_nerve_fwaves
+    from ..normative import required_f_sweep_end_ms
 
     out = []
     for ni, n in enumerate(study.nerves):
         if n.fwaves is None:
             continue
         try:
-            out.append((ni, n, measure_nerve_fwaves(n, **kwargs)))
+            end = required_f_sweep_end_ms(n.nerve)
+            out.append((ni, n, measure_nerve_fwaves(n, min_sweep_end_ms=end, **kwargs)))
         except NcsEmgError as exc:  # one bad train must not hide the others
             out.append((ni, n, str(exc)))
     return out
