@@ -43,16 +43,30 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from ._validate import as_sweeps, check_finite, check_option, check_positive, raise_nonfinite
-from .errors import ParameterError
-from .types import Nerve, Study, Sweeps
+from .cmap_results import (
+    CMAP_FLAG_NAMES,
+    CMAP_LEVEL_NAMES,
+    CMAP_MEASURE_NAMES,
+    CmapMeasures,
+    SiteError,
+    SiteMeasures,
+    StudyMeasures,
+)
+from .errors import NcsEmgError, NcsEmgWarning, ParameterError
+from .types import Study, Sweeps
 
 __all__ = [
+    "CMAP_FLAG_NAMES",
+    "CMAP_LEVEL_NAMES",
+    "SiteError",
+    "StudyMeasures",
     "CmapMeasures",
     "CmapParams",
     "DEFAULT_CMAP_PARAMS",
@@ -64,27 +78,6 @@ __all__ = [
     "onset_methods",
     "CMAP_MEASURE_NAMES",
 ]
-
-#: Per-sweep float measures of :class:`CmapMeasures`, in output order.
-CMAP_MEASURE_NAMES = (
-    "onset_latency_ms",
-    "neg_peak_latency_ms",
-    "neg_peak_amp_mv",
-    "peak_to_peak_amp_mv",
-    "neg_area_mv_ms",
-    "total_area_mv_ms",
-    "neg_duration_ms",
-    "total_duration_ms",
-    "baseline_mv",
-    "noise_mv",
-)
-_FLAG_NAMES = (
-    "no_response",
-    "saturated",
-    "end_not_found",
-    "onset_at_search_start",
-    "onset_not_found",
-)
 
 
 @dataclass(frozen=True)
@@ -150,103 +143,6 @@ def onset_methods() -> dict[str, OnsetMethod]:
     ['level', 'tangent', 'threshold']
     """
     return dict(_METHODS)
-
-
-def _json_list(a: np.ndarray) -> list:
-    if a.dtype == bool:
-        return [bool(v) for v in a]
-    return [None if not math.isfinite(v) else float(v) for v in a]
-
-
-@dataclass(frozen=True, eq=False)
-class CmapMeasures:
-    """CMAP measures of one or more sweeps; every array has shape (n_sweeps,).
-
-    Attributes
-    ----------
-    onset_latency_ms : ndarray, ms
-        Stimulus to onset of the first negative phase (at the most distal site: the DML).
-    neg_peak_latency_ms : ndarray, ms
-        Stimulus to the most negative sample of the negative-peak window.
-    neg_peak_amp_mv : ndarray, mV
-        Baseline minus the negative peak (positive number).
-    peak_to_peak_amp_mv : ndarray, mV
-        Following positive peak minus negative peak.
-    neg_area_mv_ms : ndarray, mV·ms
-        Signed integral of (baseline − x) over the negative-peak duration (positive for a negative phase).
-    total_area_mv_ms : ndarray, mV·ms
-        Integral of |baseline − x| over the total duration.
-    neg_duration_ms : ndarray, ms
-        Onset to the return to baseline of the last negative phase.
-    total_duration_ms : ndarray, ms
-        Onset to the final return to baseline.
-    baseline_mv : ndarray, mV
-        Baseline level subtracted before measuring.
-    noise_mv : ndarray, mV
-        SD of the baseline window.
-    no_response, saturated, end_not_found, onset_at_search_start, onset_not_found : ndarray of bool
-        Flags (module docstring); a flagged measure is NaN, never a silent number.
-    baseline_source : str
-        ``"pre-stimulus"`` or ``"post-artefact"``.
-    method : str
-        Onset detector used.
-    parameters : CmapParams
-        The options used.
-    sfreq_hz : float, Hz
-        Sampling rate of the measured sweeps.
-    t0_ms : float, ms
-        Time of sample 0 relative to the stimulus.
-    """
-
-    onset_latency_ms: np.ndarray
-    neg_peak_latency_ms: np.ndarray
-    neg_peak_amp_mv: np.ndarray
-    peak_to_peak_amp_mv: np.ndarray
-    neg_area_mv_ms: np.ndarray
-    total_area_mv_ms: np.ndarray
-    neg_duration_ms: np.ndarray
-    total_duration_ms: np.ndarray
-    baseline_mv: np.ndarray
-    noise_mv: np.ndarray
-    no_response: np.ndarray
-    saturated: np.ndarray
-    end_not_found: np.ndarray
-    onset_at_search_start: np.ndarray
-    onset_not_found: np.ndarray
-    baseline_source: str
-    method: str
-    parameters: CmapParams = field(default_factory=lambda: DEFAULT_CMAP_PARAMS)
-    sfreq_hz: float = math.nan
-    t0_ms: float = 0.0
-
-    @property
-    def n_sweeps(self) -> int:
-        """Number of sweeps measured."""
-        return int(self.onset_latency_ms.shape[0])
-
-    def sweep(self, i: int) -> dict[str, Any]:
-        """Measures and flags of sweep ``i`` as a flat dict of Python scalars (NaN kept)."""
-        row: dict[str, Any] = {"sweep": int(i)}
-        for k in CMAP_MEASURE_NAMES:
-            row[k] = float(getattr(self, k)[i])
-        for k in _FLAG_NAMES:
-            row[k] = bool(getattr(self, k)[i])
-        row["baseline_source"] = self.baseline_source
-        return row
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: lists per attribute, NaN as None, plus method and parameters."""
-        d: dict[str, Any] = {
-            k: _json_list(getattr(self, k)) for k in CMAP_MEASURE_NAMES + _FLAG_NAMES
-        }
-        d["baseline_source"] = self.baseline_source
-        d["method"] = self.method
-        d["parameters"] = {
-            **self.parameters.to_dict(),
-            "sfreq_hz": self.sfreq_hz,
-            "t0_ms": self.t0_ms,
-        }
-        return d
 
 
 def index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
@@ -330,17 +226,51 @@ class CmapParams:
     hold_ms : float, ms
         Time the deviation must stay above threshold for a phase to count (0.1).
     baseline_band_mv : float, mV
-        Floor of the band around baseline treated as "at baseline" (0.0).
+        Floor of the band around baseline treated as "at baseline" (0.005): no real recording is
+        quieter than a few µV, and without a floor a noise-free or over-smoothed baseline gives a band
+        of 0 that an artefact tail or a drift of 2 µV never re-enters.
     band_k_sd : float, baseline SDs
         Band in baseline SDs (1.0).
     level_mv : float, mV
         Level of the ``"level"`` detector (0.1).
     saturation_ms : float, ms
-        Run of identical extreme values that flags ``saturated`` (0.2; at least 3 samples).
+        Run of identical extreme values that flags ``saturated`` (0.5; at least 3 samples). A clipped
+        CMAP stays flat for a millisecond or more; a slow, small peak quantised to 1 µV can hold one
+        value for 0.2-0.3 ms, which 0.2 ms (the former default) called saturation.
     peak_fit_ms : float, ms
         Width of the least-squares parabola fitted around the extreme samples (1.0; 0 = raw sample).
     search_stop_ms : float or None, ms
         End of the search window (None: the end of the sweep).
+    min_hold_samples : int, samples
+        Floor of the hold in samples (3): at 10 kHz a 0.1 ms hold is one sample, which one noise
+        sample can satisfy.
+    resolution_k : float, resolution steps
+        The at-baseline band is at least this many steps of the recording resolution (2.0), the
+        smallest non-zero difference between samples: a quantised baseline flickering by one step is
+        at baseline.
+    end_band_pct : float, %
+        Phase ends (negative-peak duration, total duration) are where the signal re-enters a band of at
+        least this % of the negative-peak amplitude (1.0): asymptotic tails, a filter tail or slow
+        drift smaller than that do not hold the response open.
+    end_lag_ms : float, ms
+        When the signal reaches the at-baseline band within this time of re-entering the end band (a
+        steep return, or a crossing into the next phase), the end is that band crossing, as exact as
+        an onset (0.5); a slower tail ends at the end band.
+    phase_pct : float, %
+        A *major* phase peaks at >= this % of the negative-peak amplitude (10.0). Only major phases
+        end the negative-peak window or the total duration: a small wiggle after a large positive
+        lobe is not "the last negative phase".
+    rebound_pct : float, %
+        A major negative phase after a positive lobe extends the negative-peak window only when its
+        peak is >= this % of that lobe's (50.0): the small undershoot that follows a large positive
+        lobe is not "the last negative phase", while the alternating lobes of a dispersed,
+        polyphasic CMAP are.
+    gap_ms : float, ms
+        Phases belong to one response only while the baseline gap between neighbours is at most this
+        long (1.5): a noise burst 10 ms after the response is not part of it.
+    excursion_gap_ms : float, ms
+        A minor phase before the main negative phase that returns to baseline at least this long
+        before the next phase is an excursion, not the start of the response (0.3).
     """
 
     method: str = _opt("threshold", "", "onset detector (see onset_methods())")
@@ -353,12 +283,34 @@ class CmapParams:
     k_sd: float = _opt(4.0, "SD", "phase-significance threshold in baseline SDs")
     min_threshold_mv: float = _opt(0.02, "mV", "floor of the significance threshold")
     hold_ms: float = _opt(0.1, "ms", "time above threshold for a phase to be significant")
-    baseline_band_mv: float = _opt(0.0, "mV", "floor of the at-baseline band")
+    baseline_band_mv: float = _opt(0.005, "mV", "floor of the at-baseline band")
     band_k_sd: float = _opt(1.0, "SD", "at-baseline band in baseline SDs")
     level_mv: float = _opt(0.1, "mV", "level of the 'level' onset detector")
-    saturation_ms: float = _opt(0.2, "ms", "flat run at the extreme that flags saturation")
+    saturation_ms: float = _opt(0.5, "ms", "flat run at the extreme that flags saturation")
     peak_fit_ms: float = _opt(1.0, "ms", "parabola width for peak values (0: raw sample)")
     search_stop_ms: float | None = _opt(None, "ms", "end of the search window (None: sweep end)")
+    min_hold_samples: int = _opt(
+        3, "samples", "hold floor in samples (1 sample is noise at 10 kHz)"
+    )
+    resolution_k: float = _opt(2.0, "steps", "at-baseline band floor in recording-resolution steps")
+    end_band_pct: float = _opt(
+        1.0, "%", "phase ends: band floor in % of the negative-peak amplitude (tails, drift)"
+    )
+    phase_pct: float = _opt(
+        10.0, "%", "major phase: peak deviation >= this % of the negative-peak amplitude"
+    )
+    end_lag_ms: float = _opt(
+        0.5, "ms", "a phase end is the at-baseline band crossing when it follows this soon"
+    )
+    rebound_pct: float = _opt(
+        50.0, "%", "a negative phase after a positive lobe counts when >= this % of that lobe"
+    )
+    gap_ms: float = _opt(1.5, "ms", "largest baseline gap between two phases of one response")
+    excursion_gap_ms: float = _opt(
+        0.3,
+        "ms",
+        "a minor phase before the main one that returns to baseline this long is an excursion",
+    )
 
     def __post_init__(self) -> None:
         check_option(self.method, "method", _METHODS)
@@ -367,12 +319,19 @@ class CmapParams:
             v = getattr(self, f.name)
             if f.name in ("method", "baseline") or (f.name == "search_stop_ms" and v is None):
                 continue
+            if f.name == "min_hold_samples":
+                if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)) or v < 1:
+                    raise ParameterError(f"min_hold_samples: expected an integer >= 1, got {v!r}")
+                object.__setattr__(self, f.name, int(v))
+                continue
             if isinstance(v, (bool, np.bool_, str, bytes)):
                 raise ParameterError(f"{f.name}: expected a number, got {type(v).__name__} {v!r}")
             if f.name == "search_stop_ms":
                 v = check_finite(v, f.name)
             else:
                 v = check_positive(v, f.name, allow_zero=f.name not in _STRICTLY_POSITIVE)
+            if f.name.endswith("_pct") and v > 100.0:
+                raise ParameterError(f"{f.name}: must lie in [0, 100] %, got {v!r}")
             object.__setattr__(self, f.name, v)
 
     def replace(self, **changes: Any) -> CmapParams:
@@ -398,8 +357,8 @@ class CmapParams:
         ]
 
     def hold_samples(self, dt_ms: float) -> int:
-        """``hold_ms`` in samples (at least 1)."""
-        return max(1, int(round(self.hold_ms / dt_ms)))
+        """``hold_ms`` in samples (at least ``min_hold_samples``)."""
+        return max(self.min_hold_samples, int(round(self.hold_ms / dt_ms)))
 
     def saturation_samples(self, dt_ms: float) -> int:
         """``saturation_ms`` in samples (at least 3)."""
@@ -483,16 +442,72 @@ def measure_cmap(
     >>> x = np.where((t >= 3) & (t < 11), -5 * np.sin(2 * np.pi * (t - 3) / 8), 0.0)
     >>> m = measure_cmap(x, 20000, t0_ms=-5.0)
     >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 2)
-    (3.0, 5.0)
+    (3.001, 5.0)
+
+    The onset is where the signal leaves a band of at least 5 µV (``baseline_band_mv``): 1 µs after
+    this noise-free sine starts. With ``baseline_band_mv=0`` it is exact:
+
+    >>> round(float(measure_cmap(x, 20000, t0_ms=-5.0, baseline_band_mv=0).onset_latency_ms[0]), 6)
+    3.0
     """
     p = resolve_cmap_params(params, overrides)
     X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
     fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
     t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
     dt = 1000.0 / fs
-    win = _search_windows(X.shape[1], fs, t0, p)
+    win = _search_windows(X.shape, fs, t0, p)
     out, flags = _run_cmap_kernel(X, dt, win, p)
-    return _package(out, flags, fs, t0, dt, win.source, p)
+    m = _package(out, flags, fs, t0, dt, win.source, p)
+    for message in plausibility_warnings(X, m):
+        warnings.warn(message, NcsEmgWarning, stacklevel=2)
+    return m
+
+
+#: ``positive_first``: the response's leading positive phase reaches this fraction of the negative
+#: peak amplitude (a display-polarity export turns a normal CMAP's large negative lobe into one).
+POSITIVE_FIRST_FRAC = 0.5
+#: Plausible range of CMAP amplitudes (mV): a response outside it suggests a unit mistake.
+PLAUSIBLE_AMP_MV = (0.001, 100.0)
+#: Sampling rates below this (Hz) suggest a rate given in kHz.
+PLAUSIBLE_MIN_SFREQ_HZ = 1000.0
+
+
+def plausibility_warnings(X: np.ndarray, m: CmapMeasures) -> list[str]:
+    """Messages naming the likely mistake and its fix; they never change a number.
+
+    Checks: sampling rate below 1 kHz (kHz given for Hz), amplitudes above 100 mV (µV given as mV),
+    no response with every sample inside 1 µV... 20 µV of the baseline (V given as mV),
+    positive-first responses (display polarity).
+    """
+    out = []
+    fs = m.sfreq_hz
+    if fs < PLAUSIBLE_MIN_SFREQ_HZ:
+        out.append(
+            f"sfreq_hz={fs:g} Hz is below {PLAUSIBLE_MIN_SFREQ_HZ:g} Hz, too slow for a CMAP: was "
+            f"it given in kHz? pass Hz (sfreq_hz={fs * 1000:g})"
+        )
+    amp = m.neg_peak_amp_mv[~m.no_response]
+    if amp.size and np.nanmax(amp, initial=0.0) > PLAUSIBLE_AMP_MV[1]:
+        out.append(
+            f"negative-peak amplitude up to {np.nanmax(amp):.4g} mV, above "
+            f"{PLAUSIBLE_AMP_MV[1]:g} mV: are the samples in µV? pass mV (x / 1000)"
+        )
+    if m.no_response.all():
+        ptp = float(np.max(X.max(axis=1) - X.min(axis=1)))
+        if 0.0 < ptp < 0.05:
+            out.append(
+                f"no response, and the samples span only {ptp * 1000:.3g} µV: are they in V? pass "
+                "mV (x * 1000)"
+            )
+    n_pos = int(m.positive_first.sum())
+    if n_pos:
+        out.append(
+            f"{n_pos} of {m.n_sweeps} sweeps start with a positive phase of at least "
+            f"{POSITIVE_FIRST_FRAC:.0%} of the negative peak (flag positive_first): display polarity "
+            "(negative up) suspected; if so, flip the data (-x, or read_study(..., "
+            "display_polarity=True))"
+        )
+    return out
 
 
 def _no_bool(value: Any, name: str) -> Any:
@@ -512,8 +527,10 @@ class CmapWindows:
     source: str
 
 
-def _search_windows(n: int, fs: float, t0: float, p: CmapParams) -> CmapWindows:
-    """Baseline and search windows for sweeps of ``n`` samples; ParameterError when they do not fit."""
+def _search_windows(shape: tuple[int, int], fs: float, t0: float, p: CmapParams) -> CmapWindows:
+    """Baseline and search windows for sweeps of ``shape[1]`` samples; ParameterError when they do
+    not fit (suggesting ``x.T`` when the array has more rows than columns)."""
+    n = shape[1]
     dt = 1000.0 / fs
     bl_start, bl_stop, s_start, source = cmap_windows(
         n,
@@ -535,8 +552,50 @@ def _search_windows(n: int, fs: float, t0: float, p: CmapParams) -> CmapWindows:
             f"search starts at {t0 + s_start * dt:g} ms (blank_ms={p.blank_ms:g}"
             + ("" if source == "pre-stimulus" else f", post_baseline_ms={p.post_baseline_ms:g}")
             + "); record longer sweeps or shorten those windows"
+            + (
+                f". The array has shape {shape}, more sweeps than samples: time must be the last "
+                "axis; was it transposed? pass x.T"
+                if shape[0] > shape[1]
+                else ""
+            )
         )
     return CmapWindows(bl_start, bl_stop, s_start, s_stop, source)
+
+
+def cmap_kernel_params(
+    p: CmapParams, win: CmapWindows | tuple[int, int, int, int], dt_ms: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(ip, fp)`` parameter arrays of the CMAP kernels (``_kernels.CIP_*`` / ``CFP_*``).
+
+    ``win``: the sample windows (a :class:`CmapWindows` or ``(bl_start, bl_stop, s_start, s_stop)``);
+    ``dt_ms``: the sample interval. The F-wave analysis builds its M-wave step with this function and
+    :data:`DEFAULT_CMAP_PARAMS`, and the tests build the naive twin's parameters with it, so that no
+    caller keeps its own copy of a default.
+    """
+    from . import _kernels as K
+
+    if isinstance(win, CmapWindows):
+        win = (win.bl_start, win.bl_stop, win.s_start, win.s_stop)
+    ip = np.zeros(K.N_CIP, dtype=np.int64)
+    ip[K.CIP_BL_START], ip[K.CIP_BL_STOP], ip[K.CIP_S_START], ip[K.CIP_S_STOP] = win
+    ip[K.CIP_HOLD] = p.hold_samples(dt_ms)
+    ip[K.CIP_SAT] = p.saturation_samples(dt_ms)
+    ip[K.CIP_FIT] = p.fit_half_samples(dt_ms)
+    ip[K.CIP_METHOD] = _METHODS[p.method].method_id
+    ip[K.CIP_GAP] = int(round(p.gap_ms / dt_ms))
+    ip[K.CIP_EXC_GAP] = max(1, int(round(p.excursion_gap_ms / dt_ms)))
+    ip[K.CIP_END_LAG] = int(round(p.end_lag_ms / dt_ms))
+    fp = np.zeros(K.N_CFP)
+    fp[K.CFP_K_SD] = p.k_sd
+    fp[K.CFP_MIN_THR] = p.min_threshold_mv
+    fp[K.CFP_BAND_MV] = p.baseline_band_mv
+    fp[K.CFP_BAND_K] = p.band_k_sd
+    fp[K.CFP_LEVEL] = p.level_mv
+    fp[K.CFP_RES_K] = p.resolution_k
+    fp[K.CFP_END_FRAC] = p.end_band_pct / 100.0
+    fp[K.CFP_PHASE_FRAC] = p.phase_pct / 100.0
+    fp[K.CFP_REBOUND_FRAC] = p.rebound_pct / 100.0
+    return ip, fp
 
 
 def _run_cmap_kernel(
@@ -547,25 +606,9 @@ def _run_cmap_kernel(
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
+    ip, fp = cmap_kernel_params(p, win, dt)
     kernel = K.cmap_batch if X.shape[0] >= 64 else K.cmap_serial
-    kernel(
-        X,
-        win.bl_start,
-        win.bl_stop,
-        win.s_start,
-        win.s_stop,
-        p.k_sd,
-        p.min_threshold_mv,
-        p.hold_samples(dt),
-        p.baseline_band_mv,
-        p.band_k_sd,
-        _METHODS[p.method].method_id,
-        p.level_mv,
-        p.saturation_samples(dt),
-        out,
-        flags,
-        p.fit_half_samples(dt),
-    )
+    kernel(X, ip, fp, out, flags)
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
     return out, flags
@@ -595,11 +638,18 @@ def _package(
         total_duration_ms=(out[:, K.C_TOT_END] * dt + t0) - onset,
         baseline_mv=out[:, K.C_BASE],
         noise_mv=out[:, K.C_NOISE],
+        threshold_mv=out[:, K.C_THR],
+        band_mv=out[:, K.C_BAND],
+        end_band_mv=out[:, K.C_END_BAND],
+        resolution_mv=out[:, K.C_RES],
+        pre_response_excursions=out[:, K.C_N_EXC].astype(np.int64),
         no_response=(flags & K.F_NO_RESPONSE) != 0,
         saturated=(flags & K.F_SATURATED) != 0,
         end_not_found=(flags & K.F_END_NOT_FOUND) != 0,
         onset_at_search_start=(flags & K.F_ONSET_AT_START) != 0,
         onset_not_found=(flags & K.F_ONSET_NOT_FOUND) != 0,
+        onset_from_foot=(flags & K.F_ONSET_FOOT) != 0,
+        positive_first=out[:, K.C_LEAD_POS] >= POSITIVE_FIRST_FRAC * out[:, K.C_NEG_AMP],
     )
     for a in res.values():
         a.setflags(write=False)
@@ -622,61 +672,37 @@ def measure_sweeps(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class SiteMeasures:
-    """CMAP measures of every sweep of one stimulation site.
+def measure_study(
+    study: Study, *, params: CmapParams | None = None, **overrides: Any
+) -> StudyMeasures:
+    """Measure every sweep of every site of every nerve of ``study``.
 
-    Attributes
-    ----------
-    nerve : Nerve
-        The nerve the site belongs to.
-    nerve_index : int
-        Position of the nerve in the study.
-    site_index : int
-        Position of the site, 0 = most distal.
-    site_name : str
-        Site name.
-    distance_mm : float or None, mm
-        Site distance (see :class:`~ncs_emg.types.Site`).
-    segment : str or None
-        Segment label.
-    measures : CmapMeasures
-        Per-sweep measures.
+    A site that cannot be measured (for example sweeps too short for the baseline and blanking
+    windows) does not stop the study: it becomes a :class:`~ncs_emg.cmap_results.SiteError` naming
+    nerve, site and why, in ``StudyMeasures.errors``. ``params`` and ``overrides`` as for
+    :func:`measure_cmap` (a bad option still raises, before anything is measured).
+
+    Returns
+    -------
+    StudyMeasures
+        Ids and measures of the measured sites (iterable), and the errors.
+
+    Raises
+    ------
+    ParameterError
+        When ``study`` is not a :class:`~ncs_emg.types.Study` or an option is invalid.
     """
-
-    nerve: Nerve
-    nerve_index: int
-    site_index: int
-    site_name: str
-    distance_mm: float | None
-    segment: str | None
-    measures: CmapMeasures
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One flat dict per sweep, with nerve and site identification first."""
-        head = {
-            "nerve_index": self.nerve_index,
-            "nerve": self.nerve.nerve,
-            "side": self.nerve.side,
-            "muscle": self.nerve.muscle,
-            "site_index": self.site_index,
-            "site": self.site_name,
-            "distance_mm": self.distance_mm,
-            "segment": self.segment,
-        }
-        return [{**head, **self.measures.sweep(i)} for i in range(self.measures.n_sweeps)]
-
-
-def measure_study(study: Study, **kwargs: Any) -> list[SiteMeasures]:
-    """Measure every sweep of every site of every nerve of ``study`` (``kwargs`` → :func:`measure_cmap`)."""
     if not isinstance(study, Study):
         raise ParameterError(f"study: expected a Study, got {type(study).__name__}")
-    out = []
+    p = resolve_cmap_params(params, overrides)
+    sites, errors = [], []
     for ni, nerve in enumerate(study.nerves):
+        ids = (nerve.nerve, nerve.side, nerve.muscle, nerve.label)
         for si, site in enumerate(nerve.sites):
             try:
-                m = measure_sweeps(site.sweeps, **kwargs)
-            except ParameterError as exc:
-                raise ParameterError(f"{nerve.label}, site {site.name!r}: {exc}") from exc
-            out.append(SiteMeasures(nerve, ni, si, site.name, site.distance_mm, site.segment, m))
-    return out
+                m = measure_sweeps(site.sweeps, params=p)
+            except NcsEmgError as exc:
+                errors.append(SiteError(ni, *ids, si, site.name, str(exc)))
+                continue
+            sites.append(SiteMeasures(ni, *ids, si, site.name, site.distance_mm, site.segment, m))
+    return StudyMeasures(study.subject_id, tuple(sites), tuple(errors), p)

@@ -59,6 +59,12 @@ class RecordingConditions:
         Artefact time constant (0.3).
     clip_mv : float or None, mV
         Amplifier range: samples clipped to ``[-clip_mv, clip_mv]`` (None = no clipping).
+    lff_hz : float or None, Hz
+        Low-frequency filter: a first-order high-pass applied to the recorded sum (None = DC-coupled,
+        the default). 2-20 Hz in clinical use; it leaves a slow tail after the response.
+    resolution_uv : float, µV
+        Quantisation step (0 = none): about 1 µV for a 16-bit amplifier over +-32 mV, 0.03 µV for
+        24 bits over +-250 mV.
     display_polarity : bool
         Export the sweeps flipped (negative up); the truth keeps physical polarity (False).
     """
@@ -74,6 +80,8 @@ class RecordingConditions:
     artefact_mv: float = _opt(1.0, "mV", "stimulus artefact amplitude at t = 0")
     artefact_tau_ms: float = _opt(0.3, "ms", "artefact decay time constant")
     clip_mv: float | None = _opt(None, "mV", "amplifier range for clipping (None: no clipping)")
+    lff_hz: float | None = _opt(None, "Hz", "first-order high-pass (None: DC-coupled)")
+    resolution_uv: float = _opt(0.0, "µV", "quantisation step (0: none)")
     display_polarity: bool = _opt(False, "", "export flipped (negative up)")
 
     def __post_init__(self) -> None:
@@ -95,6 +103,12 @@ class RecordingConditions:
                 clip_mv=self.clip_mv,
             )
         )
+        vals["lff_hz"] = (
+            None
+            if self.lff_hz is None
+            else C.check_real(self.lff_hz, "lff_hz", lo=0.0, lo_open=True)
+        )
+        vals["resolution_uv"] = C.check_real(self.resolution_uv, "resolution_uv", lo=0.0)
         if not isinstance(self.display_polarity, bool):
             raise ParameterError(
                 f"display_polarity: expected True or False, got {self.display_polarity!r}"
@@ -128,6 +142,8 @@ class RecordingConditions:
             "artefact_mv": self.artefact_mv,
             "artefact_tau_ms": self.artefact_tau_ms,
             "clip_mv": self.clip_mv,
+            "lff_hz": self.lff_hz,
+            "resolution_uv": self.resolution_uv,
         }
 
     def to_dict(self) -> dict[str, Any]:

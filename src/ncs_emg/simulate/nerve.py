@@ -14,6 +14,7 @@ from . import _core as C
 from ._presets import PRESETS
 from .conditions import RecordingConditions, resolve_conditions, snr_db_of
 from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
+from .truth import TRUTH_BAND_MV, truth_measures
 
 __all__ = [
     "TRUTH_BAND_MV",
@@ -24,14 +25,6 @@ __all__ = [
     "simulate_nerve",
 ]
 
-#: Definition of the truth measures: :func:`~ncs_emg.measure_cmap` (default detector) applied to the
-#: noise-free waveform with ``baseline_band_mv = TRUTH_BAND_MV`` = 1 µV, fixed, whatever the SNR of the
-#: noisy sweeps. 1 µV is the resolution of a 16-bit amplifier at +-32 mV: a phase starts and ends where
-#: the noise-free waveform leaves / re-enters a +-1 µV band. Without a band, the asymptotically small
-#: tails of the last, slowest units would set the durations. The band does not depend on any noise
-#: level, so the truth is not tuned to one SNR (an earlier version used 1 % of the distal amplitude,
-#: the noise SD at 40 dB, which made 40 dB look unbiased by construction).
-TRUTH_BAND_MV = 0.001
 #: Level (mV) that defines ``SiteTruth.detectable_onset_ms``: the first time the noise-free waveform
 #: deviates from baseline by at least this much.
 DETECTABLE_LEVEL_MV = 0.001
@@ -68,10 +61,12 @@ class SiteTruth:
     conducting_size_fraction : float
         Sum of the conducting units' sizes / sum of all sizes.
     measures : dict
-        :func:`~ncs_emg.measure_cmap` measures (default detector) of the noise-free waveform with
-        ``baseline_band_mv = band_mv``: the domain-definition truth of amplitude, area and duration.
+        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 5 µs grid,
+        plain NumPy, ``ncs_emg.simulate.truth``; never the measurement code it judges): onset
+        (``detectable_onset_ms``), negative-peak latency and amplitude, peak-to-peak, negative and
+        total areas and durations (keys as in :meth:`~ncs_emg.CmapMeasures.sweep`).
     band_mv : float, mV
-        The baseline band used for ``measures``: :data:`TRUTH_BAND_MV` (1 µV, fixed).
+        The at-baseline band of the truth definitions: :data:`TRUTH_BAND_MV` (1 µV, fixed).
     noise_free : ndarray, mV, shape (n_samples,)
         The waveform without noise, hum, drift, artefact or clipping (read-only).
     """
@@ -399,8 +394,8 @@ def simulate_nerve(
     the segment's extra SD and ``z_ij`` standard normal; its MUAP starts exactly then, leaving the
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
-    reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures are the default
-    detector on the noise-free waveform with a fixed 1 µV baseline band (:data:`TRUTH_BAND_MV`). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
     (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
     ``hff_hz`` are None).
@@ -537,8 +532,6 @@ class _Params:
 
 
 def _simulate(p: _Params) -> SimulatedNerve:
-    from ..measure import measure_cmap
-
     g = p.rng
     pre = p.preset
     pop = C.make_population(
@@ -617,15 +610,14 @@ def _simulate(p: _Params) -> SimulatedNerve:
             p.dt,
             DETECTABLE_LEVEL_MV,
         )
-        try:
-            m = measure_cmap(clean[k], p.fs, t0_ms=p.t0, baseline_band_mv=band).sweep(0)
-        except ParameterError as exc:  # the measurement windows do not fit the sweep
-            raise ParameterError(
-                f"sfreq_hz, pre_ms, sweep_ms: {p.fs:g} Hz over {-p.t0:g} + {p.sweep_ms:g} ms cannot "
-                f"hold the baseline and search windows of measure_cmap ({exc}); raise sfreq_hz or "
-                "lengthen the sweep"
-            ) from exc
-        m = {k2: v for k2, v in m.items() if k2 != "sweep"}
+        m = truth_measures(
+            arrival[k, u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            detectable,
+            p.t0 + (p.n - 1) * p.dt,
+        )
         site_truths.append(
             SiteTruth(
                 name=name,
