@@ -37,15 +37,15 @@ def errors(nerve: str, seeds: range, sim_kw: dict) -> dict[str, list]:
         s, tr = sim.sweeps, sim.truth
         r = measure_fwaves(s.data, s.sfreq_hz, t0_ms=s.t0_ms)
         both = r.present & tr.f_present
-        out["no latency"][0] += int(np.isnan(r.latency_ms[both]).sum())
+        out["no latency"][0] += int(np.isnan(r.onset_latency_ms[both]).sum())
         out["no latency"][1] += int(both.sum())
         visible = 4.0 * tr.noise_mv
-        for k in np.flatnonzero(both & ~np.isnan(r.latency_ms)):
+        for k in np.flatnonzero(both & ~np.isnan(r.onset_latency_ms)):
             u = tr.units_fired[k]
-            out["first arrival"].append(r.latency_ms[k] - tr.f_latency_ms[k])
+            out["first arrival"].append(r.onset_latency_ms[k] - tr.f_latency_ms[k])
             big = u[tr.unit_size_mv[u] >= visible]
             if big.size:
-                out["first visible"].append(r.latency_ms[k] - tr.unit_f_latency_ms[big].min())
+                out["first visible"].append(r.onset_latency_ms[k] - tr.unit_f_latency_ms[big].min())
     return out
 
 

@@ -21,6 +21,7 @@ from .errors import (
 )
 from .fwave import (
     FWaveMeasures,
+    FWaveParams,
     FWaveTrains,
     f_estimate_ms,
     f_ratio,
@@ -94,6 +95,7 @@ __all__ = [
     "simulate_study",
     # F-waves
     "FWaveMeasures",
+    "FWaveParams",
     "FWaveTrains",
     "measure_fwaves",
     "measure_fwave_trains",

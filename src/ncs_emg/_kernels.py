@@ -675,7 +675,9 @@ def cmap_batch(X, ip, fp, out, flags):
 # serial, parallel and naive versions share one calling convention.
 
 # ip: int parameters (sample indices and counts)
-FIP_CMAP = 0  # ip[FIP_CMAP : FIP_CMAP + N_CIP]: the CMAP ints (CIP_*) of the M-wave step (cmap_sweep)
+FIP_CMAP = (
+    0  # ip[FIP_CMAP : FIP_CMAP + N_CIP]: the CMAP ints (CIP_*) of the M-wave step (cmap_sweep)
+)
 FIP_F_STOP = N_CIP + 0  # end of the F window (exclusive)
 FIP_GUARD = N_CIP + 1  # guard samples between the M-wave end and the F window (per-sweep baseline)
 FIP_QUIET = N_CIP + 2  # samples the mean sweep must stay within the tail band for the M-wave to end
@@ -688,7 +690,9 @@ FIP_R_PAD = N_CIP + 8  # samples added on both sides of a response for the repea
 FIP_A_FIT = N_CIP + 9  # A-waves: half-width of the parabolic peak fit of template and sweep peaks
 FIP_ON_GAP = N_CIP + 10  # F onset: significant deflections closer than this (samples): one response
 FIP_NOISE_BLK = N_CIP + 11  # per-sweep noise: block length, samples
-FIP_SMOOTH = N_CIP + 12  # F analysis on sweeps smoothed by a centred moving average of 2h + 1 samples
+FIP_SMOOTH = (
+    N_CIP + 12
+)  # F analysis on sweeps smoothed by a centred moving average of 2h + 1 samples
 N_FIP = N_CIP + 13
 
 # fp: float parameters (mV unless stated)
