@@ -557,7 +557,8 @@ def fw_smooth_naive(X, lo, hi, h):
     """Twin of _kernels.fw_smooth: (smoothed sweeps, their mean), defined over [lo, hi) only.
 
     Centred moving average of 2h + 1 samples clipped to the sweep; window sums as differences of a
-    cumulative sum started at max(lo - h, 0) (so that runs of exact zeros stay exact zeros).
+    cumulative sum started at max(lo - h, 0) (so that runs of exact zeros stay exact zeros), times
+    1 / (window length).
     """
     X = np.asarray(X, float)
     n_s, n = X.shape
@@ -568,7 +569,7 @@ def fw_smooth_naive(X, lo, hi, h):
             c = np.concatenate([[0.0], np.cumsum(X[s, j0:j1])])
             for i in range(lo, hi):
                 a, b = max(i - h, 0), min(i + h + 1, n)
-                Y[s, i] = (c[b - j0] - c[a - j0]) / (b - a)
+                Y[s, i] = (c[b - j0] - c[a - j0]) * (1.0 / (b - a))
     ym = np.zeros(n)
     for s in range(n_s):
         ym[lo:hi] = ym[lo:hi] + Y[s, lo:hi]

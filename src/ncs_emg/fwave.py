@@ -303,7 +303,10 @@ def _as_trains(x: Any, name: str) -> np.ndarray:
         )
     if 0 in arr.shape:
         raise ParameterError(f"{name}: empty array of shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    # one kernel variant: numba types read-only arrays (Sweeps.data) apart from writable ones and
+    # would compile the whole F kernel twice
+    return out if out.flags.writeable else out.copy()
 
 
 def _nonfinite_error(X3: np.ndarray, name: str, single: bool) -> ParameterError:
