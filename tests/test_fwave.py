@@ -21,6 +21,7 @@ from ncs_emg import (
     neurophysiological_index,
 )
 from ncs_emg import _kernels as K
+from ncs_emg.fwave import fwave_m_inputs
 from ncs_emg.measure import cmap_kernel_params
 from ncs_emg.types import Nerve, Site, Sweeps
 
@@ -80,7 +81,7 @@ def _kernel_vs_naive(X3, ip, fp, m_end=None, max_a=3):
         out_t = np.empty((n_t, K.N_FT_COLS))
         a_out = np.empty((n_t, max_a, K.N_FA_COLS))
         tf = np.zeros(n_t, np.int64)
-        kern(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tf)
+        kern(X3, *fwave_m_inputs(X3, ip, fp), ip, fp, m_end, out_s, flags_s, out_t, a_out, tf)
         res.append((out_s, flags_s, out_t, a_out, tf))
     for a, b in zip(*res):  # serial and parallel: bit-identical
         np.testing.assert_array_equal(a, b)

@@ -1262,17 +1262,19 @@ def fw_smooth(X, lo, hi, h, Y, ym):
 
 
 @jit
-def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
+def fw_train(X, m, cm, cf, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
     """Analyse one F-wave train X (n_sweeps, n_samples, mV). Returns the train flag word.
 
-    1. Mean sweep m (sequential sum over sweeps / n_sweeps); M-wave = cmap_sweep on m.
+    1. ``m``: the mean sweep (sequential sum over sweeps / n_sweeps), ``cm``/``cf``: the CMAP kernel's
+       output row and flags on it (the M-wave; computed by the caller with cmap_serial/cmap_batch, so
+       that this kernel does not link, and recompile, the CMAP kernel).
     2. M end = ``m_end_given`` when >= 0, else the first index after the M negative peak from which m
        stays within max(tail_band, tail_k * SD) of the M baseline for ``quiet`` samples.
-    3. F window = [M end + guard, f_stop). Per-sweep baseline = mean of the guard window
-       [M end, M end + guard); per-sweep noise = fw_noise of the residual x - m over the F window
-       (lower-quartile block RMS of the smoothed sweep, fw_noise)
-       times sqrt(n/(n-1)); one sweep: x itself, no factor. Train noise = median of the sweeps.
-    4. A-waves on m (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
+    3. The sweeps are smoothed (fw_smooth) into Y (workspace), their mean into ym. F window =
+       [M end + guard, f_stop). Per-sweep baseline = mean of the smoothed guard window
+       [M end + h, M end + guard); per-sweep noise = fw_noise over the F window; train noise = the
+       median over the sweeps.
+    4. A-waves on ym (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
     """
     n_s = X.shape[0]
     n = X.shape[1]
@@ -1287,18 +1289,8 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
             a_out[k, c] = np.nan
     out_t[FT_N_A] = 0.0
     tflags = 0
-    # 1. mean sweep (also the finiteness check: any NaN/inf sample makes its column non-finite)
-    m = np.zeros(n)
-    for s in range(n_s):
-        for i in range(n):
-            m[i] += X[s, i]
-    for i in range(n):
-        m[i] = m[i] / n_s
-    for i in range(n):
-        if not math.isfinite(m[i]):
-            return FTF_NONFINITE
-    cm = np.empty(N_CMAP_COLS)
-    cf = cmap_sweep(m, ip[FIP_CMAP : FIP_CMAP + N_CIP], fp[FFP_CMAP : FFP_CMAP + N_CFP], cm)
+    if (cf & F_NONFINITE) != 0:  # a NaN or inf sample makes its column of the mean non-finite
+        return FTF_NONFINITE
     out_t[FT_M_ONSET] = cm[C_ONSET]
     out_t[FT_M_NEG_AMP] = cm[C_NEG_AMP]
     out_t[FT_M_P2P] = cm[C_P2P]
@@ -1421,19 +1413,31 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
 
 
 @jit
-def fw_serial(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
-    """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples); one workspace
-    for the smoothed sweeps serves every train."""
+def fw_serial(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+    """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples); M, CM, CF: the
+    mean sweeps and their CMAP rows and flags. One smoothed-sweep workspace serves every train."""
     Y = np.empty((X3.shape[1], X3.shape[2]))
     ym = np.empty(X3.shape[2])
     for t in range(X3.shape[0]):
         tflags[t] = fw_train(
-            X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t], Y, ym
+            X3[t],
+            M[t],
+            CM[t],
+            CF[t],
+            ip,
+            fp,
+            m_end[t],
+            out_s[t],
+            flags_s[t],
+            out_t[t],
+            a_out[t],
+            Y,
+            ym,
         )
 
 
 @jit_parallel
-def fw_batch(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+def fw_batch(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
     """Parallel loop of fw_train over chunks of trains; each chunk has its own workspace and writes
     only its own trains' rows (a fresh 300-kB workspace per train costs page faults)."""
     n_t = X3.shape[0]
@@ -1443,5 +1447,17 @@ def fw_batch(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
         ym = np.empty(X3.shape[2])
         for t in range(c * n_t // n_chunks, (c + 1) * n_t // n_chunks):
             tflags[t] = fw_train(
-                X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t], Y, ym
+                X3[t],
+                M[t],
+                CM[t],
+                CF[t],
+                ip,
+                fp,
+                m_end[t],
+                out_s[t],
+                flags_s[t],
+                out_t[t],
+                a_out[t],
+                Y,
+                ym,
             )

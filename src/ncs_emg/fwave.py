@@ -75,6 +75,7 @@ __all__ = [
     "measure_nerve_fwaves",
     "fwave_columns",
     "fwave_kernel_params",
+    "fwave_m_inputs",
     "f_estimate_ms",
     "f_ratio",
     "neurophysiological_index",
@@ -443,6 +444,29 @@ def _kernel_params(p: FWaveParams, tb: _TimeBase) -> tuple[np.ndarray, np.ndarra
 # ---- kernel ---------------------------------------------------------------------------------------
 
 
+def fwave_m_inputs(
+    X3: np.ndarray, ip: np.ndarray, fp: np.ndarray, parallel: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The M-wave inputs of ``fw_serial``/``fw_batch``: mean sweeps (sum over sweeps in order, divided
+    by their number), and the CMAP kernel's rows and flags on them (``ip``/``fp``'s CMAP block).
+
+    The CMAP kernel runs here, not inside the F kernel, so that the F kernel does not link and
+    recompile it (it is compiled once, shared with :func:`ncs_emg.measure_cmap`).
+    """
+    from . import _kernels as K
+
+    M = X3[:, 0, :].copy()
+    for s in range(1, X3.shape[1]):
+        M += X3[:, s, :]
+    M /= X3.shape[1]
+    CM = np.empty((X3.shape[0], K.N_CMAP_COLS))
+    CF = np.zeros(X3.shape[0], dtype=np.int64)
+    cip = np.ascontiguousarray(ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP])
+    cfp = np.ascontiguousarray(fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP])
+    (K.cmap_batch if parallel and X3.shape[0] >= 64 else K.cmap_serial)(M, cip, cfp, CM, CF)
+    return M, CM, CF
+
+
 @dataclass
 class _Raw:
     """Kernel outputs over trains (``_kernels`` FS_*/FF_*/FT_*/FA_* layouts)."""
@@ -452,6 +476,10 @@ class _Raw:
     out_t: np.ndarray
     a_out: np.ndarray
     tflags: np.ndarray
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The output arrays in the kernels' argument order (not copies)."""
+        return self.out_s, self.flags_s, self.out_t, self.a_out, self.tflags
 
 
 def _run_kernel(
@@ -471,16 +499,16 @@ def _run_kernel(
     )
     run = np.ones(n_t, dtype=bool) if tb.m_win is not None else m_end_idx >= 0
     raw.tflags[~run] = K.FTF_NO_M
-    kernel = K.fw_batch if ((n_t >= 8) if parallel is None else bool(parallel)) else K.fw_serial
+    use_par = (n_t >= 8) if parallel is None else bool(parallel)
+    kernel = K.fw_batch if use_par else K.fw_serial
     if run.all():
-        kernel(X3, ip, fp, m_end_idx, raw.out_s, raw.flags_s, raw.out_t, raw.a_out, raw.tflags)
+        kernel(X3, *fwave_m_inputs(X3, ip, fp, use_par), ip, fp, m_end_idx, *raw.arrays())
     elif run.any():
         sel = np.flatnonzero(run)
-        sub = _Raw(
-            *(np.empty((sel.size,) + a.shape[1:], a.dtype) for a in dataclasses.astuple(raw))
-        )
-        kernel(np.ascontiguousarray(X3[sel]), ip, fp, m_end_idx[sel], *dataclasses.astuple(sub))
-        for a, b in zip(dataclasses.astuple(raw), dataclasses.astuple(sub), strict=True):
+        sub = _Raw(*(np.empty((sel.size,) + a.shape[1:], a.dtype) for a in raw.arrays()))
+        Xs = np.ascontiguousarray(X3[sel])
+        kernel(Xs, *fwave_m_inputs(Xs, ip, fp, use_par), ip, fp, m_end_idx[sel], *sub.arrays())
+        for a, b in zip(raw.arrays(), sub.arrays(), strict=True):
             a[sel] = b
     if tb.m_win is None:  # M-wave windows did not fit: M measures are meaningless
         for c in (K.FT_M_ONSET, K.FT_M_NEG_AMP, K.FT_M_P2P, K.FT_M_NEG_PEAK):
