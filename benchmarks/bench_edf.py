@@ -5,6 +5,7 @@
 Cases (files generated at run time in a temporary folder):
 
 * small: EDF+C, 8 signals, 2 s at 20 kHz (an NCS-sized file), 1-s records;
+* small-1k: EDF+C, 8 signals, 2 s at 1 kHz: the fixed per-file cost (header parsing) dominates;
 * large: EDF+C, 16 signals, 60 s at 20 kHz, 1-s records;
 * edfd-study: EDF+D written by ``write_study``, one nerve, 4 sites x 10 sweeps of 45 ms at 20 kHz,
   read into a Study by ``read_study`` (the other readers cannot map EDF+D records to sweeps; edfio
@@ -131,11 +132,12 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cases = [
-            ("small (8 x 2 s, 20 kHz)", tmp / "small.edf", 8, 2, args.repeats_small),
-            ("large (16 x 60 s, 20 kHz)", tmp / "large.edf", 16, 60, args.repeats_large),
+            ("small (8 x 2 s, 20 kHz)", tmp / "small.edf", 8, 2, 20000, args.repeats_small),
+            ("small-1k (8 x 2 s, 1 kHz)", tmp / "small1k.edf", 8, 2, 1000, args.repeats_small),
+            ("large (16 x 60 s, 20 kHz)", tmp / "large.edf", 16, 60, 20000, args.repeats_large),
         ]
-        for name, path, n_sig, sec, reps in cases:
-            make_continuous(path, n_sig, sec, 20000, rng)
+        for name, path, n_sig, sec, fs, reps in cases:
+            make_continuous(path, n_sig, sec, fs, rng)
             res = timeit(readers(path), reps)
             base = statistics.median(res["edfio"])
             floor = statistics.median(res["raw floor"])

@@ -64,9 +64,9 @@ def test_convert_h5_to_edf_to_h5(tmp_path, capsys):
     assert [s.distance_mm for s in b.nerves[0].sites] == [s.distance_mm for s in a.nerves[0].sites]
     for sa, sb in zip(a.nerves[0].sites, b.nerves[0].sites):
         assert np.max(np.abs(sa.sweeps.data - sb.sweeps.data)) < 1e-3
-    assert main(["convert", str(H5), str(edf)]) == 1  # exists
+    assert main(["convert", str(H5), str(edf)]) == 2  # exists: a usage error
     assert "--overwrite" in capsys.readouterr().err
-    assert main(["convert", "--overwrite", "--display-polarity", str(H5), str(edf)]) == 1
+    assert main(["convert", "--overwrite", "--display-polarity", str(H5), str(edf)]) == 2
     assert "EDF/BDF input only" in capsys.readouterr().err
 
 

@@ -12,7 +12,7 @@ import ncs_emg
 from ncs_emg import Nerve, Site, Study, Sweeps
 from ncs_emg.errors import FormatError, ParameterError, UnitError
 from ncs_emg.io import EdfSignal, read_edf, write_edf
-from ncs_emg.io.tal import parse_stimulus, parse_stimulus_text, parse_xml_note
+from ncs_emg.io.edf_study import parse_stimulus, parse_stimulus_text, parse_xml_note
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = sorted((ROOT / "data" / "fixtures").glob("*.h5"))
@@ -47,10 +47,9 @@ def _steps(path: Path, study: Study) -> dict[str, float]:
     """One digital step in mV per (nerve, rate), from the written file's header."""
     rec = read_edf(path)
     out = {}
-    for ni, n in enumerate(study.nerves):
+    for n in study.nerves:  # one signal per sampling rate, shared by the nerves at that rate
         for s in rec.signals:
-            if s.label.startswith(f"{ni + 1} "):
-                out[f"{n.nerve}@{s.sfreq_hz}"] = abs(s.gain) * 1e-3
+            out[f"{n.nerve}@{s.sfreq_hz}"] = abs(s.gain) * 1e-3
     return out
 
 
@@ -174,8 +173,14 @@ def test_golden_vendor_edfd_with_sidecar():
 def test_vendor_edfd_without_sidecar_and_with_dict_sidecar():
     path = EDF_FIX / "vendor_edfd.edf"
     bare = ncs_emg.read_study(path, sidecar=None)
-    assert bare.nerves[0].muscle is None and bare.nerves[0].sites[0].segment is None
-    assert bare.nerves[0].nerve == "median" and bare.nerves[0].side == "right"  # from the label
+    assert bare.nerves[0].sites[0].segment is None
+    # side, nerve and muscle from the label through the anatomy table, reported as inferred
+    assert (bare.nerves[0].nerve, bare.nerves[0].side, bare.nerves[0].muscle) == (
+        "median",
+        "right",
+        "APB",
+    )
+    assert any("inferred from the label" in i for i in bare.source["issues"])
     sc = {
         "subject_id": "override",
         "signals": {"R Median APB": {"nerve": "ulnar", "muscle": "ADM", "temperature_c": 32.5}},
@@ -294,7 +299,8 @@ def test_uncalibrated_signal_refused_unless_excluded(tmp_path):
     with pytest.raises(FormatError, match=r"signal 1 \('flat'\) is uncalibrated"):
         ncs_emg.read_study(p)
     s = ncs_emg.read_study(p, sidecar={"signals": {"flat": {"include": False}}})
-    assert [n.nerve for n in s.nerves] == ["apb"]  # no nerve name known: the label, lower case
+    # the label names the muscle only: the anatomy table gives the nerve (APB -> median)
+    assert [(n.nerve, n.muscle) for n in s.nerves] == [("median", "APB")]
 
 
 # ---- continuous files: cutting --------------------------------------------------------------------------

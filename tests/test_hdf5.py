@@ -74,7 +74,7 @@ def test_empty_study_round_trips(tmp_path):
 def test_file_declares_si_units_with_conversion(tmp_path, rng):
     p = ncs_emg.write_study(_study(rng), tmp_path / "s.h5")
     with h5py.File(p, "r") as fh:
-        assert fh.attrs["format"] == FORMAT_NAME and fh.attrs["format_version"] == "1.0"
+        assert fh.attrs["format"] == FORMAT_NAME and fh.attrs["format_version"] == "1.1"
         site = fh["nerves/nerve_000/sites/site_00"]
         assert site["data"].attrs["unit"] == "V" and site["data"].attrs["conversion"] == 1e-3
         assert site.attrs["distance_unit"] == "m" and site.attrs["distance_conversion"] == 1e-3

@@ -136,3 +136,30 @@ def test_table_headers_come_from_the_result_metadata(tmp_path, capsys):
     assert main(["measure", str(path)]) == 0
     header = capsys.readouterr().out.splitlines()[1].split()
     assert header[5:] == [c["header"] for c in cmap_columns(table=True)]
+
+
+def test_first_run_notice_only_when_kernels_are_not_cached(tmp_path, capsys, monkeypatch):
+    from ncs_emg import _jit
+    from ncs_emg import _kernels as K
+    from ncs_emg.cli import measure as cli_measure
+
+    measure_cmap(_cmap(), FS, t0_ms=-5.0)  # compiles (and caches) the serial kernel
+    assert _jit.kernels_cached(K.cmap_serial)
+    study = _study(short_site=False)
+    cli_measure.first_run_notice(study)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(_jit, "kernels_cached", lambda *d: False)
+    cli_measure.first_run_notice(study)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "compiling" in err
+
+
+def test_reader_saturation_is_ored_into_the_flag():
+    x = _cmap()
+    flat = np.full_like(x, -8.0)  # a dead channel at the digital minimum
+    sw = ncs_emg.Sweeps(np.stack([x, flat]), FS, -5.0, saturated=np.array([False, True]))
+    m = ncs_emg.measure_sweeps(sw)
+    assert list(m.saturated) == [False, True] and list(m.no_response) == [False, False]
+    assert np.isnan(m.neg_peak_amp_mv[1]) and np.isfinite(m.neg_peak_amp_mv[0])
+    plain = ncs_emg.measure_sweeps(ncs_emg.Sweeps(np.stack([x, flat]), FS, -5.0))
+    assert list(plain.no_response) == [False, True] and not plain.saturated.any()

@@ -8,11 +8,11 @@ import math
 import pytest
 
 from ncs_emg import FormatError, ParameterError
+from ncs_emg.findings import Finding
 from ncs_emg.normative import (
     BUSCHBACHER_AANEM,
     DEFAULT_TABLE,
     NOBREGA_2004_FWAVES,
-    Finding,
     HeightAdjustment,
     NormalLimit,
     evaluate_f_absent,
@@ -193,7 +193,7 @@ def test_f_absent_rules():
     assert evaluate_f_absent(0.0, 5.0, None).met is None
     assert evaluate_f_absent(0.0, 5.0, LLN_AMP, interpretable=False).met is None
     d = evaluate_f_absent(0.0, 5.0, LLN_AMP).to_dict()
-    assert d["rule_id"] == "f_waves_absent" and d["details"]["lln_mv"] == 4.1
+    assert d["rule"] == "f_waves_absent" and d["details"]["lln_mv"] == 4.1
     json.dumps(d)
     assert math.isclose(d["details"]["distal_pct_lln"], 100 * 5 / 4.1)
 

@@ -26,5 +26,5 @@ def test_readme_api_snippet_runs(tmp_path, capsys):
 
 def test_readme_quick_start_names_a_shipped_fixture():
     text = (ROOT / "README.md").read_text()
-    cmd = re.search(r"ncs-emg measure (\S+)", text).group(1)
+    cmd = re.search(r"ncs-emg analyze (\S+)", text).group(1)
     assert (ROOT / cmd).is_file()

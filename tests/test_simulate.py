@@ -382,7 +382,9 @@ def test_cli_simulate_writes_a_readable_study_and_truth(tmp_path, capsys):
     doc = json.loads(truth.read_text())
     assert doc["preset"] == "mmn" and len(doc["nerves"]) == 8
     assert main(["simulate", "--preset", "nope", "-o", str(out)]) == 2
-    assert main(["simulate", "--preset", "normal", "-o", str(tmp_path / "x.txt")]) == 1
+    assert (
+        main(["simulate", "--preset", "normal", "-o", str(tmp_path / "x.txt")]) == 2
+    )  # unknown output extension is a usage error
 
 
 # ---- bad input -----------------------------------------------------------------------------------

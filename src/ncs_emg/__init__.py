@@ -11,6 +11,28 @@ from __future__ import annotations
 
 import logging
 
+from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
+from .cohort import (
+    CohortSummary,
+    Evidence,
+    phenotype_evidence,
+    simon2013_cohort,
+    summarize_cohort,
+    wilson_interval,
+)
+from .criteria import criteria_sets
+from .eligibility import (
+    ClinicalFindings,
+    EligibilityReport,
+    Score,
+    ScoreResponse,
+    assess_eligibility,
+    clinical_from_dict,
+    emrcss_score,
+    nss_score,
+    read_clinical,
+    score_response,
+)
 from .errors import (
     FormatError,
     NcsEmgError,
@@ -19,6 +41,7 @@ from .errors import (
     ParameterError,
     UnitError,
 )
+from .findings import Finding
 from .fwave import (
     FWaveMeasures,
     FWaveParams,
@@ -31,6 +54,7 @@ from .fwave import (
     neurophysiological_index,
 )
 from .io import read_study, write_study
+from .io.values_csv import read_values_csv
 from .measure import (
     CmapMeasures,
     CmapParams,
@@ -55,6 +79,7 @@ from .simulate import (
     simulate_study,
 )
 from .types import Nerve, Site, Study, Sweeps
+from .viz import plot_criteria_matrix, plot_fwaves, plot_nerve, plot_segments
 
 __version__ = "0.1.0"
 
@@ -103,9 +128,40 @@ __all__ = [
     "f_estimate_ms",
     "f_ratio",
     "neurophysiological_index",
+    # figures (matplotlib imported on the first call)
+    "plot_nerve",
+    "plot_segments",
+    "plot_fwaves",
+    "plot_criteria_matrix",
     # files
     "read_study",
     "write_study",
+    "read_values_csv",
+    # segment analysis and criteria
+    "Finding",
+    "NerveReport",
+    "StudyReport",
+    "analyze",
+    "analyze_nerve",
+    "criteria_sets",
+    # eligibility (Simon et al. 2013)
+    "ClinicalFindings",
+    "EligibilityReport",
+    "assess_eligibility",
+    "clinical_from_dict",
+    "read_clinical",
+    "Score",
+    "ScoreResponse",
+    "emrcss_score",
+    "nss_score",
+    "score_response",
+    # cohort statistics
+    "CohortSummary",
+    "Evidence",
+    "summarize_cohort",
+    "simon2013_cohort",
+    "phenotype_evidence",
+    "wilson_interval",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -9,7 +9,18 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["as_sweeps", "check_positive", "check_finite", "check_option", "check_range"]
+__all__ = [
+    "as_sweeps",
+    "check_positive",
+    "check_finite",
+    "check_option",
+    "check_range",
+    "MAX_MAGNITUDE",
+]
+
+#: Largest magnitude a numeric parameter may have. No quantity of the package (mV, ms, mm, Hz, mA)
+#: comes near it; larger values are typing mistakes that would overflow sample-index arithmetic.
+MAX_MAGNITUDE = 1e12
 
 
 def as_sweeps(x: Any, *, name: str = "x", check_finite: bool = True) -> tuple[np.ndarray, bool]:
@@ -54,14 +65,31 @@ def raise_nonfinite(arr: np.ndarray, name: str) -> None:
 
 
 def check_finite(value: Any, name: str) -> float:
-    """Return ``value`` as float, raising when it is not a finite real number."""
+    """Return ``value`` as float, raising unless it is a finite real number.
+
+    Booleans (``True`` is not 1 Hz), complex numbers, strings and values beyond
+    :data:`MAX_MAGNITUDE` are refused with a :class:`ParameterError` naming ``name``.
+    """
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (complex, np.complexfloating)):
+        raise ParameterError(f"{name}: expected a finite real number, got {value!r}")
+    if isinstance(value, (str, bytes)):
+        raise ParameterError(f"{name}: expected a finite number, got the text {value!r}")
     try:
         v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: expected a finite number, got {value!r}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ParameterError(f"{name}: expected a finite number, got {_short(value)}") from exc
     if not math.isfinite(v):
-        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+        raise ParameterError(f"{name}: expected a finite number, got {_short(value)}")
+    if abs(v) > MAX_MAGNITUDE:
+        raise ParameterError(
+            f"{name}: {_short(value)} is beyond the largest accepted magnitude {MAX_MAGNITUDE:g}"
+        )
     return v
+
+
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:

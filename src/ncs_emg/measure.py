@@ -1,42 +1,18 @@
-"""CMAP measures and onset detectors (definitions: ``domain.md`` section 3).
+"""CMAP measures and onset detectors.
 
-Public functions are thin wrappers: they coerce and validate input, convert ms to samples, call a
-numba kernel from ``_kernels.py`` (imported lazily so that ``import ncs_emg`` does not load numba),
-and package the result.
+Public functions are thin wrappers: they coerce and validate input, convert ms to samples
+(:class:`CmapParams` → the ``ip``/``fp`` arrays of :func:`cmap_kernel_params`), call a numba kernel
+from ``_kernels.py`` (imported lazily so that ``import ncs_emg`` does not load numba), package the
+result (:mod:`ncs_emg.cmap_results`) and warn about implausible input (:func:`plausibility_warnings`).
 
-Measurement procedure (every sweep)
------------------------------------
-1. **Baseline** (mV): mean of the pre-stimulus samples when at least ``min_baseline_ms`` of them exist
-   (``baseline_source == "pre-stimulus"``), otherwise of a ``post_baseline_ms`` window that starts after
-   the blanking window (``"post-artefact"``). **Noise** (mV): the SD of that window.
-2. **Deviation** ``d(t) = baseline - x(t)``: positive while the signal is below baseline (a negative
-   phase). A *phase* is a maximal run with ``d > band`` (negative phase) or ``d < -band`` (positive phase),
-   ``band = max(baseline_band_mv, band_k_sd * noise)``; its boundaries are interpolated linearly between samples. A phase is
-   *significant* when ``|d| > thr`` for at least ``hold_ms``, with ``thr = max(k_sd * noise,
-   min_threshold_mv)``.
-3. The **response** begins with the first significant negative phase after the blanking window. None →
-   ``no_response`` and every measure NaN.
-4. **Negative-peak duration** ends where the last significant negative phase that precedes the final
-   significant positive phase returns to baseline (EFNS/PNS 2010 wording; for a biphasic CMAP the first
-   baseline crossing). **Total duration** ends where the last significant phase returns to baseline.
-5. **Negative-peak amplitude** = baseline − the minimum within the negative-peak window;
-   **peak-to-peak** = the maximum between the negative peak and the end of the total duration minus that
-   minimum. Both extremes (and the negative peak's time) are taken from the vertex of a least-squares
-   parabola over ``peak_fit_ms`` around the extreme sample (0: the sample itself), which removes the
-   outward bias of picking the most extreme noisy sample.
-6. **Negative-peak area** = ∫ (baseline − x) dt over [onset, end of negative-peak duration] (signed: a
-   polyphasic window nets its positive lobes out); **total area** = ∫ |baseline − x| dt over the total
-   duration. Integrals are exact for the piecewise-linear interpolant of the samples.
-7. Durations and areas start at the onset of the selected ``method``.
-
-Flags: ``no_response``; ``saturated`` (a run of at least ``saturation_ms`` — and 3 samples — of identical
-values at the most negative sample of the significant negative phases or the most positive sample of the
-significant positive phases: the amplifier clipped the response; amplitudes and areas are NaN, latencies
-kept); ``end_not_found`` (a significant phase
-was still open at the end of the search window: that end, its duration and area are NaN);
-``onset_at_search_start`` (the signal already deviated when the search began — response inside the
-blanking or baseline window: onset, durations and areas NaN); ``onset_not_found`` (the method found no
-onset: the ``level`` was never reached, or the tangent meets the baseline before the search window).
+The measurement procedure, rule by rule with the option that controls each, and every flag are in
+``docs/measures.md``: baseline and noise; threshold and at-baseline band with floors from the noise,
+the recording resolution and 5 µV; significant phases (hold of at least 3 samples); the main negative
+phase; the response as the phases connected to it (earlier excursions counted, not measured; late
+separated phases excluded); onset, or the foot when the signal never returned to baseline; phase ends
+at an end band of 1 % of the amplitude (or the band crossing when it follows soon); negative-peak and
+total durations from the major phases; parabola-fitted peaks; exact piecewise-linear areas. A
+flagged measure is NaN, never a silent number.
 """
 
 from __future__ import annotations
@@ -88,8 +64,6 @@ class OnsetMethod:
     ----------
     name : str
         Registry key.
-    method_id : int
-        Kernel branch (private).
     summary : str
         One-line description.
     formula : str
@@ -99,7 +73,6 @@ class OnsetMethod:
     """
 
     name: str
-    method_id: int
     summary: str
     formula: str
     parameters: tuple[str, ...]
@@ -108,7 +81,6 @@ class OnsetMethod:
 _METHODS = {
     "threshold": OnsetMethod(
         "threshold",
-        0,
         "Baseline-deviation threshold with backward refinement (default).",
         "First sample where baseline - x > thr = max(k_sd * SD_baseline, min_threshold_mv) for "
         "hold_ms, refined back to where the signal left the baseline band (linear interpolation of "
@@ -117,7 +89,6 @@ _METHODS = {
     ),
     "tangent": OnsetMethod(
         "tangent",
-        1,
         "Tangent extrapolation at the steepest descent of the first negative phase.",
         "t_onset = t_s - d(t_s) / d'(t_s), where t_s is the sample pair with the largest increase of "
         "d = baseline - x between the response start and the first peak of the deviation.",
@@ -125,7 +96,6 @@ _METHODS = {
     ),
     "level": OnsetMethod(
         "level",
-        2,
         "Fixed level, no refinement (what many machines' automatic cursors do).",
         "First time after the response start where baseline - x exceeds level_mv (interpolated); "
         "biased late for small or dispersed CMAPs.",
@@ -463,6 +433,8 @@ def measure_cmap(
     return m
 
 
+#: From this many sweeps the parallel kernel is used (below it, thread start-up costs more).
+PARALLEL_MIN_SWEEPS = 64
 #: ``positive_first``: the response's leading positive phase reaches this fraction of the negative
 #: peak amplitude (a display-polarity export turns a normal CMAP's large negative lobe into one).
 POSITIVE_FIRST_FRAC = 0.5
@@ -581,7 +553,9 @@ def cmap_kernel_params(
     ip[K.CIP_HOLD] = p.hold_samples(dt_ms)
     ip[K.CIP_SAT] = p.saturation_samples(dt_ms)
     ip[K.CIP_FIT] = p.fit_half_samples(dt_ms)
-    ip[K.CIP_METHOD] = _METHODS[p.method].method_id
+    ip[K.CIP_METHOD] = {"threshold": K.M_THRESHOLD, "tangent": K.M_TANGENT, "level": K.M_LEVEL}[
+        p.method
+    ]
     ip[K.CIP_GAP] = int(round(p.gap_ms / dt_ms))
     ip[K.CIP_EXC_GAP] = max(1, int(round(p.excursion_gap_ms / dt_ms)))
     ip[K.CIP_END_LAG] = int(round(p.end_lag_ms / dt_ms))
@@ -607,8 +581,13 @@ def _run_cmap_kernel(
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
     ip, fp = cmap_kernel_params(p, win, dt)
-    kernel = K.cmap_batch if X.shape[0] >= 64 else K.cmap_serial
-    kernel(X, ip, fp, out, flags)
+    from ._jit import parallel_slot
+
+    with parallel_slot() as may_run_parallel:
+        if X.shape[0] >= PARALLEL_MIN_SWEEPS and may_run_parallel:
+            K.cmap_batch(X, ip, fp, out, flags)
+        else:
+            K.cmap_serial(X, ip, fp, out, flags)
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
     return out, flags
@@ -663,13 +642,30 @@ def measure_sweeps(
 ) -> CmapMeasures:
     """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base).
 
-    ``params`` and ``overrides`` as for :func:`measure_cmap`.
+    ``params`` and ``overrides`` as for :func:`measure_cmap`. Sweeps the file reader marked saturated
+    (``Sweeps.saturated``: samples at the digital limits) are flagged ``saturated`` whatever their
+    values look like (:func:`with_reader_saturation`).
     """
     if not isinstance(sweeps, Sweeps):
         raise ParameterError(f"sweeps: expected a Sweeps object, got {type(sweeps).__name__}")
-    return measure_cmap(
-        sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides
-    )
+    m = measure_cmap(sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides)
+    clipped = getattr(sweeps, "saturated", None)
+    if clipped is None or not np.any(clipped):
+        return m
+    return with_reader_saturation(m, np.asarray(clipped, dtype=bool))
+
+
+def with_reader_saturation(m: CmapMeasures, clipped: np.ndarray) -> CmapMeasures:
+    """``m`` with the reader's per-sweep digital saturation (``Sweeps.saturated``) ORed into
+    ``saturated``: those sweeps' amplitudes and areas are NaN, as for a clipped response found in the
+    values, and a flat clipped line is saturated, not ``no_response``."""
+    changes: dict[str, np.ndarray] = {"saturated": m.saturated | clipped}
+    changes["no_response"] = m.no_response & ~clipped
+    for name in ("neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms", "total_area_mv_ms"):
+        changes[name] = np.where(clipped, np.nan, getattr(m, name))
+    for a in changes.values():
+        a.setflags(write=False)
+    return dataclasses.replace(m, **changes)
 
 
 def measure_study(

@@ -1,17 +1,17 @@
-"""Normal limits as data, and comparisons with them as findings (``domain.md`` sections 4 and 7).
+"""Normal limits as data, and comparisons with them as findings (``docs/normative.md``).
 
 Every limit is a frozen :class:`NormalLimit` that carries its source, statistic, muscle/montage,
 distance and filter (None where the source, as available to ncs_emg, does not say). The shipped tables
-are marked ``verified=False``: their numbers were taken from the project's domain brief, which quotes
-secondary summaries; labs should load their own table (:func:`normative_table_from_json`,
+are marked ``verified=False``: their numbers come from secondary summaries of the primary sources
+(``docs/normative.md`` says which); labs should load their own table (:func:`normative_table_from_json`,
 :func:`normative_table_from_toml`).
 
 Height adjustment is a mechanism (:class:`HeightAdjustment`: ``limit(h) = value + slope * (h - ref)``);
 ncs_emg ships no height formula, because none has been verified, and never invents one. A lab that has
 one puts it in its table.
 
-Comparisons return :class:`Finding` objects (rule id, met True/False/None, value, threshold, unit,
-reason, source) for the criteria module to consume. A missing input gives ``met=None`` with a reason,
+Comparisons return :class:`~ncs_emg.findings.Finding` objects (rule, met True/False/None, value,
+threshold, unit, reason, source) for the criteria module to consume. A missing input gives ``met=None`` with a reason,
 never a silent "normal".
 
 This module reads no files: pass the text of a JSON/TOML table (the CLI reads files).
@@ -22,17 +22,17 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ._units import to_internal_factor
 from .errors import FormatError, ParameterError, UnitError
+from .findings import Finding
 
 __all__ = [
     "NormalLimit",
     "HeightAdjustment",
     "NormativeTable",
-    "Finding",
     "MEASURES",
     "BUSCHBACHER_AANEM",
     "NOBREGA_2004_FWAVES",
@@ -40,6 +40,7 @@ __all__ = [
     "normative_table_from_dict",
     "normative_table_from_json",
     "normative_table_from_toml",
+    "parse_toml",
     "evaluate_min_f_latency",
     "evaluate_f_absent",
 ]
@@ -256,7 +257,7 @@ def _busch(
     )
 
 
-#: ``domain.md`` section 7 table (DML ULN, amplitude LLN, CV LLN, minimal F latency ULN).
+#: Default motor limits (DML ULN, amplitude LLN, CV LLN, minimal F latency ULN; ``docs/normative.md``).
 BUSCHBACHER_AANEM = NormativeTable(
     name="buschbacher-aanem",
     source=_BUSCH_SRC,
@@ -282,7 +283,7 @@ BUSCHBACHER_AANEM = NormativeTable(
 )
 
 _NOB_SRC = (
-    "Nobrega et al., Clin Neurophysiol 2004 (32 stimuli), values as quoted in domain.md section 4 "
+    "Nobrega et al., Clin Neurophysiol 2004 (32 stimuli), values from a secondary summary "
     "(primary not checked by ncs_emg)"
 )
 
@@ -303,7 +304,7 @@ def _nob(nerve: str, measure: str, mean: float, sd: float) -> NormalLimit:
     )
 
 
-#: F-wave reference values (mean ± SD) of ``domain.md`` section 4.
+#: F-wave reference values (mean ± SD; ``docs/normative.md``).
 NOBREGA_2004_FWAVES = NormativeTable(
     name="nobrega-2004-fwaves",
     source=_NOB_SRC,
@@ -490,63 +491,43 @@ def normative_table_from_json(text: str | bytes, *, where: str = "table") -> Nor
     return normative_table_from_dict(d, where=where)
 
 
-def normative_table_from_toml(text: str, *, where: str = "table") -> NormativeTable:
-    """Parse a lab's table from TOML text (Python >= 3.11, ``tomllib``); limits as ``[[limits]]``."""
-    if sys.version_info < (3, 11):  # pragma: no cover - CI runs 3.11+
-        raise ParameterError("TOML tables need Python >= 3.11 (tomllib); use JSON")
-    import tomllib
+def parse_toml(text: str, *, where: str = "table") -> dict[str, Any]:
+    """Parse TOML text (``tomllib``; ``tomli`` on Python 3.10), errors as :class:`FormatError`.
+
+    Parameters
+    ----------
+    text : str
+        The TOML document.
+    where : str
+        Name of the file/document for error messages.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    FormatError
+        When the text is not valid TOML (the message names ``where`` and the parser's position).
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
 
     try:
-        d = tomllib.loads(text)
+        return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, TypeError) as exc:
         raise FormatError(f"{where}: not valid TOML ({exc})") from exc
+
+
+def normative_table_from_toml(text: str, *, where: str = "table") -> NormativeTable:
+    """Parse a lab's table from TOML text (see :func:`normative_table_from_dict`); limits as ``[[limits]]``."""
+    d = parse_toml(text, where=where)
     return normative_table_from_dict(d, where=where)
 
 
 # ---- findings ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Finding:
-    """The result of comparing a value with a rule or a normal limit.
-
-    Attributes
-    ----------
-    rule_id : str
-        Identifier of the rule (e.g. ``"f_latency_prolonged"``).
-    met : bool or None
-        True / False, or None when the rule is not evaluable (see ``reason``).
-    value : float or None
-        The compared value (in ``unit``).
-    threshold : float or None
-        The threshold (in ``unit``).
-    unit : str
-        Unit of value and threshold (e.g. ``"% ULN"``).
-    reason : str
-        Human-readable explanation, including why a rule was not evaluable.
-    source : str
-        Citation of the limit / rule.
-    details : dict
-        Extra inputs (limit used, raw values).
-    """
-
-    rule_id: str
-    met: bool | None
-    value: float | None
-    threshold: float | None
-    unit: str
-    reason: str
-    source: str
-    details: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN → None)."""
-        d = {k: getattr(self, k) for k in ("rule_id", "met", "value", "threshold", "unit")}
-        for k in ("value", "threshold"):
-            if isinstance(d[k], float) and not math.isfinite(d[k]):
-                d[k] = None
-        d.update(reason=self.reason, source=self.source, details=dict(self.details))
-        return d
 
 
 def _missing(v: Any) -> bool:
@@ -562,7 +543,7 @@ def evaluate_min_f_latency(
     height_cm: float | None = None,
     interpretable: bool | None = True,
     reason: str = "",
-    rule_id: str = "f_latency_prolonged",
+    rule: str = "f_latency_prolonged",
     rule_source: str = "",
 ) -> Finding:
     """Minimal F latency prolonged, as a percentage of the upper limit of normal.
@@ -571,7 +552,7 @@ def evaluate_min_f_latency(
     ``inclusive``). The comparison is made on ``value`` rounded to 9 decimals, so that a latency equal
     to ``ULN * percent_of_uln / 100`` in decimal terms (37.8 ms = 120 % of 31.5 ms) counts as equal and
     not as 119.99999999999999 %. Criteria sets use for example 120 % (AAN 1991), 130 % (EFNS/PNS 2010 "≥ 30 % above
-    ULN", inclusive) or 150 % (``domain.md`` section 6).
+    ULN", inclusive) or 150 % (``docs/criteria.md``).
 
     Parameters
     ----------
@@ -588,7 +569,7 @@ def evaluate_min_f_latency(
     interpretable, reason : bool or None, str
         ``FWaveMeasures.interpretable`` and ``.reason``: a train that is not interpretable gives
         ``met=None`` with its reason.
-    rule_id, rule_source : str
+    rule, rule_source : str
         Identification of the calling rule (defaults describe the plain comparison).
 
     Returns
@@ -619,22 +600,20 @@ def evaluate_min_f_latency(
     src = rule_source or (limit.source if limit is not None else "")
     if interpretable is False:
         why = "F-wave train not interpretable" + (f": {reason}" if reason else "")
-        return Finding(rule_id, None, None, pct, unit, why, src)
+        return Finding(rule, None, None, pct, unit, why, src)
     if _missing(min_latency_ms):
         return Finding(
-            rule_id, None, None, pct, unit, "no minimal F latency (no F-wave measured)", src
+            rule, None, None, pct, unit, "no minimal F latency (no F-wave measured)", src
         )
     if limit is None:
-        return Finding(
-            rule_id, None, None, pct, unit, "no upper limit for the minimal F latency", src
-        )
+        return Finding(rule, None, None, pct, unit, "no upper limit for the minimal F latency", src)
     if limit.measure != "min_f_latency_ms" or limit.kind != "upper":
         raise ParameterError(
             f"limit: expected an upper limit of min_f_latency_ms, got {limit.kind} {limit.measure}"
         )
     uln, how = limit.value_at(height_cm)
     if uln is None:
-        return Finding(rule_id, None, None, pct, unit, f"limit not evaluable: {how}", src)
+        return Finding(rule, None, None, pct, unit, f"limit not evaluable: {how}", src)
     value = 100.0 * float(min_latency_ms) / uln
     v9 = round(value, 9)  # 37.8 / 31.5 * 100 = 119.99999999999999 must equal 120
     met = v9 >= pct if inclusive else v9 > pct
@@ -644,7 +623,7 @@ def evaluate_min_f_latency(
         f"prolonged when {rel} {pct:g} %"
     )
     details = {"min_latency_ms": float(min_latency_ms), "uln_ms": uln, "limit_source": limit.source}
-    return Finding(rule_id, bool(met), value, pct, unit, reason, src, details)
+    return Finding(rule, bool(met), value, pct, unit, reason, src, details=details)
 
 
 def evaluate_f_absent(
@@ -654,12 +633,12 @@ def evaluate_f_absent(
     *,
     interpretable: bool | None = True,
     min_pct_lln: float = 20.0,
-    rule_id: str = "f_waves_absent",
+    rule: str = "f_waves_absent",
     rule_source: str = "",
 ) -> Finding:
     """F-waves absent, evaluable only when the distal CMAP is at least ``min_pct_lln`` % of its LLN.
 
-    ``domain.md`` section 4: do not interpret absent F-waves when the distal CMAP is very small (below
+    ``docs/fwaves.md``: do not interpret absent F-waves when the distal CMAP is very small (below
     20 % of the lower limit); EFNS/PNS 2010: "absent F-waves with distal CMAP >= 20 % LLN".
 
     Parameters
@@ -702,7 +681,7 @@ def evaluate_f_absent(
             )
     unit = "%"
     src = rule_source or (amplitude_limit.source if amplitude_limit is not None else "")
-    none = lambda why: Finding(rule_id, None, None, 0.0, unit, why, src)  # noqa: E731
+    none = lambda why: Finding(rule, None, None, 0.0, unit, why, src)  # noqa: E731
     if interpretable is False:
         return none("F-wave train not interpretable")
     if _missing(persistence_pct) or math.isnan(float(persistence_pct)):
@@ -710,14 +689,14 @@ def evaluate_f_absent(
     per = float(persistence_pct)
     if per > 0.0:  # F-waves present: not absent, whatever the CMAP size
         return Finding(
-            rule_id,
+            rule,
             False,
             per,
             0.0,
             unit,
             f"F persistence {per:.0f} %: F-waves present, not absent",
             src,
-            {} if _missing(distal_cmap_mv) else {"distal_cmap_mv": float(distal_cmap_mv)},
+            details={} if _missing(distal_cmap_mv) else {"distal_cmap_mv": float(distal_cmap_mv)},
         )
     if _missing(distal_cmap_mv):
         return none("distal CMAP amplitude unknown: absent F-waves cannot be interpreted")
@@ -738,7 +717,7 @@ def evaluate_f_absent(
     }
     if round(pct_lln, 9) < min_pct_lln:  # robust at the exact boundary (as for the F latency)
         return Finding(
-            rule_id,
+            rule,
             None,
             float(persistence_pct),
             0.0,
@@ -746,7 +725,7 @@ def evaluate_f_absent(
             f"distal CMAP {float(distal_cmap_mv):.2f} mV = {pct_lln:.1f} % of LLN {lln:g} mV < "
             f"{min_pct_lln:g} %: absent F-waves not interpretable",
             src,
-            details,
+            details=details,
         )
     met = per == 0.0
     reason = (
@@ -754,7 +733,7 @@ def evaluate_f_absent(
         + (" (no F-wave on any sweep)" if met else "")
         + f"; distal CMAP {pct_lln:.0f} % of LLN (>= {min_pct_lln:g} %)"
     )
-    return Finding(rule_id, met, per, 0.0, unit, reason, src, details)
+    return Finding(rule, met, per, 0.0, unit, reason, src, details=details)
 
 
 def required_f_sweep_end_ms(

@@ -4,8 +4,8 @@ All containers are frozen dataclasses validated on construction; an invalid fiel
 :class:`~ncs_emg.errors.ParameterError` naming the field and the bad value. Arrays are stored as
 read-only float64 copies, so a container cannot change behind the back of a result computed from it.
 
-Conventions (``domain.md`` section 2)
--------------------------------------
+Conventions (``docs/hdf5-format.md``, "Recording conventions")
+-------------------------------------------------------------
 * Voltages are physical, active (G1) minus reference (G2), in mV: a normal CMAP starts negative.
 * ``t0_ms`` is the time of sample 0 relative to the stimulus (negative with a pre-stimulus baseline).
 * Sites are ordered distal → proximal. ``distance_mm`` of the first site is the distance from the
@@ -58,6 +58,19 @@ def _opt_array_equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only array nobody else can write to.
+
+    An array that is already read-only and owns its memory (``base is None``: a reader made it and
+    handed it over) is kept as is, so reading a file holds one copy of the data; anything else is
+    copied.
+    """
+    if (
+        isinstance(a, np.ndarray)
+        and not a.flags.writeable
+        and a.base is None
+        and a.flags.c_contiguous
+    ):
+        return a
     a = np.array(a, copy=True)
     a.setflags(write=False)
     return a
@@ -81,6 +94,11 @@ class Sweeps:
         Stimulus intensity of every sweep when the export records it (NaN: unknown for that sweep).
     pulse_width_ms : ndarray of float, shape (n_sweeps,), ms, or None
         Stimulus pulse width of every sweep when recorded (NaN: unknown).
+    saturated : ndarray of bool, shape (n_sweeps,), or None
+        True for a sweep in which the file reader found samples at the digital limits of the
+        recording (clipped amplifier or a dead channel). None when the source cannot tell (for
+        example simulated or HDF5 data written without it). Measures should treat such sweeps as
+        saturated even when the physical values look like a flat line.
     """
 
     data: np.ndarray
@@ -89,6 +107,7 @@ class Sweeps:
     accepted: np.ndarray | None = None
     stim_intensity_ma: np.ndarray | None = None
     pulse_width_ms: np.ndarray | None = None
+    saturated: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         from ._validate import as_sweeps, check_finite, check_positive
@@ -128,6 +147,22 @@ class Sweeps:
                     f"(NaN = unknown), got {a.tolist()}"
                 )
             object.__setattr__(self, fld, _readonly(a) if not np.isnan(a).all() else None)
+        if self.saturated is not None:
+            sat = np.asarray(self.saturated)
+            if sat.shape != (arr.shape[0],) or sat.dtype.kind != "b":
+                raise ParameterError(
+                    f"Sweeps.saturated: expected {arr.shape[0]} booleans, got shape {sat.shape} "
+                    f"dtype {sat.dtype}"
+                )
+            object.__setattr__(self, "saturated", _readonly(sat))
+
+    def __repr__(self) -> str:
+        return (
+            f"Sweeps(data=<{self.n_sweeps} x {self.n_samples} mV>, sfreq_hz={self.sfreq_hz!r}, "
+            f"t0_ms={self.t0_ms!r}, accepted={int(np.asarray(self.accepted).sum())}/{self.n_sweeps}"
+            + ("" if self.saturated is None else f", saturated={int(self.saturated.sum())}")
+            + ")"
+        )
 
     @property
     def n_sweeps(self) -> int:
@@ -156,9 +191,10 @@ class Sweeps:
             self.sfreq_hz == other.sfreq_hz
             and self.t0_ms == other.t0_ms
             and np.array_equal(self.data, other.data)
-            and np.array_equal(self.accepted, other.accepted)
+            and np.array_equal(np.asarray(self.accepted), np.asarray(other.accepted))
             and _opt_array_equal(self.stim_intensity_ma, other.stim_intensity_ma)
             and _opt_array_equal(self.pulse_width_ms, other.pulse_width_ms)
+            and _opt_array_equal(self.saturated, other.saturated)
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -223,6 +259,12 @@ class Site:
             raise ParameterError(
                 f"Site.segment (site {self.name!r}): expected str or None, got {self.segment!r}"
             )
+
+    def __repr__(self) -> str:
+        return (
+            f"Site({self.name!r}, distance_mm={self.distance_mm!r}, segment={self.segment!r}, "
+            f"sweeps={self.sweeps.n_sweeps}x{self.sweeps.n_samples} @ {self.sweeps.sfreq_hz:g} Hz)"
+        )
 
 
 @dataclass(frozen=True)
@@ -311,6 +353,12 @@ class Nerve:
         )
         object.__setattr__(self, "polarity_flipped", bool(self.polarity_flipped))
 
+    def __repr__(self) -> str:
+        fw = "" if self.fwaves is None else f", fwaves={self.fwaves.n_sweeps} sweeps"
+        return (
+            f"Nerve({self.label!r}, kind={self.kind!r}, sites={[s.name for s in self.sites]!r}{fw})"
+        )
+
     @property
     def label(self) -> str:
         """Readable identifier, e.g. ``"right median (APB)"``."""
@@ -365,3 +413,11 @@ class Study:
         if not isinstance(self.source, dict):
             raise ParameterError(f"Study.source: expected a dict, got {type(self.source).__name__}")
         object.__setattr__(self, "source", dict(self.source))
+
+    def __repr__(self) -> str:
+        labels = [n.label for n in self.nerves]
+        shown = labels[:6] + (["..."] if len(labels) > 6 else [])
+        return (
+            f"Study(subject_id={self.subject_id!r}, date={self.date!r}, "
+            f"{len(self.nerves)} nerves: {shown!r})"
+        )

@@ -1,7 +1,9 @@
 """The ``ncs-emg`` command.
 
 ``main(argv=None) -> int``: exit 0 on success, 1 for bad data or an unreadable file (one line on
-stderr, no traceback), 2 for usage errors (argparse). Results go to stdout; logs to stderr.
+stderr, no traceback), 2 for usage errors (argparse, and ``cli._common.UsageError``: an output that
+exists without ``--overwrite``, an output that is the input, an unknown output extension), 130 when
+interrupted (Ctrl-C; outputs are written atomically, so nothing partial is left). Results go to stdout; logs to stderr.
 
 One module per subcommand; each exposes ``add_parser(sub)`` that adds its parser and returns the
 function that runs it. A new subcommand is a new module listed in ``_COMMANDS``.
@@ -21,7 +23,18 @@ from ..errors import NcsEmgError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("info", "measure", "fwave", "simulate", "convert")
+_COMMANDS: tuple[str, ...] = (
+    "info",
+    "measure",
+    "fwave",
+    "analyze",
+    "eligibility",
+    "cohort",
+    "simulate",
+    "convert",
+    "batch",
+    "report",
+)
 
 
 def build_parser() -> tuple[
@@ -66,10 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("ncs_emg").setLevel(level)
+    from ._common import UsageError, warnings_to_stderr
+
     try:
-        return runners[args.command](args)
+        with warnings_to_stderr(args):  # every command: package warnings are one line on stderr
+            return runners[args.command](args)
+    except UsageError as exc:  # a command line that cannot run as given, like argparse's errors
+        print(f"ncs-emg {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except NcsEmgError as exc:
         print(f"ncs-emg {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # outputs are atomic: nothing partial is left behind
+        print(f"ncs-emg {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # e.g. `ncs-emg measure f | head`
         return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import NcsEmgError
+from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 
 
@@ -81,17 +82,17 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     p.add_argument(
         "--sweeps", action="store_true", help="table/csv: one row per sweep instead of per train"
     )
+    add_reading_options(p)
 
     def run(args: argparse.Namespace) -> int:
-        from ..io import read_study
-
-        study = read_study(args.file)
+        study, _, issues = read_input(args)  # the reader's issues go to stderr
         results = fwave_results(study, threshold_mv=args.threshold_mv)
         if args.format == "json":
             doc = {
                 "file": str(args.file),
                 "ncs_emg_version": __version__,
                 "subject_id": study.subject_id,
+                "issues": issues,
                 "nerves": [fwave_record(ni, n, fm) for ni, n, fm in results],
             }
             print(json.dumps(json_safe(doc), indent=2))

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from .. import __version__
+from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 from .fwave import FWAVE_COLUMNS, FWAVE_HEADERS, fwave_record, fwave_results, fwave_row
 
@@ -34,6 +35,27 @@ def _csv_columns() -> list[str]:
     return ids + ["sweep"] + [c["name"] for c in cmap_columns()] + ["baseline_source", "error"]
 
 
+def first_run_notice(study) -> None:
+    """One line on stderr when the kernels this study needs are not in numba's cache yet (the first
+    run compiles them, which takes seconds; later runs load them)."""
+    from .. import _kernels as K
+    from .._jit import kernels_cached
+    from ..measure import PARALLEL_MIN_SWEEPS
+
+    need = [K.cmap_serial]
+    sweeps = [s.sweeps for n in study.nerves for s in n.sites]
+    if any(sw.data.shape[0] >= PARALLEL_MIN_SWEEPS for sw in sweeps):
+        need.append(K.cmap_batch)
+    if any(n.fwaves is not None for n in study.nerves):
+        need.append(K.fw_serial)
+    if not kernels_cached(*need):
+        print(
+            "ncs-emg: compiling the numerical kernels (first run only; cached afterwards)...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     from ..measure import onset_methods
 
@@ -51,12 +73,13 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     p.add_argument(
         "--method", choices=sorted(onset_methods()), default="threshold", help="onset detector"
     )
+    add_reading_options(p)
 
     def run(args: argparse.Namespace) -> int:
-        from ..io import read_study
         from ..measure import measure_study
 
-        study = read_study(args.file)
+        study, _, issues = read_input(args)  # the reader's issues go to stderr
+        first_run_notice(study)
         results = measure_study(study, method=args.method)
         for err in results.errors:
             print(f"ncs-emg measure: {args.file}: not measured: {err}", file=sys.stderr)
@@ -71,6 +94,7 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
                 "ncs_emg_version": __version__,
                 "subject_id": study.subject_id,
                 "method": args.method,
+                "issues": issues,
                 "sites": [r.to_dict() for r in results],
                 "errors": [e.to_dict() for e in results.errors],
             }

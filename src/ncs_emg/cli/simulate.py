@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Callable
 
+from ._common import UsageError, check_outputs, warnings_to_stderr
 from ._output import json_safe
+
+_OUTPUT_EXT = (".h5", ".hdf5", ".edf", ".bdf")
+
+
+@contextlib.contextmanager
+def _naming(option: str):
+    """Prefix a file error with the option that named the file."""
+    from ..errors import FormatError
+
+    try:
+        yield
+    except FormatError as exc:
+        raise FormatError(f"{option} {exc}") from exc
 
 
 def add_parser(sub) -> Callable[[argparse.Namespace], int]:
@@ -29,32 +44,36 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     p.add_argument("--seed", type=seed, default=0, help="random seed >= 0 (same seed, same study)")
     p.add_argument("-o", "--output", required=True, help="output file (.h5 native; .edf/.bdf)")
     p.add_argument("--truth", help="also write the ground truth as JSON to this file")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
 
     def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
-        from ..errors import FormatError
         from ..io import write_study
+        from ..io.atomic import AtomicGroup
         from ..simulate import simulate_study
 
+        out = Path(args.output)
+        if out.suffix.lower() not in _OUTPUT_EXT:
+            raise UsageError(
+                f"output {args.output!r}: unknown extension {out.suffix!r}; valid: {list(_OUTPUT_EXT)}"
+            )
+        check_outputs([args.output, args.truth], overwrite=args.overwrite)
         sim = simulate_study(args.preset, rng=args.seed)
-        truth = Path(args.truth) if args.truth else None
-        if truth is not None:
-            # the truth first: an unwritable truth path fails before any study file exists, and a
-            # failed study write removes the truth, so no half-written result is left behind
-            doc = {"file": str(args.output), "seed": args.seed, **sim.truth.to_dict()}
-            try:
-                truth.write_text(json.dumps(json_safe(doc), indent=1) + "\n")
-            except OSError as exc:
-                raise FormatError(f"--truth {args.truth}: cannot write: {exc.strerror}") from exc
+        # both files appear together or not at all; existing files are replaced only on success
+        group = AtomicGroup()
         try:
-            path = write_study(sim.study, args.output)
-        except BaseException:
-            if truth is not None:
-                truth.unlink(missing_ok=True)
-            raise
+            if args.truth:
+                doc = {"file": str(args.output), "seed": args.seed, **sim.truth.to_dict()}
+                with _naming("--truth"):
+                    group.write_text(args.truth, json.dumps(json_safe(doc), indent=1) + "\n")
+            with warnings_to_stderr(args), _naming("-o"):
+                write_study(sim.study, group.add(out))
+            group.commit()
+        finally:
+            group.discard()
         print(
-            f"{path}: simulated study {args.preset!r} (seed {args.seed}), "
+            f"{out}: simulated study {args.preset!r} (seed {args.seed}), "
             f"{len(sim.study.nerves)} nerves" + (f"; truth in {args.truth}" if args.truth else "")
         )
         return 0

@@ -17,22 +17,52 @@ __all__ = [
     "read_study",
     "write_study",
     "sniff_format",
+    "reader_issues",
     "HDF5_SIGNATURE",
+    "READ_OPTIONS",
     "read_edf",
     "write_edf",
     "EdfSignal",
     "EdfRecording",
+    "read_edf_study",
+    "write_edf_study",
+    "ReadLimits",
+    "get_read_limits",
+    "set_read_limits",
+    "read_limits",
 ]
 
-_EDF_NAMES = ("read_edf", "write_edf", "EdfSignal", "EdfRecording")
+_LAZY = {
+    "read_edf": "edf",
+    "write_edf": "edf",
+    "EdfSignal": "edf",
+    "EdfRecording": "edf",
+    "read_edf_study": "edf_study",
+    "write_edf_study": "edf_study",
+    "ReadLimits": "limits",
+    "get_read_limits": "limits",
+    "set_read_limits": "limits",
+    "read_limits": "limits",
+}
+
+#: Reading options of :func:`read_study` that only EDF/BDF files use, with their "not given" value.
+READ_OPTIONS = {
+    "sidecar": "auto",
+    "annotation_parser": None,
+    "display_polarity": None,
+    "pre_ms": None,
+    "post_ms": None,
+    "trigger_signal": None,
+    "trigger_threshold": None,
+}
 
 
 def __getattr__(name: str) -> Any:
     """EDF names are imported on first use (PEP 562), so ``import ncs_emg`` stays light."""
-    if name in _EDF_NAMES:
-        from . import edf
+    if name in _LAZY:
+        import importlib
 
-        return getattr(edf, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -49,7 +79,9 @@ def sniff_format(path: str | os.PathLike) -> str:
     FormatError
         When the file cannot be opened or is none of those formats.
     """
-    p = Path(path)
+    from .paths import regular_file
+
+    p = regular_file(path)  # a FIFO or device would block or never end
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
@@ -79,39 +111,72 @@ def sniff_format(path: str | os.PathLike) -> str:
     )
 
 
-def read_study(path: str | os.PathLike, **kwargs: Any) -> Study:
+def read_study(path: str | os.PathLike, **options: Any) -> Study:
     """Read a study from an ncs_emg HDF5 file or an EDF/EDF+/BDF export.
 
     Parameters
     ----------
     path : str or path-like
         The file. Its format is taken from its magic bytes, not its extension.
-    **kwargs
-        Passed to the format's reader (for EDF: sidecar, annotation parser...).
+    **options
+        Reading options (:data:`READ_OPTIONS`): ``sidecar``, ``annotation_parser``,
+        ``display_polarity``, ``pre_ms``, ``post_ms``, ``trigger_signal``, ``trigger_threshold``
+        (see :func:`ncs_emg.io.edf_study.read_edf_study`). They describe EDF exports; an HDF5 study
+        carries all of it, so for HDF5 they must be left unset (None, or ``"auto"`` for the sidecar).
 
     Returns
     -------
     Study
+        :func:`reader_issues` gives what the reader found odd and how it handled it.
 
     Raises
     ------
+    ParameterError
+        For an unknown option, or an EDF option given for an HDF5 file.
     FormatError
-        When the file is missing, unreadable, not a supported format, or has missing or malformed fields.
+        When the file is missing, unreadable, not a supported format, has missing or malformed
+        fields, or exceeds a reading budget (:mod:`ncs_emg.io.limits`).
     """
+    unknown = sorted(set(options) - set(READ_OPTIONS))
+    if unknown:
+        raise ParameterError(
+            f"read_study: unknown option(s) {unknown}; valid: {sorted(READ_OPTIONS)}"
+        )
     fmt = sniff_format(path)
     if fmt == "hdf5":
+        given = sorted(k for k, v in options.items() if v is not None and v != READ_OPTIONS[k])
+        if given:
+            raise ParameterError(
+                f"read_study: option(s) {given} apply to EDF/BDF files only; {path} is an HDF5 "
+                "study"
+            )
         from .hdf5 import read_hdf5_study
 
-        return read_hdf5_study(path, **kwargs)
-    try:
-        from .edf import read_edf_study
-    except ImportError as exc:  # the EDF reader lands in its own issue
-        raise FormatError(f"{path}: {fmt.upper()} files are not supported by this version") from exc
-    return read_edf_study(path, **kwargs)
+        return read_hdf5_study(path)
+    from .edf_study import read_edf_study
+
+    return read_edf_study(path, **options)
+
+
+def reader_issues(study: Study) -> list[str]:
+    """What the reader found odd in the file ``study`` was read from, and how it handled it.
+
+    For EDF/BDF files, ``study.source["issues"]``. HDF5 studies are read strictly (every problem is a
+    :class:`~ncs_emg.errors.FormatError`), so they have none; the provenance an HDF5 file stores
+    (for example the issues of the EDF file it was converted from) is in ``study.source``.
+    """
+    if study.source.get("reader") in ("ncs_emg.io.edf_study", "ncs_emg.io.edf") and (
+        study.source.get("format", "").startswith(("EDF", "BDF"))
+    ):
+        return [str(i) for i in study.source.get("issues", [])]
+    return []
 
 
 def write_study(study: Study, path: str | os.PathLike, **kwargs: Any) -> Path:
     """Write ``study`` to ``path``: ``.h5``/``.hdf5`` → native HDF5; ``.edf``/``.bdf`` → EDF+D/BDF+D.
+
+    Every writer is atomic: the file appears at ``path`` only when complete, and an existing file
+    there is replaced as a whole or not at all (see :mod:`ncs_emg.io.atomic`).
 
     Returns
     -------
@@ -133,10 +198,8 @@ def write_study(study: Study, path: str | os.PathLike, **kwargs: Any) -> Path:
         write_hdf5_study(study, p, **kwargs)
         return p
     if ext in (".edf", ".bdf"):
-        try:
-            from .edf import write_edf_study
-        except ImportError as exc:
-            raise ParameterError(f"path: writing {ext} is not supported by this version") from exc
+        from .edf_study import write_edf_study
+
         write_edf_study(study, p, **kwargs)
         return p
     raise ParameterError(
