@@ -39,11 +39,11 @@ __all__ = [
     "kernels_cached",
 ]
 
-_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
 #: The numba threading layer used by the parallel kernels.
 THREADING_LAYER = os.environ.get("NUMBA_THREADING_LAYER") or "workqueue"
-numba.config.THREADING_LAYER = THREADING_LAYER
+numba.config.THREADING_LAYER = THREADING_LAYER  # type: ignore[attr-defined]  # before any launch
 #: Layers that run parallel kernels from several threads at once (workqueue does not).
 _THREAD_SAFE_LAYERS = ("tbb", "omp", "threadsafe")
 _PARALLEL_LOCK = threading.Lock()

@@ -1,9 +1,10 @@
-"""Simulated motor nerve conduction studies with ground truth (``domain.md`` section 8)."""
+"""Simulated motor nerve conduction studies with ground truth (``docs/simulation.md``)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ class SiteTruth:
     conducting_size_fraction : float
         Sum of the conducting units' sizes / sum of all sizes.
     measures : dict
-        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 5 µs grid,
+        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 10 µs grid,
         plain NumPy, ``ncs_emg.simulate.truth``; never the measurement code it judges): onset
         (``detectable_onset_ms``), negative-peak latency and amplitude, peak-to-peak, negative and
         total areas and durations (keys as in :meth:`~ncs_emg.CmapMeasures.sweep`).
@@ -80,16 +81,31 @@ class SiteTruth:
     first_unit: int
     n_conducting: int
     conducting_size_fraction: float
-    measures: dict
     band_mv: float
     noise_free: np.ndarray
+    units: tuple = field(
+        default=(), repr=False
+    )  # (arrival, size, neg, pos, sweep end) of the truth
+
+    @cached_property
+    def measures(self) -> dict:
+        """Truth of the CMAP measures from the generative model, computed on first access (the 10 µs
+        grid costs a few ms per site, which a simulation that never reads it should not pay)."""
+        if not self.units:
+            return {}
+        arrival, size, neg, pos, sweep_end = self.units
+        return truth_measures(arrival, size, neg, pos, self.detectable_onset_ms, sweep_end)
 
     def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "noise_free"}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NOT_IN_DICT}
+        d["measures"] = self.measures
         if include_waveforms:
             d["noise_free"] = self.noise_free
         return C.json_value(d)
+
+
+_NOT_IN_DICT = ("noise_free", "units")
 
 
 @dataclass(frozen=True)
@@ -319,7 +335,7 @@ def simulate_nerve(
         Preset sites to simulate, distal → proximal (default: the preset's usual set).
     distances_mm : sequence of float or None, mm
         One per site: first the stimulating cathode to active electrode distance, then each segment
-        length (``domain.md`` section 2), each > 0. Default: the preset's.
+        length (recording conventions: ``docs/simulation.md``), each > 0. Default: the preset's.
     n_units : int or None
         Motor units, 1 to 2000 (``_core.MAX_UNITS``; booleans refused). Default: preset; 200 for hand
         muscles, 100 EDB, 150 AH.
@@ -395,10 +411,12 @@ def simulate_nerve(
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
     reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
-    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy). A
+    block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
-    (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
-    ``hff_hz`` are None).
+    (Rhee, England & Sumner, Ann Neurol 1990). The low-frequency filter is simulated (and recorded as
+    ``Nerve.lff_hz``) only when ``lff_hz`` is set in the recording conditions; no high-frequency
+    filter is simulated (``hff_hz`` is None).
 
     Examples
     --------
@@ -494,6 +512,7 @@ class _Params:
         self.rec = cond.realism()
         self.display_polarity = cond.display_polarity
         fw = g["fwaves"]
+        self.fwaves: dict[str, Any] | None
         if isinstance(fw, dict):
             unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
             if unknown:
@@ -531,9 +550,22 @@ class _Params:
         self.record = C.json_value(self.record)
 
 
-def _simulate(p: _Params) -> SimulatedNerve:
+@dataclass(frozen=True, eq=False)
+class _Conduction:
+    """The population and how it conducts (private step result of :func:`_simulate`)."""
+
+    pop: C.Population
+    seg_cv: np.ndarray  # (n_sites, n_units) segment CVs, m/s
+    seg_time: np.ndarray  # (n_sites, n_units) segment conduction times, ms
+    alive_at: np.ndarray  # (n_sites, n_units) units reaching the muscle from site k
+    n_blocked: np.ndarray  # (n_sites,) units blocked in segment k
+    blocked_size: np.ndarray  # (n_sites,) blocked size fraction of segment k
+    arrival: np.ndarray  # (n_sites, n_units) arrival at the muscle, ms
+
+
+def _conduct(p: _Params) -> _Conduction:
+    """Population, per-segment CVs, blocks and arrival times (the random draws, in a fixed order)."""
     g = p.rng
-    pre = p.preset
     pop = C.make_population(
         g,
         n_units=p.n_units,
@@ -547,12 +579,11 @@ def _simulate(p: _Params) -> SimulatedNerve:
         muap_pos_ratio=p.muap_pos_ratio,
     )
     n_sites, n_u = len(p.site_names), p.n_units
-    floor = 0.1 * p.cv_mean_m_s
     # per-segment CVs (n_sites, n_units); draws happen even for zero SD so that changing one
     # segment's parameters does not reshuffle the others' random numbers
     z = g.standard_normal((n_sites, n_u))
     seg_cv = (pop.cv_m_s[None, :] + p.extra_sd[:, None] * z) * (1.0 - p.slowing[:, None] / 100.0)
-    seg_cv = np.maximum(seg_cv, floor)
+    seg_cv = np.maximum(seg_cv, 0.1 * p.cv_mean_m_s)
     seg_time = p.distances[:, None] / seg_cv  # ms
     # blocks: segment k removes round(f * entering) of the units entering it
     alive = np.ones(n_u, bool)
@@ -570,97 +601,97 @@ def _simulate(p: _Params) -> SimulatedNerve:
             blocked_size[k] = pop.size_mv[gone].sum() / size_in if size_in > 0 else 0.0
         n_blocked[k] = nb
         alive_at[k] = alive
-    arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)  # (n_sites, n_units)
+    arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)
+    return _Conduction(pop, seg_cv, seg_time, alive_at, n_blocked, blocked_size, arrival)
 
-    clean = np.empty((n_sites, p.n))
-    for k in range(n_sites):
-        u = np.flatnonzero(alive_at[k])
+
+def _noise_free(p: _Params, c: _Conduction) -> tuple[np.ndarray, float]:
+    """Noise-free sweeps per site and the SNR reference amplitude (mV)."""
+    pop = c.pop
+    clean = np.empty((len(p.site_names), p.n))
+    for k in range(clean.shape[0]):
+        u = np.flatnonzero(c.alive_at[k])
         clean[k] = C.sum_muaps(
-            arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
+            c.arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
         )
     if (
-        alive_at[0].all()
-        and float(np.max(arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
+        c.alive_at[0].all()
+        and float(np.max(c.arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
     ):  # nothing blocked distally and the sweep holds every MUAP: the distal CMAP itself
-        ref_amp = float(max(0.0, -clean[0].min()))
-    else:
-        ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
-    noise = p.conditions.noise_mv(ref_amp)
-    band = TRUTH_BAND_MV
-    total_size = pop.size_mv.sum()
+        return clean, float(max(0.0, -clean[0].min()))
+    return clean, reference_amplitude(pop, c.arrival[0], p.t0, p.dt, p.n)
 
-    site_truths, seg_truths, site_objs = [], [], []
-    onsets = []
-    path = np.cumsum(p.distances)
-    for k, name in enumerate(p.site_names):
-        u = np.flatnonzero(alive_at[k])
-        if u.size:
-            j = int(u[np.argmin(arrival[k, u])])
-            onset = float(arrival[k, j])
-        else:
-            j, onset = -1, math.nan
-        onsets.append(onset)
-        detectable = C.detectable_onset(
-            clean[k],
-            arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            p.t0,
-            p.dt,
-            DETECTABLE_LEVEL_MV,
-        )
-        m = truth_measures(
-            arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            detectable,
+
+def _site_truth(p: _Params, c: _Conduction, k: int, clean_k: np.ndarray) -> SiteTruth:
+    """Truth of site k (first arrival, detectable onset; measures computed on first access)."""
+    pop = c.pop
+    u = np.flatnonzero(c.alive_at[k])
+    if u.size:
+        j = int(u[np.argmin(c.arrival[k, u])])
+        onset = float(c.arrival[k, j])
+    else:
+        j, onset = -1, math.nan
+    detectable = C.detectable_onset(
+        clean_k,
+        c.arrival[k, u],
+        pop.size_mv[u],
+        pop.neg_ms[u],
+        pop.pos_ms[u],
+        p.t0,
+        p.dt,
+        DETECTABLE_LEVEL_MV,
+    )
+    return SiteTruth(
+        name=p.site_names[k],
+        distance_mm=float(p.distances[k]),
+        path_mm=float(np.cumsum(p.distances)[k]),
+        segment=p.labels[k],
+        true_onset_ms=onset,
+        detectable_onset_ms=detectable,
+        first_unit=j,
+        n_conducting=int(u.size),
+        conducting_size_fraction=float(pop.size_mv[u].sum() / pop.size_mv.sum()),
+        band_mv=TRUTH_BAND_MV,
+        noise_free=C.readonly(clean_k),
+        units=(
+            C.readonly(c.arrival[k, u]),
+            C.readonly(pop.size_mv[u]),
+            C.readonly(pop.neg_ms[u]),
+            C.readonly(pop.pos_ms[u]),
             p.t0 + (p.n - 1) * p.dt,
-        )
-        site_truths.append(
-            SiteTruth(
-                name=name,
-                distance_mm=float(p.distances[k]),
-                path_mm=float(path[k]),
-                segment=p.labels[k],
-                true_onset_ms=onset,
-                detectable_onset_ms=detectable,
-                first_unit=j,
-                n_conducting=int(u.size),
-                conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
-                measures=m,
-                band_mv=band,
-                noise_free=C.readonly(clean[k]),
-            )
-        )
-        cross = alive_at[k]  # units that made it through segment k
-        cvs = seg_cv[k, cross]
-        times = seg_time[k, cross]
-        seg_truths.append(
-            SegmentTruth(
-                label=p.labels[k],
-                proximal_site=name,
-                distal_site="muscle" if k == 0 else p.site_names[k - 1],
-                length_mm=float(p.distances[k]),
-                block_fraction=float(p.block[k]),
-                n_blocked=int(n_blocked[k]),
-                blocked_size_fraction=float(blocked_size[k]),
-                cv_slowing_pct=float(p.slowing[k]),
-                extra_cv_sd_m_s=float(p.extra_sd[k]),
-                mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
-                sd_cv_m_s=float(cvs.std()) if cvs.size else math.nan,
-                fastest_cv_m_s=float(cvs.max()) if cvs.size else math.nan,
-                dispersion_ms=float(times.std()) if times.size else math.nan,
-                onset_cv_m_s=(
-                    float(p.distances[k] / (onset - onsets[k - 1]))
-                    if k and onset - onsets[k - 1] > 0
-                    else math.nan
-                ),
-            )
-        )
+        ),
+    )
+
+
+def _segment_truth(p: _Params, c: _Conduction, k: int, onsets: list[float]) -> SegmentTruth:
+    """Truth of segment k (it ends at site k; segment 0 runs from the distal site to the muscle)."""
+    cross = c.alive_at[k]  # units that made it through segment k
+    cvs = c.seg_cv[k, cross]
+    times = c.seg_time[k, cross]
+    step = onsets[k] - onsets[k - 1] if k else math.nan
+    return SegmentTruth(
+        label=p.labels[k],
+        proximal_site=p.site_names[k],
+        distal_site="muscle" if k == 0 else p.site_names[k - 1],
+        length_mm=float(p.distances[k]),
+        block_fraction=float(p.block[k]),
+        n_blocked=int(c.n_blocked[k]),
+        blocked_size_fraction=float(c.blocked_size[k]),
+        cv_slowing_pct=float(p.slowing[k]),
+        extra_cv_sd_m_s=float(p.extra_sd[k]),
+        mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
+        sd_cv_m_s=float(cvs.std()) if cvs.size else math.nan,
+        fastest_cv_m_s=float(cvs.max()) if cvs.size else math.nan,
+        dispersion_ms=float(times.std()) if times.size else math.nan,
+        onset_cv_m_s=float(p.distances[k] / step) if k and step > 0 else math.nan,
+    )
+
+
+def _recorded_sites(p: _Params, clean: np.ndarray, noise: float) -> tuple[Site, ...]:
+    """The recorded sweeps of every site (noise, hum, drift, artefact, filter, clipping, polarity)."""
+    n_sites = clean.shape[0]
     data = C.add_recording(
-        g,
+        p.rng,
         np.repeat(clean[:, None, :], p.n_sweeps, axis=1).reshape(n_sites * p.n_sweeps, p.n),
         t0_ms=p.t0,
         dt_ms=p.dt,
@@ -669,33 +700,46 @@ def _simulate(p: _Params) -> SimulatedNerve:
     ).reshape(n_sites, p.n_sweeps, p.n)
     if p.display_polarity:
         data = -data
-    for k, name in enumerate(p.site_names):
-        site_objs.append(
-            Site(
-                name,
-                Sweeps(data[k], p.fs, p.t0),
-                distance_mm=float(p.distances[k]),
-                segment=p.labels[k],
-            )
+    return tuple(
+        Site(
+            name,
+            Sweeps(data[k], p.fs, p.t0),
+            distance_mm=float(p.distances[k]),
+            segment=p.labels[k],
         )
+        for k, name in enumerate(p.site_names)
+    )
 
+
+def _simulate(p: _Params) -> SimulatedNerve:
+    c = _conduct(p)
+    clean, ref_amp = _noise_free(p, c)
+    noise = p.conditions.noise_mv(ref_amp)
+    site_truths = [_site_truth(p, c, k, clean[k]) for k in range(clean.shape[0])]
+    onsets = [st.true_onset_ms for st in site_truths]
+    seg_truths = [_segment_truth(p, c, k, onsets) for k in range(clean.shape[0])]
+    sites = _recorded_sites(p, clean, noise)
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
-        fw_sweeps, fw_truth = _fwaves_for(p, g, pop, seg_cv, arrival[0], alive_at, noise)
+        fw_sweeps, fw_truth = _fwaves_for(
+            p, p.rng, c.pop, c.seg_cv, c.arrival[0], c.alive_at, noise
+        )
+    pre = p.preset
     nerve = Nerve(
         pre.nerve,
         side=p.side,
         muscle=pre.muscle,
         kind="motor",
-        sites=tuple(site_objs),
+        sites=sites,
         fwaves=fw_sweeps,
+        lff_hz=p.conditions.lff_hz,
     )
     truth = NerveTruth(
         sites=tuple(site_truths),
         segments=tuple(seg_truths),
-        n_units=n_u,
-        unit_cv_m_s=C.readonly(pop.cv_m_s),
-        unit_size_mv=C.readonly(pop.size_mv),
+        n_units=p.n_units,
+        unit_cv_m_s=C.readonly(c.pop.cv_m_s),
+        unit_size_mv=C.readonly(c.pop.size_mv),
         reference_amp_mv=ref_amp,
         snr_db=snr_db_of(ref_amp, noise),
         noise_mv=noise,
@@ -732,6 +776,7 @@ def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -
 def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
+    assert o is not None  # only called when an F-wave train was asked for
     pre = p.preset
     n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
