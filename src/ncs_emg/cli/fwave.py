@@ -41,7 +41,7 @@ def fwave_results(study, **kwargs: Any) -> list:
     from ..fwave import measure_nerve_fwaves
     from ..normative import required_f_sweep_end_ms
 
-    out = []
+    out: list[tuple[int, Any, Any]] = []
     for ni, n in enumerate(study.nerves):
         if n.fwaves is None:
             continue
