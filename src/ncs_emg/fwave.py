@@ -62,7 +62,14 @@ from .fwave_results import (
     FWaveTrains,
     fwave_columns,
 )
-from .measure import DEFAULT_CMAP_PARAMS, CmapParams, cmap_kernel_params, cmap_windows, index_at
+from .measure import (
+    DEFAULT_CMAP_PARAMS,
+    CmapParams,
+    cmap_kernel_params,
+    cmap_windows,
+    index_at,
+    run_cmap_rows,
+)
 from .types import Nerve, Sweeps
 
 __all__ = [
@@ -469,8 +476,21 @@ def fwave_m_inputs(
     CF = np.zeros(X3.shape[0], dtype=np.int64)
     cip = np.ascontiguousarray(ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP])
     cfp = np.ascontiguousarray(fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP])
-    (K.cmap_batch if parallel and X3.shape[0] >= 64 else K.cmap_serial)(M, cip, cfp, CM, CF)
+    run_cmap_rows(M, cip, cfp, CM, CF, parallel)  # the variants measure_cmap uses (compiled once)
     return M, CM, CF
+
+
+def _fw_serial(X3: np.ndarray, M: np.ndarray, *rest: np.ndarray) -> None:
+    """``fw_train`` once per train from Python, one workspace for all (what ``fw_serial`` does, without
+    compiling a loop kernel on top of fw_train: numba re-optimises a caller's whole call tree)."""
+    from . import _kernels as K
+
+    CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags = rest
+    Y = np.empty((X3.shape[1], X3.shape[2]))
+    ym = np.empty(X3.shape[2])
+    for t in range(X3.shape[0]):
+        row = (out_s[t], flags_s[t], out_t[t], a_out[t])
+        tflags[t] = K.fw_train(X3[t], M[t], CM[t], CF[t], ip, fp, m_end[t], *row, Y, ym)
 
 
 @dataclass
@@ -506,7 +526,7 @@ def _run_kernel(
     run = np.ones(n_t, dtype=bool) if tb.m_win is not None else m_end_idx >= 0
     raw.tflags[~run] = K.FTF_NO_M
     use_par = (n_t >= 8) if parallel is None else bool(parallel)
-    kernel = K.fw_batch if use_par else K.fw_serial
+    kernel = K.fw_batch if use_par else _fw_serial
     if run.all():
         kernel(X3, *fwave_m_inputs(X3, ip, fp, use_par), ip, fp, m_end_idx, *raw.arrays())
     elif run.any():

@@ -49,7 +49,7 @@ def first_run_notice(study) -> None:
     if any(sw.data.shape[0] >= PARALLEL_MIN_SWEEPS for sw in sweeps):
         need.append(K.cmap_batch)
     if any(n.fwaves is not None for n in study.nerves):
-        need.append(K.fw_serial)
+        need.append(K.fw_train)
     if not kernels_cached(*need):
         print(
             "ncs-emg: compiling the numerical kernels (first run only; cached afterwards)...",
