@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from ._version import __version__
 from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
 from .cohort import (
     CohortSummary,
@@ -74,8 +75,6 @@ from .simulate import (
     simulate_study,
 )
 from .types import Nerve, Site, Study, Sweeps
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

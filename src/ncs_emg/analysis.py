@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._version import __version__
 from .criteria import (
     CriteriaSet,
     CriteriaSetInfo,
@@ -485,8 +486,6 @@ def analyze(
     >>> rep.summary["katz2002"].nerves_with_cb
     ('right ulnar (ADM)', 'left median (APB)')
     """
-    from . import __version__
-
     sets = resolve_criteria(criteria)
     table = _limits(limits)
     if isinstance(study_or_values, Study):
