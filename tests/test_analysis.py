@@ -108,9 +108,9 @@ def test_values_and_waveforms_of_the_same_study_give_the_same_findings(tmp_path,
     write_values_csv(path, values_rows(mmn.nerves))
     rep = analyze(read_values_csv(path))
     assert [n.label for n in rep.nerves] == [n.label for n in mmn.nerves]
-    for a, b in zip(mmn.nerves, rep.nerves):
+    for a, b in zip(mmn.nerves, rep.nerves, strict=True):
         assert len(a.findings) == len(b.findings)
-        for fa, fb in zip(a.findings, b.findings):
+        for fa, fb in zip(a.findings, b.findings, strict=True):
             assert (fa.criteria, fa.rule, fa.from_site, fa.to_site, fa.met) == (
                 fb.criteria, fb.rule, fb.from_site, fb.to_site, fb.met
             )  # fmt: skip

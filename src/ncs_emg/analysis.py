@@ -316,6 +316,7 @@ def _report(
     muscle: str | None,
     sites: tuple[SiteValues, ...],
     fwave: FWaveValues | None,
+    *,
     sets: Sequence[CriteriaSet],
     limits: NormativeTable,
     height_cm: float | None,
@@ -391,15 +392,19 @@ def analyze_nerve(
         nv = nerve_or_values
         sites = _sites_from_nerve(nv, _coerce_sweep(sweep), dict(measure_options or {}))
         fwave = _fwave_from_waveforms(nv, issues)
-        return _report(nv.nerve, nv.side, nv.muscle, sites, fwave, sets, table, h, issues)
+        return _report(
+            nv.nerve, nv.side, nv.muscle, sites, fwave,
+            sets=sets, limits=table, height_cm=h, issues=issues,
+        )  # fmt: skip
     if isinstance(nerve_or_values, NerveValues):
         v = nerve_or_values
         sites = tuple(site_values_from_dict(r) for r in v.sites)
         if h is None and math.isfinite(v.height_cm):
             h = v.height_cm
         return _report(
-            v.nerve, v.side, v.muscle, sites, _fwave_from_values(v), sets, table, h, issues
-        )
+            v.nerve, v.side, v.muscle, sites, _fwave_from_values(v),
+            sets=sets, limits=table, height_cm=h, issues=issues,
+        )  # fmt: skip
     raise ParameterError(
         f"nerve_or_values: expected a Nerve or NerveValues, got {type(nerve_or_values).__name__}"
     )
@@ -431,10 +436,12 @@ def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySum
             key = "temporal_dispersion" if cat == "td" else "demyelinating"
             states = [getattr(s, key) for s in sums]
             cat_states[cat] = "none" if "none" in states or "present" in states else "not_evaluable"
-    with_cb = tuple(n.label for n, s in zip(nerves, sums) if s.conduction_block in _CB_ORDER)
+    with_cb = tuple(
+        n.label for n, s in zip(nerves, sums, strict=True) if s.conduction_block in _CB_ORDER
+    )
     involved = {
         n.nerve
-        for n, s in zip(nerves, sums)
+        for n, s in zip(nerves, sums, strict=True)
         if s.conduction_block in _CB_ORDER or "present" in (s.temporal_dispersion, s.demyelinating)
     }
     return StudySummary(
@@ -444,7 +451,9 @@ def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySum
         nerves_with_cb=with_cb,
         territories=len(involved & set(TERRITORIES)),
         nerves_not_evaluable=tuple(
-            n.label for n, s in zip(nerves, sums) if s.conduction_block == "not_evaluable"
+            n.label
+            for n, s in zip(nerves, sums, strict=True)
+            if s.conduction_block == "not_evaluable"
         ),
         rules_met=counts,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
-from ..normative import NormativeTable, evaluate_f_absent, evaluate_min_f_latency
+from ..normative import NormalLimit, NormativeTable, evaluate_f_absent, evaluate_min_f_latency
 from ..segments import Segment, SiteValues
 from .model import CriteriaSet, Rule, Step, compare
 
@@ -334,7 +334,7 @@ def _dml_finding(cset: CriteriaSet, rule: Rule, ctx: NerveContext, base: dict) -
     )
 
 
-def _f_limit(ctx: NerveContext):
+def _f_limit(ctx: NerveContext) -> NormalLimit | None:
     cands = [
         lim
         for lim in ctx.limits.limits

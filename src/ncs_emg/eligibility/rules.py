@@ -204,7 +204,7 @@ def _nerve_findings(
 
 
 def _ed_finding(
-    report: Any, set_id: str, field: str, rule: str, what: str, categories: tuple[str, ...]
+    report: Any, set_id: str, field: str, rule: str, *, what: str, categories: tuple[str, ...]
 ) -> tuple[Finding, list[Finding], list[Finding]]:
     """One electrodiagnostic exclusion over all nerves: (aggregate finding, the findings behind a
     positive verdict, the not-evaluable findings behind an open one)."""
@@ -277,7 +277,7 @@ def electrodiagnostic_findings(
     sets = {"cb": cb_criteria, "exclusion": exclusion_criteria}
     out, driving, open_ = [], {}, {}
     for rule, field, which, what, cats in _ED_ITEMS:
-        f, d, o = _ed_finding(report, sets[which], field, rule, what, cats)
+        f, d, o = _ed_finding(report, sets[which], field, rule, what=what, categories=cats)
         out.append(f)
         driving[rule], open_[rule] = d, o
     return tuple(out), driving, open_
