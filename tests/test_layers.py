@@ -30,7 +30,8 @@ LAYERS: dict[str, int] = {
     # files and the simulator both produce recordings
     "io": 3,
     "simulate": 3,
-    # measures
+    # measures (cmap_results: the CMAP result objects measure returns)
+    "cmap_results": 4,
     "measure": 4,
     "fwave": 5,
     # findings and normal limits
