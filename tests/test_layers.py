@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     # measures (cmap_results: the CMAP result objects measure returns)
     "cmap_results": 4,
     "measure": 4,
+    "fwave_results": 5,
     "fwave": 5,
     # findings and normal limits
     "findings": 6,
