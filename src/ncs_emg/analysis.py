@@ -410,12 +410,6 @@ def analyze_nerve(
     )
 
 
-def _study_state(states: Sequence[str]) -> str:
-    if "present" in states:
-        return "present"
-    return "none" if "none" in states else "not_evaluable"
-
-
 def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySummary:
     sums = [n.summary[cset.id] for n in nerves]
     grades = [s.conduction_block for s in sums]
