@@ -21,9 +21,9 @@ Truths
 * Onset, **first arrival** (``SiteTruth.true_onset_ms``): the start of the earliest MUAP.
 * Onset, **detectable** (``SiteTruth.detectable_onset_ms``): the first time the noise-free waveform
   deviates from baseline by >= 1 µV; tens of µs after the first arrival.
-* Amplitudes, areas, durations, peak latency: the default detector's measures of the noise-free
-  waveform with a fixed 1 µV baseline band (``TRUTH_BAND_MV``), independent of the SNR; amplitudes and
-  areas in % of truth, the rest in ms.
+* Amplitudes, areas, durations, peak latency: ``SiteTruth.measures``, computed from the generative
+  model (the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy in ``ncs_emg.simulate.truth``; never the
+  measurement code), independent of the SNR; amplitudes and areas in % of truth, the rest in ms.
 
 Errors: bias = mean signed error (measured - truth); P95 = 95th percentile of |error|; n/a counts
 sweeps where a measure was NaN (flagged not measurable). Every cell pools sites x seeds x sweeps and
@@ -94,7 +94,10 @@ def run(seeds: int, sweeps: int, rates: tuple = RATES, snrs: tuple = SNRS) -> di
                                 (
                                     cond,
                                     site.name,
-                                    tr.measures["onset_latency_ms"] - tr.true_onset_ms,
+                                    ncs_emg.measure_cmap(
+                                        tr.noise_free, fs, t0_ms=sw.t0_ms
+                                    ).onset_latency_ms[0]
+                                    - tr.true_onset_ms,
                                     tr.detectable_onset_ms - tr.true_onset_ms,
                                 )
                             )
@@ -188,7 +191,7 @@ def gap_text(res: dict) -> str:
     for cond, site, v, w in res["gap"]:
         by_site.setdefault((cond, site), []).append((v, w))
     lines = [
-        "Noise-free gaps at 20 kHz (truth measures' default-detector onset minus first arrival; "
+        "Noise-free gaps at 20 kHz (default detector on the noise-free waveform minus first arrival; "
         "detectable onset minus first arrival), ms:",
         f"  default detector: mean {g.mean():.3f}, range {g.min():.3f} to {g.max():.3f}",
         f"  detectable onset: mean {d.mean():.3f}, range {d.min():.3f} to {d.max():.3f}",

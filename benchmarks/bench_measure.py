@@ -63,31 +63,21 @@ def timeit(fn, repeats: int) -> tuple[float, float]:
     return statistics.median(ts), min(ts)
 
 
-def naive_windows():
-    """The kernel arguments measure_cmap derives for these sweeps (defaults), for the naive twin."""
+def naive_params():
+    """The kernel parameter arrays measure_cmap derives for these sweeps (defaults), built by the
+    wrapper's own function, for the naive twin."""
+    from ncs_emg.measure import DEFAULT_CMAP_PARAMS, cmap_kernel_params
+
     dt = 1000.0 / FS_HZ
     n_pre = int(np.ceil(-T0_MS / dt - 1e-9))
     s_start = int(np.ceil((1.0 - T0_MS) / dt - 1e-9))
-    return (
-        0,
-        n_pre,
-        s_start,
-        N_SAMPLES,
-        4.0,
-        0.02,
-        max(1, round(0.1 / dt)),
-        0.0,
-        1.0,
-        0,
-        0.1,
-        max(3, round(0.2 / dt)),
-    )
+    return cmap_kernel_params(DEFAULT_CMAP_PARAMS, (0, n_pre, s_start, N_SAMPLES), dt)
 
 
 def run_naive(x: np.ndarray) -> None:
-    args = naive_windows()
+    ip, fp = naive_params()
     for row in x:
-        cmap_sweep_naive(row, *args)
+        cmap_sweep_naive(row, ip, fp)
 
 
 COLD_CODE = r"""

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from ncs_emg import _kernels as K
+
 # ---- CMAP (twin of _kernels.cmap_sweep) ---------------------------------------------------------
 
 
@@ -65,7 +67,12 @@ def quad_vertex_naive(x, i, h, sign):
 
 
 def _phases(d, s_start, s_stop, band, thr, hold_n):
-    """List of phases (sign, start_f, end_f or None, first_index, significant, sig_index)."""
+    """Significant phases of d over [s_start, s_stop), in time order, as dicts.
+
+    A phase is a maximal run of samples of one sign with |d| > band; it is significant when it holds
+    hold_n consecutive samples with |d| > max(thr, band). ``first``/``last``: its first and last
+    sample; ``end``: first sample after it (s_stop when it runs to the end)."""
+    te = max(thr, band)
     sign = np.where(d > band, 1, np.where(d < -band, -1, 0))
     phases = []
     i = s_start
@@ -75,53 +82,100 @@ def _phases(d, s_start, s_stop, band, thr, hold_n):
         while j + 1 < s_stop and sign[j + 1] == s:
             j += 1
         if s != 0:
-            lvl = band if s > 0 else -band
-            start_f = float(i) if i == s_start else _interp_cross(d, i, lvl)
-            end_f = _interp_cross(d, j + 1, lvl) if j + 1 < s_stop else None
-            above = np.abs(d[i : j + 1]) > thr
-            # first index at which `hold_n` consecutive samples above thr have been seen
-            sig_index, streak = None, 0
-            for k, a in enumerate(above):
+            above = np.abs(d[i : j + 1]) > te
+            streak = best = 0
+            for a in above:
                 streak = streak + 1 if a else 0
-                if streak >= hold_n:
-                    sig_index = i + k
-                    break
-            phases.append(
-                dict(
-                    sign=int(s),
-                    start_f=start_f,
-                    end_f=end_f,
-                    first=i,
-                    last=j,
-                    significant=sig_index is not None,
+                best = max(best, streak)
+            if best >= hold_n:
+                seg = d[i : j + 1] * s
+                p = i + int(np.argmax(seg))
+                phases.append(
+                    dict(sign=int(s), first=i, last=j, end=j + 1, peak=p, dev=float(seg.max()))
                 )
-            )
         i = j + 1
     return phases
 
 
-def cmap_sweep_naive(
-    x,
-    bl_start,
-    bl_stop,
-    s_start,
-    s_stop,
-    k_sd,
-    min_thr,
-    hold_n,
-    band_mv,
-    band_k,
-    method,
-    level,
-    sat_n,
-    fit_h=0,
-):
-    """Return (out[10], flags) exactly as ``_kernels.cmap_sweep`` defines them."""
+def _resolution_naive(x, lo, hi, max_frac):
+    """Smallest non-zero step q when every sample of x[lo:hi] lies on its grid and q <= max_frac *
+    range, else 0."""
+    w = x[lo:hi]
+    steps = np.abs(np.diff(w))
+    steps = steps[steps > 0]
+    if not steps.size:
+        return 0.0
+    q = float(steps.min())
+    if not q <= max_frac * (w.max() - w.min()):
+        return 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = (w - w[0]) / q
+        on_grid = np.all(np.abs(r - np.floor(r + 0.5)) <= 1e-6)
+    return q if on_grid else 0.0
+
+
+def _phase_end_naive(d, p, s_stop, sign, end_band, band, lag_n):
+    """First crossing of ``end_band`` after the extreme p, or the crossing of ``band`` when the
+    signal reaches it within lag_n samples of that; None when open."""
+    j = next((j for j in range(p + 1, s_stop) if sign * d[j] <= end_band), None)
+    if j is None:
+        return None
+    for k in range(j, min(j + lag_n + 1, s_stop)):
+        if sign * d[k] <= band:
+            return _interp_cross(d, k, sign * band)
+    return _interp_cross(d, j, sign * end_band)
+
+
+def _window_phases_naive(tail, rebound):
+    """The major phases after the main one that count for the negative-peak window: negative ones
+    only when their peak is >= rebound x the last positive lobe's before them."""
+    keep, last_pos = [], 0.0
+    for p in tail:
+        if p["sign"] < 0:
+            last_pos = p["dev"]
+            keep.append(p)
+        elif p["dev"] >= rebound * last_pos:
+            keep.append(p)
+    return keep
+
+
+def _chain_naive(ph, main, gap_n, exc_n, major, s_start):
+    """Split the phases into excursions (before the response) and the response chain (see
+    ``_kernels.response_chain``). Returns (chain phases, n_excursions)."""
+    mi = ph.index(main)
+    start = 0
+    for j in range(mi):
+        gap = ph[j + 1]["first"] - ph[j]["end"]
+        is_major = ph[j]["dev"] >= major
+        if gap > gap_n or (not is_major and gap >= exc_n):
+            start = j + 1
+    end = mi
+    for j in range(mi + 1, len(ph)):
+        if ph[j]["first"] - ph[j - 1]["end"] > gap_n:
+            break
+        end = j
+    return ph[start : end + 1], start
+
+
+def cmap_sweep_naive(x, ip, fp):
+    """Return (out, flags) exactly as ``_kernels.cmap_sweep`` defines them (same ip/fp arrays)."""
     x = np.asarray(x, dtype=float)
-    out = np.full(10, np.nan)
+    bl_start, bl_stop, s_start, s_stop = (
+        int(ip[K.CIP_BL_START]),
+        int(ip[K.CIP_BL_STOP]),
+        int(ip[K.CIP_S_START]),
+        int(ip[K.CIP_S_STOP]),
+    )
+    hold_n, sat_n, fit_h, method = (
+        int(ip[K.CIP_HOLD]),
+        int(ip[K.CIP_SAT]),
+        int(ip[K.CIP_FIT]),
+        int(ip[K.CIP_METHOD]),
+    )
+    out = np.full(K.N_CMAP_COLS, np.nan)
     flags = 0
     if not np.isfinite(x).all():
-        return out, 32
+        return out, K.F_NONFINITE
     bl = x[bl_start:bl_stop]
     # sequential sums (not numpy's pairwise ones) so that noise-free tails round identically
     acc = 0.0
@@ -132,58 +186,83 @@ def cmap_sweep_naive(
     for v in bl:
         ss += (v - base) ** 2
     noise = math.sqrt(ss / len(bl))
-    out[8], out[9] = base, noise
-    thr = max(k_sd * noise, min_thr)
-    band = max(band_mv, band_k * noise)
+    # the baseline's grid; the search window's (>= 100 steps) when the baseline is constant
+    if np.any(np.diff(x[bl_start:bl_stop]) != 0):
+        q = _resolution_naive(x, bl_start, bl_stop, 1.0)
+    else:
+        q = _resolution_naive(x, s_start, s_stop, 0.01)
+    thr = max(fp[K.CFP_K_SD] * noise, fp[K.CFP_MIN_THR])
+    band = max(fp[K.CFP_BAND_MV], fp[K.CFP_BAND_K] * noise, fp[K.CFP_RES_K] * q)
+    out[K.C_BASE], out[K.C_NOISE], out[K.C_RES], out[K.C_THR], out[K.C_BAND] = (
+        base,
+        noise,
+        q,
+        thr,
+        band,
+    )
     d = base - x
     ph = _phases(d, s_start, s_stop, band, thr, hold_n)
-    sig = [p for p in ph if p["significant"]]
     # saturation: a run of >= sat_n identical samples at the most negative value of the significant
     # negative phases or the most positive value of the significant positive phases
-    if sig:
-        neg = [x[p["first"] : p["last"] + 1] for p in sig if p["sign"] > 0]
-        pos = [x[p["first"] : p["last"] + 1] for p in sig if p["sign"] < 0]
-        extremes = ([min(v.min() for v in neg)] if neg else []) + (
-            [max(v.max() for v in pos)] if pos else []
-        )
-        region = x[sig[0]["first"] : sig[-1]["last"] + 1]
+    if ph:
+        extremes = []
+        if any(p["sign"] > 0 for p in ph):
+            extremes.append(min(x[p["peak"]] for p in ph if p["sign"] > 0))
+        if any(p["sign"] < 0 for p in ph):
+            extremes.append(max(x[p["peak"]] for p in ph if p["sign"] < 0))
+        region = x[ph[0]["first"] : ph[-1]["end"]]
         for ext in extremes:
             run = best = 0
             for v in region:
                 run = run + 1 if v == ext else 0
                 best = max(best, run)
             if best >= sat_n:
-                flags |= 2
-    sig_neg = [p for p in sig if p["sign"] > 0]
-    if not sig_neg:
-        return out, flags | 1
-    first = sig_neg[0]
-    onset_f = first["start_f"]
-    onset_i = first["first"]
-    if onset_i == s_start:
-        flags |= 8
-    resp = [p for p in ph if p["significant"] and p["first"] >= onset_i]
-    last = resp[-1]
-    end_open = last["end_f"] is None
-    if end_open:
-        flags |= 4
-    tot_end = np.nan if end_open else last["end_f"]
-    pos = [p for p in resp if p["sign"] < 0]
+                flags |= K.F_SATURATED
+    out[K.C_N_EXC] = 0.0
+    out[K.C_LEAD_POS] = 0.0
+    negs = [p for p in ph if p["sign"] > 0]
+    if not negs:
+        return out, flags | K.F_NO_RESPONSE
+    main = min(negs, key=lambda p: (x[p["peak"]], p["first"]))
+    pk = main["peak"]
+    amp = base - x[pk]
+    end_band = max(band, fp[K.CFP_END_FRAC] * amp)
+    major = fp[K.CFP_PHASE_FRAC] * amp
+    out[K.C_END_BAND] = end_band
+    chain, n_exc = _chain_naive(
+        ph, main, int(ip[K.CIP_GAP]), int(ip[K.CIP_EXC_GAP]), major, s_start
+    )
+    out[K.C_N_EXC] = n_exc
+    if n_exc:
+        flags |= K.F_EXCURSION
+    mi = chain.index(main)
+    lead = [p["dev"] for p in chain[:mi] if p["sign"] < 0 and p["first"] > s_start]
+    out[K.C_LEAD_POS] = max(lead) if lead else 0.0
+    onset_i = next(p["first"] for p in chain if p["sign"] > 0)
+    tail = [p for p in chain[mi:] if p is main or p["dev"] >= major]
+
+    def end_of(p):
+        e = _phase_end_naive(
+            d, p["peak"], s_stop, p["sign"], end_band, band, int(ip[K.CIP_END_LAG])
+        )
+        return np.nan if e is None else e
+
+    last = tail[-1]
+    tot_end = end_of(last)
+    if np.isnan(tot_end):
+        flags |= K.F_END_NOT_FOUND
+    win = _window_phases_naive(tail, fp[K.CFP_REBOUND_FRAC])
+    pos = [j for j, p in enumerate(win) if p["sign"] < 0]
     if pos:
-        final_pos = pos[-1]
-        before = [p for p in resp if p["sign"] > 0 and p["last"] < final_pos["first"]]
-        neg_end = before[-1]["end_f"]
+        before = [p for p in win[: pos[-1]] if p["sign"] > 0]
+        neg_end = end_of(before[-1])
     else:
-        negs = [p for p in resp if p["sign"] > 0]
-        neg_end = negs[-1]["end_f"]
-    neg_end = np.nan if neg_end is None else neg_end
-    stop_pk = s_stop - 1 if np.isnan(neg_end) else min(int(math.floor(neg_end)), s_stop - 1)
-    pk = onset_i + int(np.argmin(x[onset_i : stop_pk + 1]))
+        neg_end = end_of([p for p in win if p["sign"] > 0][-1])
     off, pk_val = quad_vertex_naive(x, pk, fit_h, +1)
     if abs(pk_val - x[pk]) > max(5 * noise, 0.05 * abs(base - x[pk])):  # fit moved it too far
         off, pk_val = 0.0, x[pk]
-    out[1] = pk + off
-    out[2] = base - pk_val
+    out[K.C_NEG_PEAK] = pk + off
+    out[K.C_NEG_AMP] = base - pk_val
     stop_pp = s_stop - 1 if np.isnan(tot_end) else min(int(math.ceil(tot_end)), s_stop - 1)
     pp = pk + int(np.argmax(x[pk : stop_pp + 1]))
     pp_val = x[pp]
@@ -191,8 +270,27 @@ def cmap_sweep_naive(
         fitted = quad_vertex_naive(x, pp, fit_h, -1)[1]
         if abs(fitted - x[pp]) <= max(5 * noise, 0.05 * abs(x[pp] - base)):
             pp_val = fitted
-    out[3] = pp_val - pk_val
-    if method == 1:
+    out[K.C_P2P] = pp_val - pk_val
+    onset_f = np.nan
+    if onset_i == s_start:
+        # the foot: the knee farthest below the chord from the search start to the first sample above
+        # max(thr, band), by more than the band
+        above = np.nonzero(d[s_start : s_stop - 1] > max(thr, band))[0]
+        j = s_start + int(above[0]) if above.size else s_stop - 1
+        foot = s_start
+        if j > s_start + 1:
+            i = np.arange(s_start + 1, j)
+            below = d[s_start] + (d[j] - d[s_start]) / (j - s_start) * (i - s_start) - d[i]
+            if below.max() > band:
+                foot = int(i[np.argmax(below)])
+        if foot > s_start:
+            onset_i, onset_f = foot, float(foot)
+            flags |= K.F_ONSET_FOOT
+        else:
+            flags |= K.F_ONSET_AT_START
+    else:
+        onset_f = _interp_cross(d, onset_i, band)
+    if not np.isnan(onset_f) and method == K.M_TANGENT:
         # first local maximum of d above thr after onset, then steepest rise before it
         i = onset_i
         while i + 1 < s_stop and not (d[i + 1] < d[i] and d[i] > thr):
@@ -200,32 +298,30 @@ def cmap_sweep_naive(
         rises = np.diff(d[onset_i : i + 1])
         if len(rises) == 0 or rises.max() <= 0:
             onset_f = np.nan
-            flags |= 16
+            flags |= K.F_ONSET_NOT_FOUND
         else:
             bi = onset_i + int(np.argmax(rises))
             onset_f = bi - d[bi] / rises.max()
             if onset_f < s_start:  # tangent meets the baseline before the search window
                 onset_f = np.nan
-                flags |= 16
-    elif method == 2:
+                flags |= K.F_ONSET_NOT_FOUND
+    elif not np.isnan(onset_f) and method == K.M_LEVEL:
+        level = fp[K.CFP_LEVEL]
         idx = np.nonzero(d[onset_i:s_stop] > level)[0]
         if len(idx) == 0:
             onset_f = np.nan
-            flags |= 16
+            flags |= K.F_ONSET_NOT_FOUND
         else:
-            i = onset_i + int(idx[0])
-            onset_f = _interp_cross(d, i, level) if i > 0 else float(i)
-    out[0] = onset_f
-    if flags & 8:
-        out[0] = onset_f = np.nan
-    out[6], out[7] = neg_end, tot_end
+            onset_f = _interp_cross(d, onset_i + int(idx[0]), level)
+    out[K.C_ONSET] = onset_f
+    out[K.C_NEG_END], out[K.C_TOT_END] = neg_end, tot_end
     if not np.isnan(onset_f):
         if not np.isnan(neg_end):
-            out[4] = _integral(x, base, onset_f, neg_end, False)
+            out[K.C_NEG_AREA] = _integral(x, base, onset_f, neg_end, False)
         if not np.isnan(tot_end):
-            out[5] = _integral(x, base, onset_f, tot_end, True)
-    if flags & 2:
-        out[[2, 3, 4, 5]] = np.nan
+            out[K.C_TOT_AREA] = _integral(x, base, onset_f, tot_end, True)
+    if flags & K.F_SATURATED:
+        out[[K.C_NEG_AMP, K.C_P2P, K.C_NEG_AREA, K.C_TOT_AREA]] = np.nan
     return out, flags
 
 
@@ -472,20 +568,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
     if not np.isfinite(m).all():
         return out_s, flags_s, out_t, a_out, K.FTF_NONFINITE
     cm, cf = cmap_sweep_naive(
-        m,
-        ip[K.FIP_BL_START],
-        ip[K.FIP_BL_STOP],
-        ip[K.FIP_S_START],
-        ip[K.FIP_S_STOP],
-        fp[K.FFP_M_K],
-        fp[K.FFP_M_MIN_THR],
-        ip[K.FIP_M_HOLD],
-        fp[K.FFP_M_BAND],
-        fp[K.FFP_M_BAND_K],
-        0,
-        0.1,
-        ip[K.FIP_M_SAT],
-        ip[K.FIP_M_FIT],
+        m, ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP], fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP]
     )
     out_t[K.FT_M_ONSET] = cm[K.C_ONSET]
     out_t[K.FT_M_NEG_AMP] = cm[K.C_NEG_AMP]

@@ -107,7 +107,7 @@ def h5_soft_link(d: Path, target: str) -> Path:
 
 def h5_huge_datasets(d: Path, n: int = 8, each: int = 1 << 24) -> Path:
     """``n`` sweep datasets of ``each`` elements that store nothing (fill value): a tiny file."""
-    shape = (each // 4096, 4096)
+    shape = (max(1, each // 65536), min(each, 65536))
 
     def fn(fh):
         for i in range(n):

@@ -36,7 +36,8 @@ def test_measure_table(study_file, capsys):
     assert main(["measure", str(study_file)]) == 0
     out = capsys.readouterr().out
     assert "median" in out and "wrist" in out and "elbow" in out
-    assert "3.000" in out and "5.000" in out  # onset and amplitude of the sine CMAP
+    # onset (at the 5 uV band floor, 1 us after the start) and amplitude of the sine CMAP
+    assert "3.001" in out and "5.000" in out
 
 
 def test_measure_json_uses_attribute_names(study_file, capsys):

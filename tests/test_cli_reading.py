@@ -130,3 +130,26 @@ def test_stimulus_text_with_unparsed_parts_is_reported_in_the_cli(tmp_path, caps
 def test_sweeps_repr_is_short():
     st = Study((Nerve("median", sites=(Site("w", Sweeps(np.zeros((200, 2000)), 20000.0)),)),) * 20)
     assert len(repr(st)) < 400 and len(repr(st.nerves[0])) < 200
+
+
+def test_emit_writes_outputs_atomically_under_the_overwrite_policy(tmp_path, capsys):
+    import argparse
+
+    from ncs_emg.cli._common import UsageError, add_output_options, emit
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file")
+    add_output_options(parser)
+    src = corpus.h5_study(tmp_path)
+    out = tmp_path / "o.json"
+    emit(parser.parse_args([str(src)]), "to stdout\n")
+    assert capsys.readouterr().out == "to stdout\n"
+    emit(parser.parse_args([str(src), "-o", str(out)]), "first\n")
+    assert out.read_text() == "first\n"
+    with pytest.raises(UsageError, match="--overwrite"):
+        emit(parser.parse_args([str(src), "-o", str(out)]), "second\n")
+    with pytest.raises(UsageError, match="is the input file"):
+        emit(parser.parse_args([str(src), "-o", str(src), "--overwrite"]), "x")
+    emit(parser.parse_args([str(src), "-o", str(out), "--overwrite"]), "second\n")
+    assert out.read_text() == "second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.json", "s.h5"]

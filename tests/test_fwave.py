@@ -10,6 +10,7 @@ import pytest
 from fwave_waveforms import sine_lobe, sine_train
 from naive import fw_sweep_naive, fw_train_naive
 from ncs_emg import (
+    CmapParams,
     ParameterError,
     f_estimate_ms,
     f_ratio,
@@ -20,6 +21,7 @@ from ncs_emg import (
     neurophysiological_index,
 )
 from ncs_emg import _kernels as K
+from ncs_emg.measure import cmap_kernel_params
 from ncs_emg.types import Nerve, Site, Sweeps
 
 FS = 20000.0
@@ -30,15 +32,16 @@ DT = 1000.0 / FS
 
 def _params(n, *, bl=(0, 100, 120), **over):
     ip = np.zeros(K.N_FIP, np.int64)
-    ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = bl
-    ip[K.FIP_S_STOP] = n
-    ip[K.FIP_M_HOLD], ip[K.FIP_M_SAT], ip[K.FIP_M_FIT] = 2, 4, 10
+    fp = np.zeros(K.N_FFP)
+    # the M-wave step: the CMAP kernel's parameters (CMAP defaults, 2-sample hold, 10-sample fit)
+    cip, cfp = cmap_kernel_params(CmapParams(min_hold_samples=2, peak_fit_ms=1.0), (*bl, n), DT)
+    cip[K.CIP_SAT] = 4
+    ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP] = cip
+    fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP] = cfp
     ip[K.FIP_F_STOP] = over.pop("f_stop", n)
     ip[K.FIP_GUARD], ip[K.FIP_QUIET], ip[K.FIP_MIN_WIN], ip[K.FIP_HOLD] = 40, 20, 200, 2
     ip[K.FIP_A_MERGE], ip[K.FIP_A_PAD], ip[K.FIP_A_MIN_SWEEPS], ip[K.FIP_R_PAD] = 20, 10, 5, 10
     ip[K.FIP_A_FIT], ip[K.FIP_ON_LEAD], ip[K.FIP_NOISE_EX] = 10, 100, 100
-    fp = np.zeros(K.N_FFP)
-    fp[K.FFP_M_K], fp[K.FFP_M_MIN_THR], fp[K.FFP_M_BAND], fp[K.FFP_M_BAND_K] = 4.0, 0.02, 0.0, 1.0
     fp[K.FFP_TAIL_BAND], fp[K.FFP_TAIL_K] = 0.01, 3.0
     fp[K.FFP_THR], fp[K.FFP_NOISE_K], fp[K.FFP_ON_K], fp[K.FFP_ON_MIN] = 0.04, 10.0, 4.0, 0.01
     fp[K.FFP_BAND], fp[K.FFP_BAND_K] = 0.0, 1.0

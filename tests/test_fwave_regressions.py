@@ -121,7 +121,7 @@ def test_item8_kernel_params_feed_the_naive_twin():
     dt = 1000.0 / s.sfreq_hz
     r = measure_fwaves(X, s.sfreq_hz, t0_ms=s.t0_ms, min_sweeps=10)
     ip, fp = _kernel_params(n, dt, _m_windows(n, s.t0_ms, dt, 1.0), n, dict(r.parameters))
-    assert ip[K.FIP_M_FIT] == round(0.5 / dt) and ip[K.FIP_A_FIT] == round(0.5 / dt)
+    assert ip[K.FIP_CMAP + K.CIP_FIT] == round(0.5 / dt) and ip[K.FIP_A_FIT] == round(0.5 / dt)
     o_s, f_s, o_t, _a, tf = fw_train_naive(X, ip, fp, -1, 8)
     np.testing.assert_array_equal((f_s & K.FF_PRESENT) != 0, r.present)
     lat = np.where((f_s & K.FF_PRESENT) != 0, s.t0_ms + o_s[:, K.FS_ONSET] * dt, np.nan)

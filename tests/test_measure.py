@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -18,34 +19,36 @@ from waveforms import mu_sum, sine_cmap
 
 
 def _kernel_vs_naive(x, **win):
+    """Serial and parallel kernels agree exactly, and with the naive twin to 1e-9."""
     X = np.ascontiguousarray(np.atleast_2d(x), dtype=float)
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
-    args = (
-        win["bl_start"],
-        win["bl_stop"],
-        win["s_start"],
-        win["s_stop"],
-        win["k_sd"],
-        win["min_thr"],
-        win["hold_n"],
-        win["band"],
-        win["band_k"],
-        win["method"],
-        win["level"],
-        win["sat_n"],
-    )
-    fit_h = win.get("fit_h", 0)
-    K.cmap_serial(X, *args, out, flags, fit_h)
+    ip, fp = _ipfp(**win)
+    K.cmap_serial(X, ip, fp, out, flags)
     out_b = np.empty_like(out)
     flags_b = np.zeros_like(flags)
-    K.cmap_batch(X, *args, out_b, flags_b, fit_h)
+    K.cmap_batch(X, ip, fp, out_b, flags_b)
     np.testing.assert_array_equal(flags, flags_b)
     np.testing.assert_array_equal(out, out_b)
     for r in range(X.shape[0]):
-        ref, rflags = cmap_sweep_naive(X[r], *args, fit_h)
+        ref, rflags = cmap_sweep_naive(X[r], ip, fp)
         assert flags[r] == rflags, (r, flags[r], rflags)
         np.testing.assert_allclose(out[r], ref, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def _ipfp(**w):
+    ip = np.zeros(K.N_CIP, np.int64)
+    fp = np.zeros(K.N_CFP)
+    ip[K.CIP_BL_START], ip[K.CIP_BL_STOP] = w["bl_start"], w["bl_stop"]
+    ip[K.CIP_S_START], ip[K.CIP_S_STOP] = w["s_start"], w["s_stop"]
+    ip[K.CIP_HOLD], ip[K.CIP_SAT], ip[K.CIP_FIT] = w["hold_n"], w["sat_n"], w["fit_h"]
+    ip[K.CIP_METHOD], ip[K.CIP_GAP], ip[K.CIP_EXC_GAP] = w["method"], w["gap_n"], w["exc_n"]
+    ip[K.CIP_END_LAG] = w["lag_n"]
+    fp[K.CFP_REBOUND_FRAC] = w["rebound"]
+    fp[K.CFP_K_SD], fp[K.CFP_MIN_THR] = w["k_sd"], w["min_thr"]
+    fp[K.CFP_BAND_MV], fp[K.CFP_BAND_K], fp[K.CFP_RES_K] = w["band"], w["band_k"], w["res_k"]
+    fp[K.CFP_LEVEL], fp[K.CFP_END_FRAC], fp[K.CFP_PHASE_FRAC] = w["level"], w["end"], w["major"]
+    return ip, fp
 
 
 WIN = dict(
@@ -58,9 +61,17 @@ WIN = dict(
     hold_n=2,
     band=0.0,
     band_k=1.0,
+    res_k=2.0,
     level=0.1,
     sat_n=4,
     fit_h=0,
+    method=0,
+    gap_n=30,
+    exc_n=6,
+    lag_n=10,
+    rebound=0.5,
+    end=0.01,
+    major=0.1,
 )
 
 
@@ -130,7 +141,7 @@ def test_sine_cmap_closed_form(sfreq_hz, onset_ms):
     _, x = sine_cmap(
         n=n, sfreq_hz=sfreq_hz, t0_ms=-5.0, onset_ms=onset_ms, period_ms=T, amp_mv=A, base_mv=0.7
     )
-    m = measure_cmap(x, sfreq_hz, t0_ms=-5.0)
+    m = measure_cmap(x, sfreq_hz, t0_ms=-5.0, baseline_band_mv=0.0)  # exact crossings
     # onset: the first sample after onset starts the phase; refinement interpolates to the previous
     # (baseline) sample: error below one sample interval, never late
     assert onset_ms - dt <= m.onset_latency_ms[0] <= onset_ms + 1e-9
@@ -143,7 +154,7 @@ def test_sine_cmap_closed_form(sfreq_hz, onset_ms):
     assert abs(m.neg_peak_amp_mv[0] - A) <= fit_tol
     assert m.peak_to_peak_amp_mv[0] == pytest.approx(2 * A, abs=2 * fit_tol)
     # without the fit: the extreme sample, within half a sample of T/4 and the sampling error
-    raw = measure_cmap(x, sfreq_hz, t0_ms=-5.0, peak_fit_ms=0)
+    raw = measure_cmap(x, sfreq_hz, t0_ms=-5.0, peak_fit_ms=0, baseline_band_mv=0.0)
     assert abs(raw.neg_peak_latency_ms[0] - (onset_ms + T / 4)) <= dt / 2 + 1e-9
     assert abs(raw.neg_peak_amp_mv[0] - A) <= A * (1 - math.cos(math.pi * dt / T)) + 1e-9
     # baseline crossing at T/2 and end at T, interpolated: error far below a sample
@@ -162,7 +173,7 @@ def test_sine_cmap_closed_form(sfreq_hz, onset_ms):
 
 def test_onset_on_sample_grid_is_exact():
     _, x = sine_cmap(onset_ms=3.0)
-    m = measure_cmap(x, 20000.0, t0_ms=-5.0)
+    m = measure_cmap(x, 20000.0, t0_ms=-5.0, baseline_band_mv=0.0)  # exact crossing
     assert m.onset_latency_ms[0] == pytest.approx(3.0, abs=1e-9)
 
 
@@ -174,7 +185,7 @@ def test_tangent_onset_of_a_ramp_is_its_foot():
     x = np.where(t > 6.0, np.maximum(-4.0 + (t - 6.0) * 2.0, 0.0), x)  # back up to baseline
     x = np.where(t > 8.0, 0.0, x)
     for method in ("threshold", "tangent"):
-        m = measure_cmap(x, 20000.0, t0_ms=-5.0, method=method)
+        m = measure_cmap(x, 20000.0, t0_ms=-5.0, method=method, baseline_band_mv=0.0)
         assert m.onset_latency_ms[0] == pytest.approx(4.0, abs=1e-9), method
     m = measure_cmap(x, 20000.0, t0_ms=-5.0, method="level", level_mv=1.0)
     assert m.onset_latency_ms[0] == pytest.approx(
@@ -226,7 +237,7 @@ def test_noise_only_is_no_response(rng):
 def test_clipped_sweep_is_saturated_without_amplitude():
     _, x = sine_cmap(amp_mv=12.0)
     x = np.clip(x, -10.0, 10.0)
-    m = measure_cmap(x, 20000.0, t0_ms=-5.0)
+    m = measure_cmap(x, 20000.0, t0_ms=-5.0, baseline_band_mv=0.0)
     assert m.saturated[0]
     assert np.isnan(m.neg_peak_amp_mv[0]) and np.isnan(m.neg_area_mv_ms[0])
     assert m.onset_latency_ms[0] == pytest.approx(3.0, abs=1e-9)  # latency still valid
@@ -237,8 +248,9 @@ def test_unclipped_peak_is_not_saturated():
     assert not measure_cmap(x, 20000.0, t0_ms=-5.0).saturated[0]
     # integer ADC samples at 50 kHz: a few equal samples at the peak are not saturation
     _, x = sine_cmap(n=1500, sfreq_hz=50000.0, amp_mv=5.0)
-    xi = np.round(x * 1000).astype(np.int32)  # µV integers
-    assert not measure_cmap(xi, 50000.0, t0_ms=-5.0).saturated[0]
+    xi = np.round(x * 1000).astype(np.int32)  # µV integers (passed as mV: the unit check warns)
+    with pytest.warns(ncs_emg.NcsEmgWarning, match="µV"):
+        assert not measure_cmap(xi, 50000.0, t0_ms=-5.0).saturated[0]
 
 
 def test_response_inside_the_post_artefact_baseline_is_flagged():
@@ -252,7 +264,7 @@ def test_response_inside_the_post_artefact_baseline_is_flagged():
 
 def test_post_artefact_baseline_when_no_prestimulus():
     _, x = sine_cmap(n=600, t0_ms=0.0, onset_ms=3.0)
-    m = measure_cmap(x, 20000.0, t0_ms=0.0)
+    m = measure_cmap(x, 20000.0, t0_ms=0.0, baseline_band_mv=0.0)
     assert m.baseline_source == "post-artefact"
     assert m.onset_latency_ms[0] == pytest.approx(3.0, abs=1e-9)
 
@@ -265,6 +277,7 @@ def test_sweep_running_out_during_the_response_flags_the_end():
     assert m.neg_duration_ms[0] == pytest.approx(4.0, abs=0.05)
 
 
+@pytest.mark.filterwarnings("ignore:.*µV:ncs_emg.NcsEmgWarning")  # µV integers: the unit check
 def test_integer_arrays_are_accepted():
     _, x = sine_cmap()
     xi = np.round(x * 1000).astype(np.int16)
@@ -407,7 +420,9 @@ from hypothesis.extra.numpy import arrays  # noqa: E402
 )
 def test_any_finite_sweep_gives_a_result_or_a_typed_error(x, t0, fs, method):
     try:
-        m = measure_cmap(x, fs, t0_ms=t0, method=method)
+        with warnings.catch_warnings():  # arbitrary data: plausibility warnings are expected
+            warnings.simplefilter("ignore", ncs_emg.NcsEmgWarning)
+            m = measure_cmap(x, fs, t0_ms=t0, method=method)
     except NcsEmgError:
         return
     assert m.n_sweeps == 1
@@ -436,7 +451,11 @@ def test_tangent_extrapolated_before_the_search_window_is_not_an_onset():
     # found by hypothesis: a step down right after the blanking; the steepest tangent meets the
     # baseline before the sweep even starts
     m = measure_cmap(
-        np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]), 1000.0, t0_ms=0.0, method="tangent"
+        np.array([1.0, 1.0, 1.0, 1.0, 0.125, 0.0]),
+        1000.0,
+        t0_ms=0.0,
+        method="tangent",
+        min_hold_samples=1,  # a 2-sample response (the default needs 3 samples)
     )
     assert np.isnan(m.onset_latency_ms[0]) and m.onset_not_found[0]
 
@@ -447,5 +466,8 @@ def test_peak_fit_never_lands_on_the_wrong_side_of_the_data():
     x = np.full(44, -353694.0)
     x[[36, 42]] = 0.0
     x[38] = -649191.0
-    m = measure_cmap(x, 10000.0, t0_ms=0.0)
+    # 295 V with a large positive lead: implausible units and polarity, and said so
+    with pytest.warns(ncs_emg.NcsEmgWarning) as rec:
+        m = measure_cmap(x, 10000.0, t0_ms=0.0, min_hold_samples=1)  # a 1-sample phase counts
+    assert {"µV" in str(w.message) for w in rec} == {True, False}
     assert m.neg_peak_amp_mv[0] == pytest.approx(649191.0 - 353694.0)

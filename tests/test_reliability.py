@@ -294,18 +294,36 @@ def test_budget_defaults_are_documented_values():
 
 
 @pytest.mark.timeout(30)
-def test_h5_datasets_over_the_file_budget_refused_before_allocation(tmp_path):
-    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 24)  # 8 x 2**24 = 2**27 + the rest
+def test_h5_eight_huge_datasets_refused_before_allocation(tmp_path):
+    """The issue's file: 8 datasets claiming 2**27 samples each, a tiny compressed file."""
+    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 27)
     assert p.stat().st_size < 2_000_000
     tracemalloc.start()
     try:
-        with pytest.raises(FormatError, match=r"site_1\d/data: .*max_samples=134217728"):
+        with pytest.raises(FormatError, match=r"site_10/data: .*max_samples=134217728"):
             ncs_emg.read_study(p)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    # the datasets read before the budget ran out are within it (1 GiB); nothing beyond
-    assert peak < 1.1 * (1 << 30)
+    assert peak < 50e6  # refused from the shape: nothing of it allocated (it reached 9.3 GB)
+
+
+@pytest.mark.timeout(30)
+def test_h5_datasets_are_counted_together_against_the_budget(tmp_path):
+    p = corpus.h5_huge_datasets(tmp_path, n=8, each=1 << 20)
+    with read_limits(max_samples=1 << 22):
+        tracemalloc.start()
+        try:
+            with pytest.raises(
+                FormatError,
+                match=r"site_13/data: the file.s datasets reach \d+ samples, more than .* max_samples=4194304",
+            ):
+                ncs_emg.read_study(p)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    # three datasets of 2**20 float64 read (plus the small ones), the fourth refused
+    assert peak < 1.2 * 8 * (1 << 22)
 
 
 @pytest.mark.timeout(30)
@@ -448,7 +466,7 @@ def test_h5_loose_types_are_format_errors_naming_the_attribute(tmp_path, mutatio
 def test_boolean_sampling_rate_is_refused_by_the_api():
     from ncs_emg.measure import measure_cmap
 
-    with pytest.raises(ParameterError, match="sfreq_hz: expected a finite real number, got True"):
+    with pytest.raises(ParameterError, match=r"sfreq_hz: expected a number, got the boolean True"):
         measure_cmap(np.zeros(100), True)
     with pytest.raises(ParameterError, match="Sweeps.sfreq_hz"):
         Sweeps(np.zeros(10), True)
@@ -596,3 +614,90 @@ def test_files_in_the_old_one_signal_per_nerve_layout_still_read(tmp_path):
     ]
     assert [site.name for site in s.nerves[0].sites] == ["wrist", "elbow"]
     assert s.nerves[1].sites[0].sweeps.data.min() == pytest.approx(-2.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("ext, limit", [(".h5", 1.25), (".edf", 1.8)])
+def test_reading_holds_about_one_float_copy_of_the_data(tmp_path, ext, limit):
+    """Peak traced memory of a read, in units of the study's float64 samples.
+
+    HDF5 fills one float64 array that Sweeps keeps; EDF keeps the file's bytes (2 per sample) and
+    scales the stored integers straight into the stacked sweeps (no full-signal float copy).
+    """
+    sw = Sweeps(np.random.default_rng(0).normal(0, 1, (400, 2000)), 20000.0, -5.0)
+    p = ncs_emg.write_study(
+        Study((Nerve("median", sites=(Site("w", sw, 70.0),)),)), tmp_path / f"s{ext}"
+    )
+    tracemalloc.start()
+    try:
+        back = ncs_emg.read_study(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert back.nerves[0].sites[0].sweeps.n_sweeps == 400
+    assert peak < limit * sw.data.nbytes
+
+
+@pytest.mark.timeout(120)
+def test_a_real_sigint_during_convert_exits_130_and_leaves_nothing(tmp_path):
+    """The operating system's SIGINT (not a raised exception) arrives while h5py is writing."""
+    import subprocess
+    import sys
+    import textwrap
+
+    src = ncs_emg.write_study(corpus.small_study(n_nerves=3), tmp_path / "in.edf")
+    out = tmp_path / "out.h5"
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from ncs_emg.io import hdf5
+        from ncs_emg.cli import main
+        real = hdf5._write_nerve
+        def interrupted(g, nerve, index):
+            if index == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real(g, nerve, index)
+        hdf5._write_nerve = interrupted
+        raise SystemExit(main(["convert", {str(src)!r}, {str(out)!r}]))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=100
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "interrupted" in proc.stderr
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.timeout(20)
+def test_fifos_and_devices_are_refused_without_blocking(tmp_path):
+    fifo = corpus.fifo(tmp_path)
+    with pytest.raises(FormatError, match="not a regular file"):
+        ncs_emg.read_study(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf(fifo)
+    with pytest.raises(FormatError, match="not a regular file"):
+        read_edf("/dev/zero")
+    p = corpus.edfd_two_signals(tmp_path, ("R Median APB", "x"))
+    with pytest.raises(FormatError, match=r"sidecar .*fifo: not a regular file"):
+        ncs_emg.read_study(p, sidecar=fifo)
+
+
+def test_writing_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    real = tmp_path / "real.h5"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.h5"
+    link.symlink_to(real)
+    ncs_emg.write_study(corpus.small_study(), link)
+    assert link.is_symlink() and ncs_emg.read_study(real).nerves
+    assert _leftovers(tmp_path) == []
+
+
+def test_text_output_with_a_lone_surrogate_is_refused_before_writing(tmp_path):
+    from ncs_emg.io.atomic import AtomicGroup
+
+    g = AtomicGroup()
+    with pytest.raises(ParameterError, match="lone surrogate"):
+        g.write_text(tmp_path / "o.csv", "a,b\n\udcff,1\n")
+    g.discard()
+    assert list(tmp_path.iterdir()) == []

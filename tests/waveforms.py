@@ -55,3 +55,59 @@ def mu_sum(
     if noise_mv:
         x += rng.normal(0, noise_mv, n)
     return t, x, float(arrive.min())
+
+
+# ---- trace features of real exports (issue 12): each a small function of (t, x) ----------------
+
+
+def cmap_shape(t, onset_ms, neg_amp_mv=5.0, neg_ms=4.0, pos_amp_mv=2.5, pos_ms=8.0):
+    """Closed-form biphasic CMAP: a negative half-sine of ``neg_ms`` then a positive half-sine of
+    ``pos_ms``, exactly zero outside [onset, onset + neg_ms + pos_ms]. Negative area
+    2 * neg_amp * neg_ms / pi, positive area 2 * pos_amp * pos_ms / pi."""
+    u = t - onset_ms
+    neg = np.where((u > 0) & (u < neg_ms), -neg_amp_mv * np.sin(np.pi * u / neg_ms), 0.0)
+    v = u - neg_ms
+    pos = np.where((v > 0) & (v < pos_ms), pos_amp_mv * np.sin(np.pi * v / pos_ms), 0.0)
+    return neg + pos
+
+
+def half_sine(t, start_ms, width_ms, amp_mv):
+    """A half-sine bump of ``amp_mv`` (negative = below baseline) on [start, start + width]."""
+    u = (t - start_ms) / width_ms
+    return np.where((u > 0) & (u < 1), amp_mv * np.sin(np.pi * u), 0.0)
+
+
+def artefact(t, amp_mv=1.0, tau_ms=0.3):
+    """Stimulus artefact at t = 0 with an exponential tail."""
+    return np.where(t >= 0, amp_mv * np.exp(-np.clip(t, 0, None) / tau_ms), 0.0)
+
+
+def quantise(x, step_mv):
+    """Samples rounded to multiples of ``step_mv`` (16-bit at 1 µV: 0.001)."""
+    return np.round(x / step_mv) * step_mv
+
+
+def piecewise_linear(t, x, knot_ms):
+    """A digitised-looking trace: ``x`` at knots every ``knot_ms``, joined by straight lines."""
+    knots = np.arange(t[0], t[-1] + knot_ms, knot_ms)
+    return np.interp(t, knots, np.interp(knots, t, x))
+
+
+def drift(t, mv_per_s):
+    """Linear baseline drift through 0 at the stimulus."""
+    return mv_per_s * t / 1000.0
+
+
+def high_pass(x, sfreq_hz, f_hz):
+    """First-order (RC) high-pass at ``f_hz`` started at rest: the low-frequency filter's tail."""
+    rc = 1.0 / (2 * np.pi * f_hz)
+    a = rc / (rc + 1.0 / sfreq_hz)
+    y = np.zeros_like(x)
+    for i in range(1, x.size):
+        y[i] = a * (y[i - 1] + x[i] - x[i - 1])
+    return y
+
+
+def hum(t, amp_mv=0.02, mains_hz=50.0, phase=0.3):
+    """Mains hum."""
+    return amp_mv * np.sin(2 * np.pi * mains_hz * t / 1000.0 + phase)

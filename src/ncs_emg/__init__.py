@@ -57,8 +57,11 @@ from .io import read_study, write_study
 from .io.values_csv import read_values_csv
 from .measure import (
     CmapMeasures,
+    CmapParams,
     OnsetMethod,
+    SiteError,
     SiteMeasures,
+    StudyMeasures,
     measure_cmap,
     measure_study,
     measure_sweeps,
@@ -67,6 +70,7 @@ from .measure import (
 from .simulate import (
     FWaveTruth,
     NerveTruth,
+    RecordingConditions,
     SimulatedFWaves,
     SimulatedNerve,
     SimulatedStudy,
@@ -75,6 +79,7 @@ from .simulate import (
     simulate_study,
 )
 from .types import Nerve, Site, Study, Sweeps
+from .viz import plot_criteria_matrix, plot_fwaves, plot_nerve, plot_segments
 
 __all__ = [
     "__version__",
@@ -92,13 +97,17 @@ __all__ = [
     "Study",
     # measurement
     "CmapMeasures",
+    "CmapParams",
     "OnsetMethod",
     "SiteMeasures",
+    "SiteError",
+    "StudyMeasures",
     "measure_cmap",
     "measure_sweeps",
     "measure_study",
     "onset_methods",
     # simulation
+    "RecordingConditions",
     "FWaveTruth",
     "SimulatedFWaves",
     "simulate_fwave_train",
@@ -116,6 +125,11 @@ __all__ = [
     "f_estimate_ms",
     "f_ratio",
     "neurophysiological_index",
+    # figures (matplotlib imported on the first call)
+    "plot_nerve",
+    "plot_segments",
+    "plot_fwaves",
+    "plot_criteria_matrix",
     # files
     "read_study",
     "write_study",

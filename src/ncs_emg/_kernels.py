@@ -13,6 +13,37 @@ import numpy as np
 
 from ._jit import jit, jit_parallel, prange
 
+# ---- CMAP calling convention --------------------------------------------------------------------
+# Every kernel takes its parameters in two arrays, ``ip`` (int64: sample indices and counts) and
+# ``fp`` (float64), indexed by named constants: CMAP kernels by CIP_*/CFP_*, F-wave kernels by
+# FIP_*/FFP_* (which hold the CMAP arrays of their M-wave step as one slice). measure.cmap_kernel_params
+# builds the CMAP arrays from a CmapParams, so the defaults live in one place.
+CIP_BL_START = 0  # baseline window start
+CIP_BL_STOP = 1  # baseline window stop (exclusive)
+CIP_S_START = 2  # search window start
+CIP_S_STOP = 3  # search window stop (exclusive)
+CIP_HOLD = 4  # samples |d| must stay above threshold for a phase to be significant
+CIP_SAT = 5  # run of identical extreme samples that flags saturation
+CIP_FIT = 6  # half-width of the parabolic peak fit, samples (0: the extreme sample)
+CIP_METHOD = 7  # onset detector: M_THRESHOLD, M_TANGENT or M_LEVEL
+CIP_GAP = 8  # largest baseline gap (samples) between two phases of one response
+# a minor phase before the main one that returns to baseline this long is an excursion
+CIP_EXC_GAP = 9
+CIP_END_LAG = 10  # a phase end is the band crossing when it follows the end-band crossing this soon
+N_CIP = 11
+
+CFP_K_SD = 0  # significance threshold in baseline SDs
+CFP_MIN_THR = 1  # threshold floor, mV
+CFP_BAND_MV = 2  # at-baseline band floor, mV
+CFP_BAND_K = 3  # at-baseline band in baseline SDs
+CFP_LEVEL = 4  # level of the "level" detector, mV
+CFP_RES_K = 5  # at-baseline band floor in units of the recording resolution
+CFP_END_FRAC = 6  # end band floor as a fraction of the negative-peak amplitude
+CFP_PHASE_FRAC = 7  # major phase: peak deviation >= this fraction of the negative-peak amplitude
+CFP_REBOUND_FRAC = 8  # a negative phase after a positive lobe extends the negative-peak window only
+#                       when its peak is >= this fraction of that lobe's
+N_CFP = 9
+
 # ---- CMAP result layout -------------------------------------------------------------------------
 # column indices of the float output row of the CMAP kernels
 C_ONSET = 0  # onset latency, fractional sample index
@@ -25,7 +56,15 @@ C_NEG_END = 6  # end of the negative-peak duration, fractional sample index
 C_TOT_END = 7  # end of the total duration, fractional sample index
 C_BASE = 8  # baseline, mV
 C_NOISE = 9  # baseline SD, mV
-N_CMAP_COLS = 10
+C_THR = 10  # significance threshold used, mV
+C_BAND = 11  # at-baseline band used for onsets and phase boundaries, mV
+C_END_BAND = 12  # band used for the ends of the response's phases, mV
+C_RES = 13  # recording resolution: smallest non-zero step between samples, mV (0: none seen)
+C_N_EXC = 14  # significant phases before the response (excursions not counted as the response)
+C_LEAD_POS = (
+    15  # largest positive deviation (x - baseline) of response phases before the main one, mV
+)
+N_CMAP_COLS = 16
 
 # flag bits
 F_NO_RESPONSE = 1
@@ -34,6 +73,11 @@ F_END_NOT_FOUND = 4
 F_ONSET_AT_START = 8
 F_ONSET_NOT_FOUND = 16
 F_NONFINITE = 32  # the sweep holds NaN or inf: nothing measured (the wrapper raises)
+F_EXCURSION = 64  # significant phases before the response were not counted as the response
+F_ONSET_FOOT = (
+    128  # the signal never returned inside the band after the search start (offset, drift,
+)
+#                     artefact tail): the onset is the foot, the closest approach to baseline before it
 
 # onset method ids (registry in measure.py)
 M_THRESHOLD = 0
@@ -214,65 +258,63 @@ def _crossing(d_prev, d_cur, level, i):
 
 
 @jit
-def cmap_sweep(
-    x,
-    bl_start,
-    bl_stop,
-    s_start,
-    s_stop,
-    k_sd,
-    min_thr,
-    hold_n,
-    band_mv,
-    band_k,
-    method,
-    level,
-    sat_n,
-    out,
-    fit_h=0,
-):
-    """Measure one CMAP sweep ``x`` (mV). Writes ``out[:N_CMAP_COLS]`` and returns the flag word.
+def resolution(x, lo, hi, max_frac):
+    """Quantisation step of x[lo:hi] (mV), or 0.0 when the samples do not lie on a fine grid.
 
-    Baseline = mean of x[bl_start:bl_stop], noise = its SD (ddof=0). Deviation d = baseline - x
-    (positive below baseline, i.e. in a negative phase). Phases are maximal runs with d > band
-    (negative phase) or d < -band (positive phase), band = max(band_mv, band_k * noise); a phase is
-    significant when |d| > thr for at least ``hold_n`` consecutive samples, thr = max(k_sd * noise,
-    min_thr). The response starts with the first
-    significant negative phase after ``s_start``.
-    """
-    for c in range(N_CMAP_COLS):
-        out[c] = np.nan
-    flags = 0
-    if not _finite(x, 0, x.shape[0]):
-        return F_NONFINITE
-    base, noise = mean_sd(x, bl_start, bl_stop)
+    q = the smallest non-zero |x[i+1] - x[i]|; it is the resolution when every sample lies on the grid
+    x[lo] + k q (within 1e-6 of a step), as quantised recordings do, and q <= max_frac * (max - min)
+    (a fine grid: a straight ramp also has equal steps, but few of them). Continuous data (noisy, or a
+    smooth noise-free waveform whose steps shrink at its peaks) fail the grid test: 0.0."""
+    q = np.inf
+    lo_v = x[lo]
+    hi_v = x[lo]
+    for i in range(lo, hi - 1):
+        s = abs(x[i + 1] - x[i])
+        if s > 0.0 and s < q:
+            q = s
+        lo_v = min(lo_v, x[i + 1])
+        hi_v = max(hi_v, x[i + 1])
+    if q == np.inf or not q <= max_frac * (hi_v - lo_v):
+        return 0.0
+    x0 = x[lo]
+    for i in range(lo, hi):
+        r = (x[i] - x0) / q
+        if not abs(r - math.floor(r + 0.5)) <= 1e-6:
+            return 0.0
+    return q
+
+
+@jit
+def cmap_levels(x, ip, fp, out):
+    """Baseline, noise, resolution, threshold and band of one sweep (written to ``out``).
+
+    thr = max(k_sd * SD, min_thr); band = max(band_mv, band_k * SD, res_k * q) with q the recording
+    resolution (``resolution``) of the baseline window, or of the search window (a grid of at least
+    100 steps) when the baseline is constant (noise-free or quantised to one level). Returns (base, noise, thr, band)."""
+    base, noise = mean_sd(x, ip[CIP_BL_START], ip[CIP_BL_STOP])
+    if noise > 0.0:
+        q = resolution(x, ip[CIP_BL_START], ip[CIP_BL_STOP], 1.0)
+    else:  # a constant baseline shows no step: the search window, on a grid of >= 100 steps
+        q = resolution(x, ip[CIP_S_START], ip[CIP_S_STOP], 0.01)
+    thr = max(fp[CFP_K_SD] * noise, fp[CFP_MIN_THR])
+    band = max(fp[CFP_BAND_MV], fp[CFP_BAND_K] * noise, fp[CFP_RES_K] * q)
     out[C_BASE] = base
     out[C_NOISE] = noise
-    thr = k_sd * noise
-    if thr < min_thr:
-        thr = min_thr
-    band = band_k * noise
-    if band < band_mv:
-        band = band_mv
+    out[C_RES] = q
+    out[C_THR] = thr
+    out[C_BAND] = band
+    return base, noise, thr, band
 
-    # ---- phases ----
-    # A streak is a run of samples with |d| > te (te = max(thr, band): above threshold AND outside the
-    # band, so one sign). A phase holding a streak of >= hold_n samples is significant; its boundaries
-    # are found by scanning from the streak to the band crossings. Between significant phases the loop
-    # only tests |d| <= te, which is cheap and well predicted on baseline noise.
-    te = thr if thr > band else band
-    neg_min = np.inf  # most negative sample of the significant negative phases
-    pos_max = -np.inf  # most positive sample of the significant positive phases
-    first_k = -1  # first sample of the first significant phase
-    last_e = -1  # one past the last sample of the last significant phase
-    onset_f = np.nan
-    onset_i = -1
-    last_neg_end = np.nan
-    neg_end_before_pos = np.nan
-    have_pos_after = False
-    last_end = np.nan
-    end_open = False
-    i = s_start
+
+@jit
+def next_phase(x, base, i, s_start, s_stop, te, band, hold_n):
+    """The next significant phase at or after sample ``i``: ``(k, e, sg, i_next)``.
+
+    d = base - x. A streak is a run of samples with sg * d > te (te = max(thr, band); sg = +1 below
+    baseline, a negative phase; -1 above). The first streak of >= hold_n samples makes its phase
+    significant; the phase runs back from the streak to the first sample outside the band (k) and
+    forward to the first sample back inside it (e, exclusive; s_stop when it never returns).
+    k = -1 when no significant phase remains. Quiet samples cost one comparison each."""
     while i < s_stop:
         while i < s_stop and abs(base - x[i]) <= te:
             i += 1
@@ -283,97 +325,189 @@ def cmap_sweep(
         while j < s_stop and sg * (base - x[j]) > te:
             j += 1
         if j - i < hold_n:
-            i = j if j > i else i + 1  # (j == i cannot happen for finite data; never loop forever)
+            i = j if j > i else i + 1
             continue
-        # significant phase: its start (backward to the band crossing) and end (forward)
         k = i
         while k > s_start and sg * (base - x[k - 1]) > band:
             k -= 1
         e = j
         while e < s_stop and sg * (base - x[e]) > band:
             e += 1
+        return k, e, sg, e
+    return -1, s_stop, 0.0, s_stop
+
+
+@jit
+def phase_extreme(x, k, e, sg):
+    """Index of the first most negative (sg > 0) or most positive (sg < 0) sample of x[k:e]."""
+    p = k
+    for q in range(k + 1, e):
+        if sg * (x[p] - x[q]) > 0.0:
+            p = q
+    return p
+
+
+@jit
+def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
+    """End of the phase whose extreme is sample ``p`` (fractional index; NaN when open).
+
+    The phase has ended where the signal re-enters ``end_band`` after its extreme. When it goes on to
+    the at-baseline ``band`` within ``lag_n`` samples (a steep return, or a crossing into the next
+    phase) the end is that band crossing, the same level as onsets; otherwise (a slow tail: filter,
+    drift, asymptotic decay) the end-band crossing. NaN when the end band is not re-entered before the
+    end of the search window."""
+    j = p + 1
+    while j < s_stop and sg * (base - x[j]) > end_band:
+        j += 1
+    if j >= s_stop:
+        return np.nan
+    end_f = _crossing(base - x[j - 1], base - x[j], sg * end_band, j)
+    k = j
+    while k < s_stop and k - j < lag_n and sg * (base - x[k]) > band:
+        k += 1
+    if k < s_stop and sg * (base - x[k]) <= band:
+        end_f = _crossing(base - x[k - 1], base - x[k], sg * band, k)
+    return end_f
+
+
+@jit
+def main_phase(x, base, ip, te, band, sat_n):
+    """Pass 1: the main negative phase (the significant negative phase holding the most negative
+    sample) and saturation. Returns (main_k, main_pk, flags); main_k = -1 when there is no significant
+    negative phase. Saturated: a run of >= sat_n identical samples, over the significant phases, at
+    the most negative sample of the negative ones or the most positive sample of the positive ones."""
+    s_start = ip[CIP_S_START]
+    s_stop = ip[CIP_S_STOP]
+    hold_n = ip[CIP_HOLD]
+    main_k = -1
+    main_pk = -1
+    neg_min = np.inf
+    pos_max = -np.inf
+    first_k = -1
+    last_e = -1
+    i = s_start
+    while i < s_stop:
+        k, e, sg, i = next_phase(x, base, i, s_start, s_stop, te, band, hold_n)
+        if k < 0:
+            break
         if first_k < 0:
             first_k = k
         last_e = e
-        if sg > 0.0:
-            for q in range(k, e):
-                if x[q] < neg_min:
-                    neg_min = x[q]
-        else:
-            for q in range(k, e):
-                if x[q] > pos_max:
-                    pos_max = x[q]
-        if sg > 0.0 and onset_i < 0:
-            onset_i = k
-            if k == s_start:
-                onset_f = float(k)
-                flags |= F_ONSET_AT_START
-            else:
-                onset_f = _crossing(base - x[k - 1], base - x[k], band, k)
-        if onset_i >= 0:
-            if e >= s_stop:
-                end_open = True
-                last_end = np.nan
-                if sg > 0.0:
-                    last_neg_end = np.nan
-                else:
-                    neg_end_before_pos = last_neg_end
-                    have_pos_after = True
-            else:
-                end_f = _crossing(base - x[e - 1], base - x[e], sg * band, e)
-                last_end = end_f
-                if sg > 0.0:
-                    last_neg_end = end_f
-                else:
-                    neg_end_before_pos = last_neg_end
-                    have_pos_after = True
-        i = e
+        p = phase_extreme(x, k, e, sg)
+        if sg > 0.0 and x[p] < neg_min:
+            neg_min = x[p]
+            main_k = k
+            main_pk = p
+        elif sg < 0.0 and x[p] > pos_max:
+            pos_max = x[p]
+    flags = 0
+    run_lo = 0
+    run_hi = 0
+    for q in range(first_k if first_k >= 0 else 0, last_e):
+        run_lo = run_lo + 1 if x[q] == neg_min else 0
+        run_hi = run_hi + 1 if x[q] == pos_max else 0
+        if run_lo >= sat_n or run_hi >= sat_n:
+            flags |= F_SATURATED
+            break
+    return main_k, main_pk, flags
 
-    # ---- saturation: a run of >= sat_n identical samples at the response's extreme value ----
-    if first_k >= 0:
-        run_lo = 0
-        run_hi = 0
-        for q in range(first_k, last_e):
-            v = x[q]
-            run_lo = run_lo + 1 if v == neg_min else 0
-            run_hi = run_hi + 1 if v == pos_max else 0
-            if run_lo >= sat_n or run_hi >= sat_n:
-                flags |= F_SATURATED
+
+@jit
+def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
+    """Pass 2: the phases that make up the response around the main negative phase.
+
+    Walking the significant phases in time order: before the main phase, a candidate chain of phases
+    is broken (its phases become excursions) where the baseline gap to the next phase exceeds
+    ``gap`` samples, or where a minor phase (peak deviation < ``major``) returned to baseline for at
+    least ``exc_gap`` samples before the next one. After the main phase, phases belong to the response
+    while the gap to the previous one is <= ``gap``; minor ones only keep the chain connected, and a
+    major negative phase after a positive lobe extends the negative-peak window only when its peak
+    is >= ``rebound_frac`` of that lobe's (a large lobe's small undershoot is not a negative phase).
+    Returns (onset index: start of the chain's first negative phase; end of the negative-peak window:
+    end of the last major negative phase before the final major positive phase, or of the last major
+    negative phase when none follows; end of the total duration: end of the last major phase; whether
+    that end is open; excursions; largest positive deviation of the chain's phases before the main
+    one, phases starting at the search start (an artefact tail) excluded). Ends are where the phase
+    re-enters ``end_band`` after its extreme (NaN: not before the end of the search window)."""
+    s_start = ip[CIP_S_START]
+    s_stop = ip[CIP_S_STOP]
+    hold_n = ip[CIP_HOLD]
+    gap_n = ip[CIP_GAP]
+    exc_n = ip[CIP_EXC_GAP]
+    n_exc = 0
+    n_chain = 0
+    first_neg = -1
+    lead_pos = 0.0
+    prev_e = -1
+    prev_major = True
+    last_neg_end = np.nan
+    neg_end_before_pos = np.nan
+    have_pos = False
+    last_pos_dev = 0.0
+    rebound = fp[CFP_REBOUND_FRAC]
+    tot_end = np.nan
+    tot_open = False
+    after = False
+    i = s_start
+    while i < s_stop:
+        k, e, sg, i = next_phase(x, base, i, s_start, s_stop, te, band, hold_n)
+        if k < 0:
+            break
+        p = phase_extreme(x, k, e, sg)
+        dev = sg * (base - x[p])
+        is_major = dev >= major or k == main_k
+        gap = k - prev_e
+        if after:
+            if gap > gap_n:
                 break
+        elif n_chain > 0 and (gap > gap_n or (not prev_major and gap >= exc_n)):
+            n_exc += n_chain
+            n_chain = 0
+            first_neg = -1
+            lead_pos = 0.0
+        prev_e = e
+        prev_major = is_major
+        if not after:
+            n_chain += 1
+            if sg > 0.0 and first_neg < 0:
+                first_neg = k
+            if k != main_k:
+                if sg < 0.0 and k > s_start and dev > lead_pos:
+                    lead_pos = dev
+                continue
+            after = True
+            n_chain = 0
+        if not is_major:
+            continue
+        end_f = phase_end(x, base, p, s_stop, sg, end_band, band, ip[CIP_END_LAG])
+        tot_end = end_f
+        tot_open = np.isnan(end_f)
+        if sg > 0.0:
+            if dev >= rebound * last_pos_dev:  # not a small undershoot of the last positive lobe
+                last_neg_end = end_f
+        else:
+            neg_end_before_pos = last_neg_end
+            have_pos = True
+            last_pos_dev = dev
+    neg_end = neg_end_before_pos if have_pos else last_neg_end
+    return first_neg, neg_end, tot_end, tot_open, n_exc, lead_pos
 
-    if onset_i < 0:
-        return flags | F_NO_RESPONSE
 
-    neg_end = neg_end_before_pos if have_pos_after else last_neg_end
-    tot_end = last_end
-    if end_open:
-        flags |= F_END_NOT_FOUND
-
-    # ---- negative peak: most negative sample of the negative-peak window ----
-    stop_pk = s_stop - 1
-    if not np.isnan(neg_end):
-        stop_pk = int(math.floor(neg_end))
-        if stop_pk >= s_stop:
-            stop_pk = s_stop - 1
-    pk = onset_i
-    for i in range(onset_i, stop_pk + 1):
-        if x[i] < x[pk]:
-            pk = i
-    # peak value and time from a least-squares parabola over +-fit_h samples (fit_h = 0: the sample)
+@jit
+def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
+    """Negative peak (value and time from the parabola over +-fit_h samples around sample ``pk``) and
+    peak-to-peak (the maximum from the negative peak to the end of the total duration). The fit may
+    move a peak value by what noise explains (5 SD) or 5 % of the amplitude, no more: a spike or step
+    that a parabola cannot follow keeps its extreme sample. Returns the fitted negative-peak value."""
     pk_off, pk_val = quad_vertex(x, pk, fit_h, 1.0)
-    # the fit may move the peak value by what noise explains (5 SD) or 5 % of the amplitude, no more:
-    # a spike or step that a parabola cannot follow keeps its extreme sample
-    fit_tol = max(5.0 * noise, 0.05 * abs(base - x[pk]))
-    if abs(pk_val - x[pk]) > fit_tol:
+    if abs(pk_val - x[pk]) > max(5.0 * noise, 0.05 * abs(base - x[pk])):
         pk_off = 0.0
         pk_val = x[pk]
     out[C_NEG_PEAK] = pk + pk_off
     out[C_NEG_AMP] = base - pk_val
     stop_pp = s_stop - 1
     if not np.isnan(tot_end):
-        stop_pp = int(math.ceil(tot_end))
-        if stop_pp >= s_stop:
-            stop_pp = s_stop - 1
+        stop_pp = min(int(math.ceil(tot_end)), s_stop - 1)
     pp = pk
     for i in range(pk, stop_pp + 1):
         if x[i] > x[pp]:
@@ -384,10 +518,58 @@ def cmap_sweep(
         if abs(pp_fit - x[pp]) <= max(5.0 * noise, 0.05 * abs(x[pp] - base)):
             pp_val = pp_fit
     out[C_P2P] = pp_val - pk_val
+    return pk_val
 
-    # ---- onset by the selected method ----
-    if method == 1:  # tangent at the steepest descent of the first negative phase
-        # first negative phase: from onset_i until the deviation stops rising above thr region peak
+
+@jit
+def onset_foot(x, base, te, band, s_start, s_stop):
+    """Foot of a response whose first phase already deviated at the search start (an offset, a
+    drift or an artefact tail kept it outside the band): the knee where it takes off.
+
+    j = the first sample with d = base - x > te (j = s_stop - 1 when none); the foot is the sample of
+    (s_start, j) farthest below the chord from (s_start, d[s_start]) to (j, d[j]) (the first one on a
+    tie). -1 when no sample lies more than ``band`` below the chord (no knee: the response was
+    already under way)."""
+    j = s_start
+    while j < s_stop - 1 and base - x[j] <= te:
+        j += 1
+    if j <= s_start + 1:
+        return -1
+    d0 = base - x[s_start]
+    slope = ((base - x[j]) - d0) / (j - s_start)
+    f = -1
+    best = band
+    for i in range(s_start + 1, j):
+        below = d0 + slope * (i - s_start) - (base - x[i])
+        if below > best:
+            best = below
+            f = i
+    return f
+
+
+@jit
+def cmap_onset(x, base, thr, band, onset_i, ip, fp):
+    """Onset (fractional index) of the selected detector and its flag bits.
+
+    Threshold: the band crossing where the chain's first negative phase left the baseline. When that
+    phase already deviated at the search start, the onset is its foot (``onset_foot``, flag
+    F_ONSET_FOOT), or NaN with F_ONSET_AT_START when there is no foot after the search start.
+    Tangent: the steepest rise of d = base - x from there to the first local maximum above thr,
+    extrapolated to d = 0 (not before the search start; else F_ONSET_NOT_FOUND). Level: the first
+    crossing of ``level`` from there, not refined (none: F_ONSET_NOT_FOUND)."""
+    s_start = ip[CIP_S_START]
+    s_stop = ip[CIP_S_STOP]
+    method = ip[CIP_METHOD]
+    flags = 0
+    if onset_i == s_start:
+        onset_i = onset_foot(x, base, max(thr, band), band, s_start, s_stop)
+        if onset_i < 0:
+            return np.nan, F_ONSET_AT_START
+        flags = F_ONSET_FOOT
+        onset_f = float(onset_i)
+    else:
+        onset_f = _crossing(base - x[onset_i - 1], base - x[onset_i], band, onset_i)
+    if method == M_TANGENT:
         best = 0.0
         bi = -1
         i = onset_i
@@ -401,30 +583,60 @@ def cmap_sweep(
                 bi = i
             i += 1
         if bi < 0:
-            onset_f = np.nan
-            flags |= F_ONSET_NOT_FOUND
-        else:
-            onset_f = bi - (base - x[bi]) / best
-            if onset_f < s_start:  # extrapolated into the blanking/baseline window: not credible
-                onset_f = np.nan
-                flags |= F_ONSET_NOT_FOUND
-    elif method == 2:  # first crossing of a fixed level, no refinement
-        onset_f = np.nan
-        prev = base - x[onset_i - 1] if onset_i > 0 else 0.0
+            return np.nan, flags | F_ONSET_NOT_FOUND
+        onset_f = bi - (base - x[bi]) / best
+        if onset_f < s_start:  # extrapolated into the blanking/baseline window: not credible
+            return np.nan, flags | F_ONSET_NOT_FOUND
+    elif method == M_LEVEL:
+        level = fp[CFP_LEVEL]
+        prev = base - x[onset_i - 1]
         for i in range(onset_i, s_stop):
             d = base - x[i]
             if d > level:
-                onset_f = _crossing(prev, d, level, i) if i > 0 else float(i)
-                break
+                return _crossing(prev, d, level, i), flags
             prev = d
-        if np.isnan(onset_f):
-            flags |= F_ONSET_NOT_FOUND
-    out[C_ONSET] = onset_f
-    if (flags & F_ONSET_AT_START) != 0:
-        out[C_ONSET] = np.nan
-        onset_f = np.nan
+        return np.nan, flags | F_ONSET_NOT_FOUND
+    return onset_f, flags
 
-    # ---- ends, durations and areas ----
+
+@jit
+def cmap_sweep(x, ip, fp, out):
+    """Measure one CMAP sweep ``x`` (mV). Writes ``out[:N_CMAP_COLS]`` and returns the flag word.
+
+    Steps: levels (baseline, SD, resolution, threshold, band; cmap_levels), pass 1 (main negative
+    phase and saturation; main_phase), floors relative to the response (end band = max(band,
+    end_frac * A), major phases >= phase_frac * A, A = baseline - the main phase's minimum), pass 2
+    (the response's phases; response_chain), peaks (cmap_peaks), onset (cmap_onset), areas
+    (lin_integral). docs/measures.md states every rule.
+    """
+    for c in range(N_CMAP_COLS):
+        out[c] = np.nan
+    if not _finite(x, 0, x.shape[0]):
+        return F_NONFINITE
+    base, noise, thr, band = cmap_levels(x, ip, fp, out)
+    te = max(thr, band)
+    main_k, pk, flags = main_phase(x, base, ip, te, band, ip[CIP_SAT])
+    out[C_N_EXC] = 0.0
+    out[C_LEAD_POS] = 0.0
+    if main_k < 0:
+        return flags | F_NO_RESPONSE
+    amp = base - x[pk]
+    end_band = max(band, fp[CFP_END_FRAC] * amp)
+    out[C_END_BAND] = end_band
+    major = fp[CFP_PHASE_FRAC] * amp
+    onset_i, neg_end, tot_end, tot_open, n_exc, lead_pos = response_chain(
+        x, base, ip, fp, te, band, end_band, major, main_k
+    )
+    out[C_N_EXC] = float(n_exc)
+    out[C_LEAD_POS] = lead_pos
+    if tot_open:
+        flags |= F_END_NOT_FOUND
+    if n_exc > 0:
+        flags |= F_EXCURSION
+    cmap_peaks(x, base, noise, pk, tot_end, ip[CIP_S_STOP], ip[CIP_FIT], out)
+    onset_f, oflags = cmap_onset(x, base, thr, band, onset_i, ip, fp)
+    flags |= oflags
+    out[C_ONSET] = onset_f
     out[C_NEG_END] = neg_end
     out[C_TOT_END] = tot_end
     if not np.isnan(onset_f):
@@ -441,83 +653,17 @@ def cmap_sweep(
 
 
 @jit
-def cmap_serial(
-    X,
-    bl_start,
-    bl_stop,
-    s_start,
-    s_stop,
-    k_sd,
-    min_thr,
-    hold_n,
-    band_mv,
-    band_k,
-    method,
-    level,
-    sat_n,
-    out,
-    flags,
-    fit_h=0,
-):
+def cmap_serial(X, ip, fp, out, flags):
     """Serial loop over the rows of ``X`` (use for few sweeps: no thread start-up)."""
     for r in range(X.shape[0]):
-        flags[r] = cmap_sweep(
-            X[r],
-            bl_start,
-            bl_stop,
-            s_start,
-            s_stop,
-            k_sd,
-            min_thr,
-            hold_n,
-            band_mv,
-            band_k,
-            method,
-            level,
-            sat_n,
-            out[r],
-            fit_h,
-        )
+        flags[r] = cmap_sweep(X[r], ip, fp, out[r])
 
 
 @jit_parallel
-def cmap_batch(
-    X,
-    bl_start,
-    bl_stop,
-    s_start,
-    s_stop,
-    k_sd,
-    min_thr,
-    hold_n,
-    band_mv,
-    band_k,
-    method,
-    level,
-    sat_n,
-    out,
-    flags,
-    fit_h=0,
-):
+def cmap_batch(X, ip, fp, out, flags):
     """Parallel loop over the rows of ``X``; each iteration writes only its own row."""
     for r in prange(X.shape[0]):
-        flags[r] = cmap_sweep(
-            X[r],
-            bl_start,
-            bl_stop,
-            s_start,
-            s_stop,
-            k_sd,
-            min_thr,
-            hold_n,
-            band_mv,
-            band_k,
-            method,
-            level,
-            sat_n,
-            out[r],
-            fit_h,
-        )
+        flags[r] = cmap_sweep(X[r], ip, fp, out[r])
 
 
 # =================================================================================================
@@ -529,50 +675,45 @@ def cmap_batch(
 # serial, parallel and naive versions share one calling convention.
 
 # ip: int parameters (sample indices and counts)
-FIP_BL_START = 0  # M-wave (cmap_sweep on the mean sweep): baseline window start
-FIP_BL_STOP = 1  # ... baseline window stop (exclusive)
-FIP_S_START = 2  # ... search start
-FIP_S_STOP = 3  # ... search stop (exclusive)
-FIP_M_HOLD = 4  # ... hold_n
-FIP_M_SAT = 5  # ... sat_n
-FIP_F_STOP = 6  # end of the F window (exclusive)
-FIP_GUARD = 7  # guard samples between the M-wave end and the F window (per-sweep baseline window)
-FIP_QUIET = 8  # samples the mean sweep must stay within the tail band for the M-wave to have ended
-FIP_MIN_WIN = 9  # minimal F-window length, samples
-FIP_HOLD = 10  # samples |d| must stay above the onset threshold for a deflection to count
-FIP_A_MERGE = 11  # A-wave candidate runs closer than this (samples) are merged
-FIP_A_PAD = 12  # samples added on both sides of an A-wave candidate (comparison / exclusion window)
-FIP_A_MIN_SWEEPS = 13  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
-FIP_R_PAD = 14  # samples added on both sides of a response for the repeater correlation
-FIP_M_FIT = 15  # M-wave: half-width of the parabolic peak fit (cmap_sweep fit_h), samples
-FIP_A_FIT = 16  # A-waves: half-width of the parabolic peak fit of template and sweep peaks, samples
-FIP_ON_LEAD = 17  # F onset: the onset search starts at most this many samples before the F peak
-FIP_NOISE_EX = 18  # per-sweep noise: samples excluded on each side of the largest excursion
-N_FIP = 19
+FIP_CMAP = (
+    0  # ip[FIP_CMAP : FIP_CMAP + N_CIP]: the CMAP ints (CIP_*) of the M-wave step (cmap_sweep)
+)
+FIP_F_STOP = N_CIP + 0  # end of the F window (exclusive)
+FIP_GUARD = N_CIP + 1  # guard samples between the M-wave end and the F window (per-sweep baseline)
+FIP_QUIET = N_CIP + 2  # samples the mean sweep must stay within the tail band for the M-wave to end
+FIP_MIN_WIN = N_CIP + 3  # minimal F-window length, samples
+FIP_HOLD = N_CIP + 4  # samples |d| must stay above the onset threshold for a deflection to count
+FIP_A_MERGE = N_CIP + 5  # A-wave candidate runs closer than this (samples) are merged
+FIP_A_PAD = N_CIP + 6  # samples added on both sides of an A-wave candidate (comparison / exclusion)
+FIP_A_MIN_SWEEPS = N_CIP + 7  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
+FIP_R_PAD = N_CIP + 8  # samples added on both sides of a response for the repeater correlation
+FIP_A_FIT = N_CIP + 9  # A-waves: half-width of the parabolic peak fit of template and sweep peaks
+FIP_ON_LEAD = (
+    N_CIP + 10
+)  # F onset: the onset search starts at most this many samples before the peak
+FIP_NOISE_EX = N_CIP + 11  # per-sweep noise: samples excluded on each side of the largest excursion
+N_FIP = N_CIP + 12
 
 # fp: float parameters (mV unless stated)
-FFP_M_K = 0  # cmap_sweep k_sd
-FFP_M_MIN_THR = 1  # cmap_sweep min_thr
-FFP_M_BAND = 2  # cmap_sweep band_mv
-FFP_M_BAND_K = 3  # cmap_sweep band_k
-FFP_TAIL_BAND = 4  # M-wave tail band floor, mV
-FFP_TAIL_K = 5  # M-wave tail band in SDs of the mean sweep's baseline noise
-FFP_THR = 6  # F detection: peak-to-peak threshold floor, mV
-FFP_NOISE_K = 7  # F detection: peak-to-peak threshold in train-noise SDs
-FFP_ON_K = 8  # F onset threshold in train-noise SDs
-FFP_ON_MIN = 9  # F onset threshold floor, mV
-FFP_BAND = 10  # baseline band floor for onset refinement, mV
-FFP_BAND_K = 11  # baseline band in train-noise SDs
-FFP_A_MIN = 12  # A-wave candidate level floor on the mean sweep, mV
-FFP_A_K = 13  # A-wave candidate level in SDs of the mean (train noise / sqrt(n_sweeps))
-FFP_A_TOL = 14  # A-wave latency tolerance, samples (peak position difference <= this)
-FFP_A_CORR = 15  # A-wave minimal correlation with the template (strictly greater)
-FFP_A_PCT = 16  # A-wave: minimal % of sweeps that match (>=)
-FFP_R_TOL = 17  # repeaters: peak-latency difference < this, samples
-FFP_R_AMP = 18  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
-FFP_R_CORR = 19  # repeaters: correlation > this
-FFP_NOISE_CLIP = 20  # per-sweep noise: excursions beyond this many first-pass SDs are excluded
-N_FFP = 21
+FFP_CMAP = 0  # fp[FFP_CMAP : FFP_CMAP + N_CFP]: the CMAP floats (CFP_*) of the M-wave step
+FFP_TAIL_BAND = N_CFP + 0  # M-wave tail band floor, mV
+FFP_TAIL_K = N_CFP + 1  # M-wave tail band in SDs of the mean sweep's baseline noise
+FFP_THR = N_CFP + 2  # F detection: peak-to-peak threshold floor, mV
+FFP_NOISE_K = N_CFP + 3  # F detection: peak-to-peak threshold in train-noise SDs
+FFP_ON_K = N_CFP + 4  # F onset threshold in train-noise SDs
+FFP_ON_MIN = N_CFP + 5  # F onset threshold floor, mV
+FFP_BAND = N_CFP + 6  # baseline band floor for onset refinement, mV
+FFP_BAND_K = N_CFP + 7  # baseline band in train-noise SDs
+FFP_A_MIN = N_CFP + 8  # A-wave candidate level floor on the mean sweep, mV
+FFP_A_K = N_CFP + 9  # A-wave candidate level in SDs of the mean (train noise / sqrt(n_sweeps))
+FFP_A_TOL = N_CFP + 10  # A-wave latency tolerance, samples (peak position difference <= this)
+FFP_A_CORR = N_CFP + 11  # A-wave minimal correlation with the template (strictly greater)
+FFP_A_PCT = N_CFP + 12  # A-wave: minimal % of sweeps that match (>=)
+FFP_R_TOL = N_CFP + 13  # repeaters: peak-latency difference < this, samples
+FFP_R_AMP = N_CFP + 14  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
+FFP_R_CORR = N_CFP + 15  # repeaters: correlation > this
+FFP_NOISE_CLIP = N_CFP + 16  # per-sweep noise: excursions beyond this many first-pass SDs excluded
+N_FFP = N_CFP + 17
 
 # per-sweep float output columns
 FS_BASE = 0  # guard-window mean, mV
@@ -1192,23 +1333,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
         if not math.isfinite(m[i]):
             return FTF_NONFINITE
     cm = np.empty(N_CMAP_COLS)
-    cf = cmap_sweep(
-        m,
-        ip[FIP_BL_START],
-        ip[FIP_BL_STOP],
-        ip[FIP_S_START],
-        ip[FIP_S_STOP],
-        fp[FFP_M_K],
-        fp[FFP_M_MIN_THR],
-        ip[FIP_M_HOLD],
-        fp[FFP_M_BAND],
-        fp[FFP_M_BAND_K],
-        0,
-        0.1,
-        ip[FIP_M_SAT],
-        cm,
-        ip[FIP_M_FIT],
-    )
+    cf = cmap_sweep(m, ip[FIP_CMAP : FIP_CMAP + N_CIP], fp[FFP_CMAP : FFP_CMAP + N_CFP], cm)
     out_t[FT_M_ONSET] = cm[C_ONSET]
     out_t[FT_M_NEG_AMP] = cm[C_NEG_AMP]
     out_t[FT_M_P2P] = cm[C_P2P]

@@ -53,7 +53,8 @@ import numpy as np
 
 from ._validate import check_finite, check_positive, check_range
 from .errors import ParameterError
-from .measure import _index_at, cmap_windows
+from .measure import DEFAULT_CMAP_PARAMS, cmap_kernel_params, cmap_windows
+from .measure import index_at as _index_at
 from .types import Nerve, Sweeps
 
 __all__ = [
@@ -374,11 +375,10 @@ def _kernel_params(
     if win is None:
         win = (0, 2, 2) if n >= 4 else (0, 1, 1)
     ip = np.zeros(K.N_FIP, dtype=np.int64)
-    ip[K.FIP_BL_START], ip[K.FIP_BL_STOP], ip[K.FIP_S_START] = win
-    ip[K.FIP_S_STOP] = n
-    ip[K.FIP_M_HOLD] = max(1, int(round(0.1 / dt)))
-    ip[K.FIP_M_SAT] = max(3, int(round(0.2 / dt)))
-    ip[K.FIP_M_FIT] = int(round(1.0 / 2.0 / dt))  # measure_cmap's default peak_fit_ms = 1.0
+    fp = np.zeros(K.N_FFP)
+    cip, cfp = cmap_kernel_params(DEFAULT_CMAP_PARAMS, (*win, n), dt)
+    ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP] = cip
+    fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP] = cfp
     ip[K.FIP_A_FIT] = int(round(p["a_peak_fit_ms"] / 2.0 / dt))
     ip[K.FIP_ON_LEAD] = max(1, int(round(p["onset_lead_ms"] / dt)))
     ip[K.FIP_NOISE_EX] = int(round(p["noise_exclude_ms"] / dt))
@@ -391,8 +391,6 @@ def _kernel_params(
     ip[K.FIP_A_PAD] = int(round(p["a_pad_ms"] / dt))
     ip[K.FIP_A_MIN_SWEEPS] = 5
     ip[K.FIP_R_PAD] = int(round(p["rep_pad_ms"] / dt))
-    fp = np.zeros(K.N_FFP)
-    fp[K.FFP_M_K], fp[K.FFP_M_MIN_THR], fp[K.FFP_M_BAND], fp[K.FFP_M_BAND_K] = 4.0, 0.02, 0.0, 1.0
     fp[K.FFP_TAIL_BAND] = p["tail_band_mv"]
     fp[K.FFP_TAIL_K] = p["tail_k_sd"]
     fp[K.FFP_THR] = p["threshold_mv"]

@@ -1,58 +1,51 @@
-"""CMAP measures and onset detectors (definitions: ``domain.md`` section 3).
+"""CMAP measures and onset detectors.
 
-Public functions are thin wrappers: they coerce and validate input, convert ms to samples, call a
-numba kernel from ``_kernels.py`` (imported lazily so that ``import ncs_emg`` does not load numba),
-and package the result.
+Public functions are thin wrappers: they coerce and validate input, convert ms to samples
+(:class:`CmapParams` → the ``ip``/``fp`` arrays of :func:`cmap_kernel_params`), call a numba kernel
+from ``_kernels.py`` (imported lazily so that ``import ncs_emg`` does not load numba), package the
+result (:mod:`ncs_emg.cmap_results`) and warn about implausible input (:func:`plausibility_warnings`).
 
-Measurement procedure (every sweep)
------------------------------------
-1. **Baseline** (mV): mean of the pre-stimulus samples when at least ``min_baseline_ms`` of them exist
-   (``baseline_source == "pre-stimulus"``), otherwise of a ``post_baseline_ms`` window that starts after
-   the blanking window (``"post-artefact"``). **Noise** (mV): the SD of that window.
-2. **Deviation** ``d(t) = baseline - x(t)``: positive while the signal is below baseline (a negative
-   phase). A *phase* is a maximal run with ``d > band`` (negative phase) or ``d < -band`` (positive phase),
-   ``band = max(baseline_band_mv, band_k_sd * noise)``; its boundaries are interpolated linearly between samples. A phase is
-   *significant* when ``|d| > thr`` for at least ``hold_ms``, with ``thr = max(k_sd * noise,
-   min_threshold_mv)``.
-3. The **response** begins with the first significant negative phase after the blanking window. None →
-   ``no_response`` and every measure NaN.
-4. **Negative-peak duration** ends where the last significant negative phase that precedes the final
-   significant positive phase returns to baseline (EFNS/PNS 2010 wording; for a biphasic CMAP the first
-   baseline crossing). **Total duration** ends where the last significant phase returns to baseline.
-5. **Negative-peak amplitude** = baseline − the minimum within the negative-peak window;
-   **peak-to-peak** = the maximum between the negative peak and the end of the total duration minus that
-   minimum. Both extremes (and the negative peak's time) are taken from the vertex of a least-squares
-   parabola over ``peak_fit_ms`` around the extreme sample (0: the sample itself), which removes the
-   outward bias of picking the most extreme noisy sample.
-6. **Negative-peak area** = ∫ (baseline − x) dt over [onset, end of negative-peak duration] (signed: a
-   polyphasic window nets its positive lobes out); **total area** = ∫ |baseline − x| dt over the total
-   duration. Integrals are exact for the piecewise-linear interpolant of the samples.
-7. Durations and areas start at the onset of the selected ``method``.
-
-Flags: ``no_response``; ``saturated`` (a run of at least ``saturation_ms`` — and 3 samples — of identical
-values at the most negative sample of the significant negative phases or the most positive sample of the
-significant positive phases: the amplifier clipped the response; amplitudes and areas are NaN, latencies
-kept); ``end_not_found`` (a significant phase
-was still open at the end of the search window: that end, its duration and area are NaN);
-``onset_at_search_start`` (the signal already deviated when the search began — response inside the
-blanking or baseline window: onset, durations and areas NaN); ``onset_not_found`` (the method found no
-onset: the ``level`` was never reached, or the tangent meets the baseline before the search window).
+The measurement procedure, rule by rule with the option that controls each, and every flag are in
+``docs/measures.md``: baseline and noise; threshold and at-baseline band with floors from the noise,
+the recording resolution and 5 µV; significant phases (hold of at least 3 samples); the main negative
+phase; the response as the phases connected to it (earlier excursions counted, not measured; late
+separated phases excluded); onset, or the foot when the signal never returned to baseline; phase ends
+at an end band of 1 % of the amplitude (or the band crossing when it follows soon); negative-peak and
+total durations from the major phases; parabola-fitted peaks; exact piecewise-linear areas. A
+flagged measure is NaN, never a silent number.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from ._validate import as_sweeps, check_finite, check_option, check_positive, raise_nonfinite
-from .errors import ParameterError
-from .types import Nerve, Study, Sweeps
+from .cmap_results import (
+    CMAP_FLAG_NAMES,
+    CMAP_LEVEL_NAMES,
+    CMAP_MEASURE_NAMES,
+    CmapMeasures,
+    SiteError,
+    SiteMeasures,
+    StudyMeasures,
+)
+from .errors import NcsEmgError, NcsEmgWarning, ParameterError
+from .types import Study, Sweeps
 
 __all__ = [
+    "CMAP_FLAG_NAMES",
+    "CMAP_LEVEL_NAMES",
+    "SiteError",
+    "StudyMeasures",
     "CmapMeasures",
+    "CmapParams",
+    "DEFAULT_CMAP_PARAMS",
     "OnsetMethod",
     "SiteMeasures",
     "measure_cmap",
@@ -61,27 +54,6 @@ __all__ = [
     "onset_methods",
     "CMAP_MEASURE_NAMES",
 ]
-
-#: Per-sweep float measures of :class:`CmapMeasures`, in output order.
-CMAP_MEASURE_NAMES = (
-    "onset_latency_ms",
-    "neg_peak_latency_ms",
-    "neg_peak_amp_mv",
-    "peak_to_peak_amp_mv",
-    "neg_area_mv_ms",
-    "total_area_mv_ms",
-    "neg_duration_ms",
-    "total_duration_ms",
-    "baseline_mv",
-    "noise_mv",
-)
-_FLAG_NAMES = (
-    "no_response",
-    "saturated",
-    "end_not_found",
-    "onset_at_search_start",
-    "onset_not_found",
-)
 
 
 @dataclass(frozen=True)
@@ -92,8 +64,6 @@ class OnsetMethod:
     ----------
     name : str
         Registry key.
-    method_id : int
-        Kernel branch (private).
     summary : str
         One-line description.
     formula : str
@@ -103,7 +73,6 @@ class OnsetMethod:
     """
 
     name: str
-    method_id: int
     summary: str
     formula: str
     parameters: tuple[str, ...]
@@ -112,7 +81,6 @@ class OnsetMethod:
 _METHODS = {
     "threshold": OnsetMethod(
         "threshold",
-        0,
         "Baseline-deviation threshold with backward refinement (default).",
         "First sample where baseline - x > thr = max(k_sd * SD_baseline, min_threshold_mv) for "
         "hold_ms, refined back to where the signal left the baseline band (linear interpolation of "
@@ -121,7 +89,6 @@ _METHODS = {
     ),
     "tangent": OnsetMethod(
         "tangent",
-        1,
         "Tangent extrapolation at the steepest descent of the first negative phase.",
         "t_onset = t_s - d(t_s) / d'(t_s), where t_s is the sample pair with the largest increase of "
         "d = baseline - x between the response start and the first peak of the deviation.",
@@ -129,7 +96,6 @@ _METHODS = {
     ),
     "level": OnsetMethod(
         "level",
-        2,
         "Fixed level, no refinement (what many machines' automatic cursors do).",
         "First time after the response start where baseline - x exceeds level_mv (interpolated); "
         "biased late for small or dispersed CMAPs.",
@@ -149,96 +115,12 @@ def onset_methods() -> dict[str, OnsetMethod]:
     return dict(_METHODS)
 
 
-def _json_list(a: np.ndarray) -> list:
-    if a.dtype == bool:
-        return [bool(v) for v in a]
-    return [None if not math.isfinite(v) else float(v) for v in a]
-
-
-@dataclass(frozen=True, eq=False)
-class CmapMeasures:
-    """CMAP measures of one or more sweeps; every array has shape (n_sweeps,).
-
-    Attributes
-    ----------
-    onset_latency_ms : ndarray, ms
-        Stimulus to onset of the first negative phase (at the most distal site: the DML).
-    neg_peak_latency_ms : ndarray, ms
-        Stimulus to the most negative sample of the negative-peak window.
-    neg_peak_amp_mv : ndarray, mV
-        Baseline minus the negative peak (positive number).
-    peak_to_peak_amp_mv : ndarray, mV
-        Following positive peak minus negative peak.
-    neg_area_mv_ms : ndarray, mV·ms
-        Signed integral of (baseline − x) over the negative-peak duration (positive for a negative phase).
-    total_area_mv_ms : ndarray, mV·ms
-        Integral of |baseline − x| over the total duration.
-    neg_duration_ms : ndarray, ms
-        Onset to the return to baseline of the last negative phase.
-    total_duration_ms : ndarray, ms
-        Onset to the final return to baseline.
-    baseline_mv : ndarray, mV
-        Baseline level subtracted before measuring.
-    noise_mv : ndarray, mV
-        SD of the baseline window.
-    no_response, saturated, end_not_found, onset_at_search_start, onset_not_found : ndarray of bool
-        Flags (module docstring); a flagged measure is NaN, never a silent number.
-    baseline_source : str
-        ``"pre-stimulus"`` or ``"post-artefact"``.
-    method : str
-        Onset detector used.
-    threshold_info : dict
-        Parameters used (thresholds in mV, windows in ms).
-    """
-
-    onset_latency_ms: np.ndarray
-    neg_peak_latency_ms: np.ndarray
-    neg_peak_amp_mv: np.ndarray
-    peak_to_peak_amp_mv: np.ndarray
-    neg_area_mv_ms: np.ndarray
-    total_area_mv_ms: np.ndarray
-    neg_duration_ms: np.ndarray
-    total_duration_ms: np.ndarray
-    baseline_mv: np.ndarray
-    noise_mv: np.ndarray
-    no_response: np.ndarray
-    saturated: np.ndarray
-    end_not_found: np.ndarray
-    onset_at_search_start: np.ndarray
-    onset_not_found: np.ndarray
-    baseline_source: str
-    method: str
-    threshold_info: dict = field(default_factory=dict)
-
-    @property
-    def n_sweeps(self) -> int:
-        """Number of sweeps measured."""
-        return int(self.onset_latency_ms.shape[0])
-
-    def sweep(self, i: int) -> dict[str, Any]:
-        """Measures and flags of sweep ``i`` as a flat dict of Python scalars (NaN kept)."""
-        row: dict[str, Any] = {"sweep": int(i)}
-        for k in CMAP_MEASURE_NAMES:
-            row[k] = float(getattr(self, k)[i])
-        for k in _FLAG_NAMES:
-            row[k] = bool(getattr(self, k)[i])
-        row["baseline_source"] = self.baseline_source
-        return row
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: lists per attribute, NaN as None, plus method and parameters."""
-        d: dict[str, Any] = {
-            k: _json_list(getattr(self, k)) for k in CMAP_MEASURE_NAMES + _FLAG_NAMES
-        }
-        d["baseline_source"] = self.baseline_source
-        d["method"] = self.method
-        d["parameters"] = dict(self.threshold_info)
-        return d
-
-
-def _index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
-    """First sample index whose time is >= t_ms (tolerant to rounding)."""
+def index_at(t_ms: float, t0_ms: float, dt_ms: float) -> int:
+    """First sample index whose time is >= ``t_ms`` (tolerant to rounding); ms in, index out."""
     return int(math.ceil((t_ms - t0_ms) / dt_ms - 1e-9))
+
+
+_index_at = index_at  # old private name, kept until every caller uses index_at
 
 
 def cmap_windows(
@@ -265,8 +147,8 @@ def cmap_windows(
     ParameterError
         When ``baseline="pre"`` and fewer than 2 pre-stimulus samples exist.
     """
-    n_pre = max(0, min(n, _index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
-    i_blank = max(0, _index_at(blank_ms, t0_ms, dt_ms))
+    n_pre = max(0, min(n, index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
+    i_blank = max(0, index_at(blank_ms, t0_ms, dt_ms))
     if baseline == "pre" and n_pre < 2:
         raise ParameterError(
             f"baseline='pre' needs at least 2 pre-stimulus samples; the sweep starts at "
@@ -280,25 +162,214 @@ def cmap_windows(
     return i_blank, i_blank + n_post, i_blank + n_post, "post-artefact"
 
 
+def _opt(default: Any, unit: str, doc: str) -> Any:
+    """A dataclass field with its unit and meaning as metadata (used for docs and validation)."""
+    return field(default=default, metadata={"unit": unit, "doc": doc})
+
+
+@dataclass(frozen=True)
+class CmapParams:
+    """Options of :func:`measure_cmap`: one frozen object, one source of defaults.
+
+    Every field has a unit (``""`` = dimensionless) and a meaning in ``CmapParams.describe()``;
+    ``docs/measures.md`` explains the procedure they steer. Build one with keywords
+    (``CmapParams(k_sd=5)``) or derive one with :meth:`replace`; a bad value raises
+    :class:`~ncs_emg.errors.ParameterError` naming the field.
+
+    Attributes
+    ----------
+    method : str
+        Onset detector, one of :func:`onset_methods` (default ``"threshold"``).
+    blank_ms : float, ms
+        Stimulus-artefact blanking: the response is searched from this time after the stimulus (1.0).
+    baseline : {"auto", "pre", "post"}
+        Baseline window: pre-stimulus samples, a window after the blanking, or pre-stimulus when at
+        least ``min_baseline_ms`` exist, otherwise post (``"auto"``).
+    min_baseline_ms : float, ms
+        Pre-stimulus length needed for ``"auto"`` to use it (1.0).
+    post_baseline_ms : float, ms
+        Length of the post-artefact baseline window; the search starts after it (0.5).
+    k_sd : float, baseline SDs
+        Phase-significance threshold in baseline SDs (4.0).
+    min_threshold_mv : float, mV
+        Threshold floor (0.02).
+    hold_ms : float, ms
+        Time the deviation must stay above threshold for a phase to count (0.1).
+    baseline_band_mv : float, mV
+        Floor of the band around baseline treated as "at baseline" (0.005): no real recording is
+        quieter than a few µV, and without a floor a noise-free or over-smoothed baseline gives a band
+        of 0 that an artefact tail or a drift of 2 µV never re-enters.
+    band_k_sd : float, baseline SDs
+        Band in baseline SDs (1.0).
+    level_mv : float, mV
+        Level of the ``"level"`` detector (0.1).
+    saturation_ms : float, ms
+        Run of identical extreme values that flags ``saturated`` (0.5; at least 3 samples). A clipped
+        CMAP stays flat for a millisecond or more; a slow, small peak quantised to 1 µV can hold one
+        value for 0.2-0.3 ms, which 0.2 ms (the former default) called saturation.
+    peak_fit_ms : float, ms
+        Width of the least-squares parabola fitted around the extreme samples (1.0; 0 = raw sample).
+    search_stop_ms : float or None, ms
+        End of the search window (None: the end of the sweep).
+    min_hold_samples : int, samples
+        Floor of the hold in samples (3): at 10 kHz a 0.1 ms hold is one sample, which one noise
+        sample can satisfy.
+    resolution_k : float, resolution steps
+        The at-baseline band is at least this many steps of the recording resolution (2.0), the
+        smallest non-zero difference between samples: a quantised baseline flickering by one step is
+        at baseline.
+    end_band_pct : float, %
+        Phase ends (negative-peak duration, total duration) are where the signal re-enters a band of at
+        least this % of the negative-peak amplitude (1.0): asymptotic tails, a filter tail or slow
+        drift smaller than that do not hold the response open.
+    end_lag_ms : float, ms
+        When the signal reaches the at-baseline band within this time of re-entering the end band (a
+        steep return, or a crossing into the next phase), the end is that band crossing, as exact as
+        an onset (0.5); a slower tail ends at the end band.
+    phase_pct : float, %
+        A *major* phase peaks at >= this % of the negative-peak amplitude (10.0). Only major phases
+        end the negative-peak window or the total duration: a small wiggle after a large positive
+        lobe is not "the last negative phase".
+    rebound_pct : float, %
+        A major negative phase after a positive lobe extends the negative-peak window only when its
+        peak is >= this % of that lobe's (50.0): the small undershoot that follows a large positive
+        lobe is not "the last negative phase", while the alternating lobes of a dispersed,
+        polyphasic CMAP are.
+    gap_ms : float, ms
+        Phases belong to one response only while the baseline gap between neighbours is at most this
+        long (1.5): a noise burst 10 ms after the response is not part of it.
+    excursion_gap_ms : float, ms
+        A minor phase before the main negative phase that returns to baseline at least this long
+        before the next phase is an excursion, not the start of the response (0.3).
+    """
+
+    method: str = _opt("threshold", "", "onset detector (see onset_methods())")
+    blank_ms: float = _opt(1.0, "ms", "stimulus-artefact blanking; the search starts here")
+    baseline: str = _opt(
+        "auto", "", "baseline window: auto, pre (pre-stimulus) or post (post-artefact)"
+    )
+    min_baseline_ms: float = _opt(1.0, "ms", "pre-stimulus length that 'auto' needs to use it")
+    post_baseline_ms: float = _opt(0.5, "ms", "post-artefact baseline window length")
+    k_sd: float = _opt(4.0, "SD", "phase-significance threshold in baseline SDs")
+    min_threshold_mv: float = _opt(0.02, "mV", "floor of the significance threshold")
+    hold_ms: float = _opt(0.1, "ms", "time above threshold for a phase to be significant")
+    baseline_band_mv: float = _opt(0.005, "mV", "floor of the at-baseline band")
+    band_k_sd: float = _opt(1.0, "SD", "at-baseline band in baseline SDs")
+    level_mv: float = _opt(0.1, "mV", "level of the 'level' onset detector")
+    saturation_ms: float = _opt(0.5, "ms", "flat run at the extreme that flags saturation")
+    peak_fit_ms: float = _opt(1.0, "ms", "parabola width for peak values (0: raw sample)")
+    search_stop_ms: float | None = _opt(None, "ms", "end of the search window (None: sweep end)")
+    min_hold_samples: int = _opt(
+        3, "samples", "hold floor in samples (1 sample is noise at 10 kHz)"
+    )
+    resolution_k: float = _opt(2.0, "steps", "at-baseline band floor in recording-resolution steps")
+    end_band_pct: float = _opt(
+        1.0, "%", "phase ends: band floor in % of the negative-peak amplitude (tails, drift)"
+    )
+    phase_pct: float = _opt(
+        10.0, "%", "major phase: peak deviation >= this % of the negative-peak amplitude"
+    )
+    end_lag_ms: float = _opt(
+        0.5, "ms", "a phase end is the at-baseline band crossing when it follows this soon"
+    )
+    rebound_pct: float = _opt(
+        50.0, "%", "a negative phase after a positive lobe counts when >= this % of that lobe"
+    )
+    gap_ms: float = _opt(1.5, "ms", "largest baseline gap between two phases of one response")
+    excursion_gap_ms: float = _opt(
+        0.3,
+        "ms",
+        "a minor phase before the main one that returns to baseline this long is an excursion",
+    )
+
+    def __post_init__(self) -> None:
+        check_option(self.method, "method", _METHODS)
+        check_option(self.baseline, "baseline", ("auto", "pre", "post"))
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("method", "baseline") or (f.name == "search_stop_ms" and v is None):
+                continue
+            if f.name == "min_hold_samples":
+                if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)) or v < 1:
+                    raise ParameterError(f"min_hold_samples: expected an integer >= 1, got {v!r}")
+                object.__setattr__(self, f.name, int(v))
+                continue
+            if isinstance(v, (bool, np.bool_, str, bytes)):
+                raise ParameterError(f"{f.name}: expected a number, got {type(v).__name__} {v!r}")
+            if f.name == "search_stop_ms":
+                v = check_finite(v, f.name)
+            else:
+                v = check_positive(v, f.name, allow_zero=f.name not in _STRICTLY_POSITIVE)
+            if f.name.endswith("_pct") and v > 100.0:
+                raise ParameterError(f"{f.name}: must lie in [0, 100] %, got {v!r}")
+            object.__setattr__(self, f.name, v)
+
+    def replace(self, **changes: Any) -> CmapParams:
+        """A copy with ``changes`` applied (unknown names raise ParameterError listing valid ones)."""
+        check_param_names(changes, CmapParams, "measure_cmap")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as a JSON-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """One row per option: name, default, unit, meaning."""
+        return [
+            {
+                "name": f.name,
+                "default": f.default,
+                "unit": f.metadata["unit"],
+                "doc": f.metadata["doc"],
+            }
+            for f in fields(cls)
+        ]
+
+    def hold_samples(self, dt_ms: float) -> int:
+        """``hold_ms`` in samples (at least ``min_hold_samples``)."""
+        return max(self.min_hold_samples, int(round(self.hold_ms / dt_ms)))
+
+    def saturation_samples(self, dt_ms: float) -> int:
+        """``saturation_ms`` in samples (at least 3)."""
+        return max(3, int(round(self.saturation_ms / dt_ms)))
+
+    def fit_half_samples(self, dt_ms: float) -> int:
+        """Half-width of the peak-fit window in samples."""
+        return int(round(self.peak_fit_ms / 2.0 / dt_ms))
+
+
+_STRICTLY_POSITIVE = ("min_baseline_ms", "post_baseline_ms", "level_mv", "saturation_ms")
+#: The default options (one source of defaults for measure_cmap and the F-wave M-wave step).
+DEFAULT_CMAP_PARAMS = CmapParams()
+
+
+def check_param_names(changes: dict[str, Any], cls: type, where: str) -> None:
+    """Raise ParameterError for keywords that are not fields of the parameter class ``cls``."""
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ParameterError(
+            f"{where}: unknown option(s) {unknown}; valid options: {sorted(names)}"
+        )
+
+
+def resolve_cmap_params(params: CmapParams | None, overrides: dict[str, Any]) -> CmapParams:
+    """``params`` (default :data:`DEFAULT_CMAP_PARAMS`) with keyword ``overrides`` applied."""
+    if params is None:
+        params = DEFAULT_CMAP_PARAMS
+    elif not isinstance(params, CmapParams):
+        raise ParameterError(f"params: expected a CmapParams or None, got {type(params).__name__}")
+    return params.replace(**overrides) if overrides else params
+
+
 def measure_cmap(
     x: Any,
     sfreq_hz: float,
     *,
     t0_ms: float = 0.0,
-    method: str = "threshold",
-    blank_ms: float = 1.0,
-    baseline: str = "auto",
-    min_baseline_ms: float = 1.0,
-    post_baseline_ms: float = 0.5,
-    k_sd: float = 4.0,
-    min_threshold_mv: float = 0.02,
-    hold_ms: float = 0.1,
-    baseline_band_mv: float = 0.0,
-    band_k_sd: float = 1.0,
-    level_mv: float = 0.1,
-    saturation_ms: float = 0.2,
-    peak_fit_ms: float = 1.0,
-    search_stop_ms: float | None = None,
+    params: CmapParams | None = None,
+    **overrides: Any,
 ) -> CmapMeasures:
     """Measure CMAPs: onset, negative peak, peak-to-peak, areas and durations.
 
@@ -310,58 +381,29 @@ def measure_cmap(
         Sampling rate.
     t0_ms : float, ms
         Time of sample 0 relative to the stimulus (negative with a pre-stimulus baseline).
-    method : str
-        Onset detector, one of :func:`onset_methods` (``"threshold"``, ``"tangent"``, ``"level"``).
-    blank_ms : float, ms
-        Stimulus-artefact blanking: the response is searched from this time after the stimulus.
-    baseline : {"auto", "pre", "post"}
-        Baseline window: pre-stimulus samples (``"pre"``), a window after the blanking (``"post"``), or
-        pre-stimulus when at least ``min_baseline_ms`` exist, otherwise post (``"auto"``).
-    min_baseline_ms : float, ms
-        Pre-stimulus length needed for ``"auto"`` to use it.
-    post_baseline_ms : float, ms
-        Length of the post-artefact baseline window; the search starts after it.
-    k_sd : float
-        Threshold in baseline SDs.
-    min_threshold_mv : float, mV
-        Threshold floor (keeps the threshold meaningful on very quiet or noise-free sweeps).
-    hold_ms : float, ms
-        Time the deviation must stay above threshold for a phase to count (at least one sample).
-    baseline_band_mv, band_k_sd : float (mV), float
-        The band around baseline treated as "at baseline" when finding where a phase starts and ends
-        is ``max(baseline_band_mv, band_k_sd * noise)``. With noise, 1 SD keeps the backward refinement
-        from running into the noise before the response; on noise-free sweeps the band is 0 (exact
-        baseline crossings) unless ``baseline_band_mv`` > 0, which waveforms with asymptotic tails need.
-    level_mv : float, mV
-        Level of the ``"level"`` detector.
-    saturation_ms : float, ms
-        A run this long (and at least 3 samples) of identical values at the response's most negative
-        or most positive value flags ``saturated``. Quantised (integer) data with a very slow, small
-        peak can hold a short flat top: keep this well above one sample.
-    peak_fit_ms : float, ms
-        Width of the window (centred on the extreme sample) of the least-squares parabola whose vertex
-        gives the negative peak's value and time and the positive peak's value. 0 takes the extreme
-        sample itself. With noise the extreme sample is biased outward (it picks the most extreme noise
-        excursion): on simulated CMAPs at 30 dB SNR the raw sample overstated the amplitude by 4 % on
-        average, the 1-ms parabola by < 0.1 % (benchmarks/README.md).
-    search_stop_ms : float or None, ms
-        End of the search window (default: the end of the sweep).
+    params : CmapParams or None
+        Measurement options (default: :data:`DEFAULT_CMAP_PARAMS`); see :class:`CmapParams` for every
+        option with its unit, default and meaning.
+    **overrides
+        Any :class:`CmapParams` field by name, applied on top of ``params`` (for example
+        ``method="tangent"``, ``k_sd=5``, ``blank_ms=1.5``, ``search_stop_ms=30``).
 
     Returns
     -------
     CmapMeasures
-        Arrays of shape (n_sweeps,) (also for a single 1-D sweep) and flags.
+        Arrays of shape (n_sweeps,) (also for a single 1-D sweep), flags, and the options used
+        (``parameters``).
 
     Raises
     ------
     ParameterError
-        For empty, 0-D or 3-D input, non-finite samples, ``sfreq_hz`` <= 0 or NaN, an unknown method,
-        or sweeps too short for the baseline and blanking windows.
+        For empty, 0-D or 3-D input, non-finite samples, ``sfreq_hz`` <= 0 or NaN, an unknown option
+        or method, or sweeps too short for the baseline and blanking windows.
 
     Notes
     -----
-    Definitions follow ``domain.md`` section 3 (negative-peak duration: EFNS/PNS 2010 wording); the
-    full procedure is in the module docstring. Latencies are relative to the stimulus.
+    The procedure is in the module docstring and ``docs/measures.md`` (negative-peak duration: the
+    EFNS/PNS 2010 wording). Latencies are relative to the stimulus.
 
     Examples
     --------
@@ -370,81 +412,198 @@ def measure_cmap(
     >>> x = np.where((t >= 3) & (t < 11), -5 * np.sin(2 * np.pi * (t - 3) / 8), 0.0)
     >>> m = measure_cmap(x, 20000, t0_ms=-5.0)
     >>> round(float(m.onset_latency_ms[0]), 3), round(float(m.neg_peak_amp_mv[0]), 2)
-    (3.0, 5.0)
-    """
-    X, _ = as_sweeps(
-        x, name="x", check_finite=False
-    )  # the kernel checks finiteness in its first pass
-    fs = check_positive(sfreq_hz, "sfreq_hz")
-    t0 = check_finite(t0_ms, "t0_ms")
-    check_option(method, "method", _METHODS)
-    check_option(baseline, "baseline", ("auto", "pre", "post"))
-    blank = check_positive(blank_ms, "blank_ms", allow_zero=True)
-    min_bl = check_positive(min_baseline_ms, "min_baseline_ms")
-    post_bl = check_positive(post_baseline_ms, "post_baseline_ms")
-    k = check_positive(k_sd, "k_sd", allow_zero=True)
-    min_thr = check_positive(min_threshold_mv, "min_threshold_mv", allow_zero=True)
-    hold = check_positive(hold_ms, "hold_ms", allow_zero=True)
-    band = check_positive(baseline_band_mv, "baseline_band_mv", allow_zero=True)
-    band_k = check_positive(band_k_sd, "band_k_sd", allow_zero=True)
-    level = check_positive(level_mv, "level_mv")
-    sat = check_positive(saturation_ms, "saturation_ms")
-    fit = check_positive(peak_fit_ms, "peak_fit_ms", allow_zero=True)
-    dt = 1000.0 / fs
-    n = X.shape[1]
-    t_end = t0 + (n - 1) * dt
+    (3.001, 5.0)
 
+    The onset is where the signal leaves a band of at least 5 µV (``baseline_band_mv``): 1 µs after
+    this noise-free sine starts. With ``baseline_band_mv=0`` it is exact:
+
+    >>> round(float(measure_cmap(x, 20000, t0_ms=-5.0, baseline_band_mv=0).onset_latency_ms[0]), 6)
+    3.0
+    """
+    p = resolve_cmap_params(params, overrides)
+    X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
+    fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
+    t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
+    dt = 1000.0 / fs
+    win = _search_windows(X.shape, fs, t0, p)
+    out, flags = _run_cmap_kernel(X, dt, win, p)
+    m = _package(out, flags, fs, t0, dt, win.source, p)
+    for message in plausibility_warnings(X, m):
+        warnings.warn(message, NcsEmgWarning, stacklevel=2)
+    return m
+
+
+#: From this many sweeps the parallel kernel is used (below it, thread start-up costs more).
+PARALLEL_MIN_SWEEPS = 64
+#: ``positive_first``: the response's leading positive phase reaches this fraction of the negative
+#: peak amplitude (a display-polarity export turns a normal CMAP's large negative lobe into one).
+POSITIVE_FIRST_FRAC = 0.5
+#: Plausible range of CMAP amplitudes (mV): a response outside it suggests a unit mistake.
+PLAUSIBLE_AMP_MV = (0.001, 100.0)
+#: Sampling rates below this (Hz) suggest a rate given in kHz.
+PLAUSIBLE_MIN_SFREQ_HZ = 1000.0
+
+
+def plausibility_warnings(X: np.ndarray, m: CmapMeasures) -> list[str]:
+    """Messages naming the likely mistake and its fix; they never change a number.
+
+    Checks: sampling rate below 1 kHz (kHz given for Hz), amplitudes above 100 mV (µV given as mV),
+    no response with every sample inside 1 µV... 20 µV of the baseline (V given as mV),
+    positive-first responses (display polarity).
+    """
+    out = []
+    fs = m.sfreq_hz
+    if fs < PLAUSIBLE_MIN_SFREQ_HZ:
+        out.append(
+            f"sfreq_hz={fs:g} Hz is below {PLAUSIBLE_MIN_SFREQ_HZ:g} Hz, too slow for a CMAP: was "
+            f"it given in kHz? pass Hz (sfreq_hz={fs * 1000:g})"
+        )
+    amp = m.neg_peak_amp_mv[~m.no_response]
+    if amp.size and np.nanmax(amp, initial=0.0) > PLAUSIBLE_AMP_MV[1]:
+        out.append(
+            f"negative-peak amplitude up to {np.nanmax(amp):.4g} mV, above "
+            f"{PLAUSIBLE_AMP_MV[1]:g} mV: are the samples in µV? pass mV (x / 1000)"
+        )
+    if m.no_response.all():
+        ptp = float(np.max(X.max(axis=1) - X.min(axis=1)))
+        if 0.0 < ptp < 0.05:
+            out.append(
+                f"no response, and the samples span only {ptp * 1000:.3g} µV: are they in V? pass "
+                "mV (x * 1000)"
+            )
+    n_pos = int(m.positive_first.sum())
+    if n_pos:
+        out.append(
+            f"{n_pos} of {m.n_sweeps} sweeps start with a positive phase of at least "
+            f"{POSITIVE_FIRST_FRAC:.0%} of the negative peak (flag positive_first): display polarity "
+            "(negative up) suspected; if so, flip the data (-x, or read_study(..., "
+            "display_polarity=True))"
+        )
+    return out
+
+
+def _no_bool(value: Any, name: str) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name}: expected a number, got the boolean {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class CmapWindows:
+    """Sample windows of one sweep length: baseline ``[bl_start, bl_stop)``, search ``[s_start, s_stop)``."""
+
+    bl_start: int
+    bl_stop: int
+    s_start: int
+    s_stop: int
+    source: str
+
+
+def _search_windows(shape: tuple[int, int], fs: float, t0: float, p: CmapParams) -> CmapWindows:
+    """Baseline and search windows for sweeps of ``shape[1]`` samples; ParameterError when they do
+    not fit (suggesting ``x.T`` when the array has more rows than columns)."""
+    n = shape[1]
+    dt = 1000.0 / fs
     bl_start, bl_stop, s_start, source = cmap_windows(
         n,
         t0,
         dt,
-        blank_ms=blank,
-        baseline=baseline,
-        min_baseline_ms=min_bl,
-        post_baseline_ms=post_bl,
+        blank_ms=p.blank_ms,
+        baseline=p.baseline,
+        min_baseline_ms=p.min_baseline_ms,
+        post_baseline_ms=p.post_baseline_ms,
     )
-    use_pre = source == "pre-stimulus"
     s_stop = n
-    if search_stop_ms is not None:
-        stop = check_finite(search_stop_ms, "search_stop_ms")
-        s_stop = min(n, _index_at(stop, t0, dt) + 1)
+    if p.search_stop_ms is not None:
+        s_stop = min(n, index_at(p.search_stop_ms, t0, dt) + 1)
     if bl_stop > n or s_start > s_stop - 2:
+        t_end = t0 + (n - 1) * dt
         raise ParameterError(
             f"x: sweeps too short for the baseline and blanking windows: {n} samples at {fs:g} Hz span "
             f"{t0:g} to {t_end:g} ms, but the {source} baseline ends at sample {bl_stop} and the "
-            f"search starts at {t0 + s_start * dt:g} ms (blank_ms={blank:g}"
-            + ("" if use_pre else f", post_baseline_ms={post_bl:g}")
+            f"search starts at {t0 + s_start * dt:g} ms (blank_ms={p.blank_ms:g}"
+            + ("" if source == "pre-stimulus" else f", post_baseline_ms={p.post_baseline_ms:g}")
             + "); record longer sweeps or shorten those windows"
+            + (
+                f". The array has shape {shape}, more sweeps than samples: time must be the last "
+                "axis; was it transposed? pass x.T"
+                if shape[0] > shape[1]
+                else ""
+            )
         )
-    hold_n = max(1, int(round(hold / dt)))
-    sat_n = max(3, int(round(sat / dt)))
-    fit_h = int(round(fit / 2.0 / dt))
+    return CmapWindows(bl_start, bl_stop, s_start, s_stop, source)
 
+
+def cmap_kernel_params(
+    p: CmapParams, win: CmapWindows | tuple[int, int, int, int], dt_ms: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(ip, fp)`` parameter arrays of the CMAP kernels (``_kernels.CIP_*`` / ``CFP_*``).
+
+    ``win``: the sample windows (a :class:`CmapWindows` or ``(bl_start, bl_stop, s_start, s_stop)``);
+    ``dt_ms``: the sample interval. The F-wave analysis builds its M-wave step with this function and
+    :data:`DEFAULT_CMAP_PARAMS`, and the tests build the naive twin's parameters with it, so that no
+    caller keeps its own copy of a default.
+    """
+    from . import _kernels as K
+
+    if isinstance(win, CmapWindows):
+        win = (win.bl_start, win.bl_stop, win.s_start, win.s_stop)
+    ip = np.zeros(K.N_CIP, dtype=np.int64)
+    ip[K.CIP_BL_START], ip[K.CIP_BL_STOP], ip[K.CIP_S_START], ip[K.CIP_S_STOP] = win
+    ip[K.CIP_HOLD] = p.hold_samples(dt_ms)
+    ip[K.CIP_SAT] = p.saturation_samples(dt_ms)
+    ip[K.CIP_FIT] = p.fit_half_samples(dt_ms)
+    ip[K.CIP_METHOD] = {"threshold": K.M_THRESHOLD, "tangent": K.M_TANGENT, "level": K.M_LEVEL}[
+        p.method
+    ]
+    ip[K.CIP_GAP] = int(round(p.gap_ms / dt_ms))
+    ip[K.CIP_EXC_GAP] = max(1, int(round(p.excursion_gap_ms / dt_ms)))
+    ip[K.CIP_END_LAG] = int(round(p.end_lag_ms / dt_ms))
+    fp = np.zeros(K.N_CFP)
+    fp[K.CFP_K_SD] = p.k_sd
+    fp[K.CFP_MIN_THR] = p.min_threshold_mv
+    fp[K.CFP_BAND_MV] = p.baseline_band_mv
+    fp[K.CFP_BAND_K] = p.band_k_sd
+    fp[K.CFP_LEVEL] = p.level_mv
+    fp[K.CFP_RES_K] = p.resolution_k
+    fp[K.CFP_END_FRAC] = p.end_band_pct / 100.0
+    fp[K.CFP_PHASE_FRAC] = p.phase_pct / 100.0
+    fp[K.CFP_REBOUND_FRAC] = p.rebound_pct / 100.0
+    return ip, fp
+
+
+def _run_cmap_kernel(
+    X: np.ndarray, dt: float, win: CmapWindows, p: CmapParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the serial (few sweeps) or parallel CMAP kernel; raise on non-finite samples."""
     from . import _kernels as K
 
     out = np.empty((X.shape[0], K.N_CMAP_COLS))
     flags = np.zeros(X.shape[0], dtype=np.int64)
-    kernel = K.cmap_batch if X.shape[0] >= 64 else K.cmap_serial
-    kernel(
-        X,
-        bl_start,
-        bl_stop,
-        s_start,
-        s_stop,
-        k,
-        min_thr,
-        hold_n,
-        band,
-        band_k,
-        _METHODS[method].method_id,
-        level,
-        sat_n,
-        out,
-        flags,
-        fit_h,
-    )
+    ip, fp = cmap_kernel_params(p, win, dt)
+    from ._jit import parallel_slot
+
+    with parallel_slot() as may_run_parallel:
+        if X.shape[0] >= PARALLEL_MIN_SWEEPS and may_run_parallel:
+            K.cmap_batch(X, ip, fp, out, flags)
+        else:
+            K.cmap_serial(X, ip, fp, out, flags)
     if (flags & K.F_NONFINITE).any():
         raise_nonfinite(X, "x")
+    return out, flags
+
+
+def _package(
+    out: np.ndarray,
+    flags: np.ndarray,
+    fs: float,
+    t0: float,
+    dt: float,
+    source: str,
+    p: CmapParams,
+) -> CmapMeasures:
+    """Kernel output (sample units) to a :class:`CmapMeasures` (ms, mV, mV·ms)."""
+    from . import _kernels as K
 
     onset = t0 + out[:, K.C_ONSET] * dt
     res = dict(
@@ -458,96 +617,88 @@ def measure_cmap(
         total_duration_ms=(out[:, K.C_TOT_END] * dt + t0) - onset,
         baseline_mv=out[:, K.C_BASE],
         noise_mv=out[:, K.C_NOISE],
+        threshold_mv=out[:, K.C_THR],
+        band_mv=out[:, K.C_BAND],
+        end_band_mv=out[:, K.C_END_BAND],
+        resolution_mv=out[:, K.C_RES],
+        pre_response_excursions=out[:, K.C_N_EXC].astype(np.int64),
         no_response=(flags & K.F_NO_RESPONSE) != 0,
         saturated=(flags & K.F_SATURATED) != 0,
         end_not_found=(flags & K.F_END_NOT_FOUND) != 0,
         onset_at_search_start=(flags & K.F_ONSET_AT_START) != 0,
         onset_not_found=(flags & K.F_ONSET_NOT_FOUND) != 0,
+        onset_from_foot=(flags & K.F_ONSET_FOOT) != 0,
+        positive_first=out[:, K.C_LEAD_POS] >= POSITIVE_FIRST_FRAC * out[:, K.C_NEG_AMP],
     )
     for a in res.values():
         a.setflags(write=False)
-    info = dict(
-        k_sd=k,
-        min_threshold_mv=min_thr,
-        hold_ms=hold,
-        baseline_band_mv=band,
-        band_k_sd=band_k,
-        level_mv=level,
-        blank_ms=blank,
-        baseline=baseline,
-        min_baseline_ms=min_bl,
-        post_baseline_ms=post_bl,
-        saturation_ms=sat,
-        peak_fit_ms=fit,
-        search_stop_ms=search_stop_ms,
-        sfreq_hz=fs,
-        t0_ms=t0,
+    return CmapMeasures(
+        **res, baseline_source=source, method=p.method, parameters=p, sfreq_hz=fs, t0_ms=t0
     )
-    return CmapMeasures(**res, baseline_source=source, method=method, threshold_info=info)
 
 
-def measure_sweeps(sweeps: Sweeps, **kwargs: Any) -> CmapMeasures:
-    """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base)."""
+def measure_sweeps(
+    sweeps: Sweeps, *, params: CmapParams | None = None, **overrides: Any
+) -> CmapMeasures:
+    """:func:`measure_cmap` on a :class:`~ncs_emg.types.Sweeps` (its rate and time base).
+
+    ``params`` and ``overrides`` as for :func:`measure_cmap`. Sweeps the file reader marked saturated
+    (``Sweeps.saturated``: samples at the digital limits) are flagged ``saturated`` whatever their
+    values look like (:func:`with_reader_saturation`).
+    """
     if not isinstance(sweeps, Sweeps):
         raise ParameterError(f"sweeps: expected a Sweeps object, got {type(sweeps).__name__}")
-    return measure_cmap(sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, **kwargs)
+    m = measure_cmap(sweeps.data, sweeps.sfreq_hz, t0_ms=sweeps.t0_ms, params=params, **overrides)
+    clipped = getattr(sweeps, "saturated", None)
+    if clipped is None or not np.any(clipped):
+        return m
+    return with_reader_saturation(m, np.asarray(clipped, dtype=bool))
 
 
-@dataclass(frozen=True, eq=False)
-class SiteMeasures:
-    """CMAP measures of every sweep of one stimulation site.
+def with_reader_saturation(m: CmapMeasures, clipped: np.ndarray) -> CmapMeasures:
+    """``m`` with the reader's per-sweep digital saturation (``Sweeps.saturated``) ORed into
+    ``saturated``: those sweeps' amplitudes and areas are NaN, as for a clipped response found in the
+    values, and a flat clipped line is saturated, not ``no_response``."""
+    changes: dict[str, np.ndarray] = {"saturated": m.saturated | clipped}
+    changes["no_response"] = m.no_response & ~clipped
+    for name in ("neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms", "total_area_mv_ms"):
+        changes[name] = np.where(clipped, np.nan, getattr(m, name))
+    for a in changes.values():
+        a.setflags(write=False)
+    return dataclasses.replace(m, **changes)
 
-    Attributes
-    ----------
-    nerve : Nerve
-        The nerve the site belongs to.
-    nerve_index : int
-        Position of the nerve in the study.
-    site_index : int
-        Position of the site, 0 = most distal.
-    site_name : str
-        Site name.
-    distance_mm : float or None, mm
-        Site distance (see :class:`~ncs_emg.types.Site`).
-    segment : str or None
-        Segment label.
-    measures : CmapMeasures
-        Per-sweep measures.
+
+def measure_study(
+    study: Study, *, params: CmapParams | None = None, **overrides: Any
+) -> StudyMeasures:
+    """Measure every sweep of every site of every nerve of ``study``.
+
+    A site that cannot be measured (for example sweeps too short for the baseline and blanking
+    windows) does not stop the study: it becomes a :class:`~ncs_emg.cmap_results.SiteError` naming
+    nerve, site and why, in ``StudyMeasures.errors``. ``params`` and ``overrides`` as for
+    :func:`measure_cmap` (a bad option still raises, before anything is measured).
+
+    Returns
+    -------
+    StudyMeasures
+        Ids and measures of the measured sites (iterable), and the errors.
+
+    Raises
+    ------
+    ParameterError
+        When ``study`` is not a :class:`~ncs_emg.types.Study` or an option is invalid.
     """
-
-    nerve: Nerve
-    nerve_index: int
-    site_index: int
-    site_name: str
-    distance_mm: float | None
-    segment: str | None
-    measures: CmapMeasures
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One flat dict per sweep, with nerve and site identification first."""
-        head = {
-            "nerve_index": self.nerve_index,
-            "nerve": self.nerve.nerve,
-            "side": self.nerve.side,
-            "muscle": self.nerve.muscle,
-            "site_index": self.site_index,
-            "site": self.site_name,
-            "distance_mm": self.distance_mm,
-            "segment": self.segment,
-        }
-        return [{**head, **self.measures.sweep(i)} for i in range(self.measures.n_sweeps)]
-
-
-def measure_study(study: Study, **kwargs: Any) -> list[SiteMeasures]:
-    """Measure every sweep of every site of every nerve of ``study`` (``kwargs`` → :func:`measure_cmap`)."""
     if not isinstance(study, Study):
         raise ParameterError(f"study: expected a Study, got {type(study).__name__}")
-    out = []
+    p = resolve_cmap_params(params, overrides)
+    sites, errors = [], []
     for ni, nerve in enumerate(study.nerves):
+        ids = (nerve.nerve, nerve.side, nerve.muscle, nerve.label)
         for si, site in enumerate(nerve.sites):
             try:
-                m = measure_sweeps(site.sweeps, **kwargs)
-            except ParameterError as exc:
-                raise ParameterError(f"{nerve.label}, site {site.name!r}: {exc}") from exc
-            out.append(SiteMeasures(nerve, ni, si, site.name, site.distance_mm, site.segment, m))
-    return out
+                m = measure_sweeps(site.sweeps, params=p)
+            except NcsEmgError as exc:
+                errors.append(SiteError(ni, *ids, si, site.name, str(exc)))
+                continue
+            sites.append(SiteMeasures(ni, *ids, si, site.name, site.distance_mm, site.segment, m))
+    return StudyMeasures(study.subject_id, tuple(sites), tuple(errors), p)

@@ -159,7 +159,7 @@ class Sweeps:
     def __repr__(self) -> str:
         return (
             f"Sweeps(data=<{self.n_sweeps} x {self.n_samples} mV>, sfreq_hz={self.sfreq_hz!r}, "
-            f"t0_ms={self.t0_ms!r}, accepted={int(self.accepted.sum())}/{self.n_sweeps}"
+            f"t0_ms={self.t0_ms!r}, accepted={int(np.asarray(self.accepted).sum())}/{self.n_sweeps}"
             + ("" if self.saturated is None else f", saturated={int(self.saturated.sum())}")
             + ")"
         )
@@ -191,7 +191,7 @@ class Sweeps:
             self.sfreq_hz == other.sfreq_hz
             and self.t0_ms == other.t0_ms
             and np.array_equal(self.data, other.data)
-            and np.array_equal(self.accepted, other.accepted)
+            and np.array_equal(np.asarray(self.accepted), np.asarray(other.accepted))
             and _opt_array_equal(self.stim_intensity_ma, other.stim_intensity_ma)
             and _opt_array_equal(self.pulse_width_ms, other.pulse_width_ms)
             and _opt_array_equal(self.saturated, other.saturated)

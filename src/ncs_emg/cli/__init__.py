@@ -32,6 +32,8 @@ _COMMANDS: tuple[str, ...] = (
     "cohort",
     "simulate",
     "convert",
+    "batch",
+    "report",
 )
 
 
@@ -77,10 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("ncs_emg").setLevel(level)
-    from ._common import UsageError
+    from ._common import UsageError, warnings_to_stderr
 
     try:
-        return runners[args.command](args)
+        with warnings_to_stderr(args):  # every command: package warnings are one line on stderr
+            return runners[args.command](args)
     except UsageError as exc:  # a command line that cannot run as given, like argparse's errors
         print(f"ncs-emg {args.command}: error: {exc}", file=sys.stderr)
         return 2

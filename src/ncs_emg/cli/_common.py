@@ -130,6 +130,16 @@ def read_input(args: argparse.Namespace, path: str | os.PathLike | None = None, 
     return study, fmt, issues
 
 
+def read_study_or_values(args: argparse.Namespace, path: str | os.PathLike) -> Any:
+    """A values CSV (``.csv``: one row per site, :func:`ncs_emg.io.values_csv.read_values_csv`) or a
+    study file read with the command's reading options (:func:`read_input`, issues on stderr)."""
+    if Path(path).suffix.lower() == ".csv":
+        from ..io.values_csv import read_values_csv
+
+        return read_values_csv(path)
+    return read_input(args, path)[0]
+
+
 def print_issues(args: argparse.Namespace, path: Any, issues: list[str]) -> None:
     """The reader's issues on stderr, one line each (at most :data:`MAX_ISSUE_LINES`)."""
     if getattr(args, "quiet", False) or not issues:

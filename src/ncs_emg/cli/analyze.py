@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._common import add_reading_options, read_study_or_values
 from ._output import format_csv, format_table, json_safe
 
 _SITE_COLS = ["name", "distance_mm", "sweep", "onset_latency_ms", "neg_peak_amp_mv",
@@ -35,16 +36,6 @@ _SEG_HEAD = [
     "dur_inc_%",
     "entrap",
 ]
-
-
-def _read_input(path: str) -> Any:
-    if Path(path).suffix.lower() == ".csv":
-        from ..io.values_csv import read_values_csv
-
-        return read_values_csv(path)
-    from ..io import read_study
-
-    return read_study(path)
 
 
 def _read_text(path: str, what: str) -> str:
@@ -161,6 +152,7 @@ def add_parser(
     p.add_argument("--limits", metavar="LAB.toml", help="normal limits of your lab (TOML or JSON)")
     p.add_argument("--sweep", type=_sweep, default="max",
                    help="CMAP per site: max (default), median, or a sweep index")  # fmt: skip
+    add_reading_options(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="table (ladder and verdicts), json (the full report) or csv (findings, long form)")  # fmt: skip
 
@@ -170,7 +162,10 @@ def add_parser(
 
         sets = _criteria(args.criteria, args.criteria_file)
         rep = analyze(
-            _read_input(args.file), criteria=sets, limits=_limits(args.limits), sweep=args.sweep
+            read_study_or_values(args, args.file),
+            criteria=sets,
+            limits=_limits(args.limits),
+            sweep=args.sweep,
         )
         if args.format == "json":
             print(json.dumps(json_safe(rep.to_dict()), indent=2, ensure_ascii=False))

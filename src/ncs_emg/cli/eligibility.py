@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
+from ._common import add_reading_options, read_study_or_values
 from ._output import format_table, json_safe
 
 #: The keys of the JSON document that scripts may rely on (``EligibilityReport.to_dict`` has more).
@@ -34,6 +34,7 @@ def add_parser(
     )
     p.add_argument("study", help="study file (.h5, EDF/EDF+/BDF) or a values CSV (.csv)")
     p.add_argument("--clinical", required=True, help="clinical findings (.toml or .json)")
+    add_reading_options(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     p.add_argument("--cb-criteria", default="katz2002", help="set judging CB and TD (katz2002)")
     p.add_argument(
@@ -49,7 +50,7 @@ def add_parser(
 
         clinical = read_clinical(args.clinical)
         sets = list(dict.fromkeys((args.cb_criteria, args.exclusion_criteria, MMN_SET)))
-        report = analyze(_read_input(args.study), criteria=sets)
+        report = analyze(read_study_or_values(args, args.study), criteria=sets)
         result = assess_eligibility(
             clinical,
             report,
@@ -67,16 +68,6 @@ def add_parser(
         return 0
 
     return run
-
-
-def _read_input(path: str) -> Any:
-    if Path(path).suffix.lower() == ".csv":
-        from ..io.values_csv import read_values_csv
-
-        return read_values_csv(path)
-    from ..io import read_study
-
-    return read_study(path)
 
 
 def _met(m: bool | None) -> str:

@@ -24,44 +24,21 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
         help="EDF/BDF: show the first N annotations (-1: all)",
     )
     add_reading_options(p)
+    return _run
 
-    def run(args: argparse.Namespace) -> int:
-        from ..io import sniff_format
 
-        fmt = sniff_format(args.file)
-        edf_info = _edf_detail(args) if fmt in ("edf", "bdf") else None
-        try:
-            study, _, issues = read_input(args)  # the reader's issues go to stderr
-        except NcsEmgError as exc:
-            if edf_info is None:
-                raise
-            return _edf_not_a_study(args, fmt, edf_info, exc)
-        nerves = []
-        for n in study.nerves:
-            nerves.append(
-                {
-                    "nerve": n.nerve,
-                    "side": n.side,
-                    "muscle": n.muscle,
-                    "kind": n.kind,
-                    "lff_hz": n.lff_hz,
-                    "hff_hz": n.hff_hz,
-                    "temperature_c": n.temperature_c,
-                    "sites": [
-                        {
-                            "name": s.name,
-                            "distance_mm": s.distance_mm,
-                            "segment": s.segment,
-                            "n_sweeps": s.sweeps.n_sweeps,
-                            "n_samples": s.sweeps.n_samples,
-                            "sfreq_hz": s.sweeps.sfreq_hz,
-                            "t0_ms": s.sweeps.t0_ms,
-                        }
-                        for s in n.sites
-                    ],
-                    "fwave_sweeps": None if n.fwaves is None else n.fwaves.n_sweeps,
-                }
-            )
+def _run(args: argparse.Namespace) -> int:
+    from ..io import sniff_format
+
+    fmt = sniff_format(args.file)
+    edf_info = _edf_detail(args) if fmt in ("edf", "bdf") else None
+    try:
+        study, _, issues = read_input(args)  # the reader's issues go to stderr
+    except NcsEmgError as exc:
+        if edf_info is None:
+            raise
+        return _edf_not_a_study(args, fmt, edf_info, exc)
+    if args.format == "json":
         info = {
             "file": str(args.file),
             "format": fmt,
@@ -70,61 +47,74 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
             "device": study.device,
             "source": study.source,
             "issues": issues,
-            "nerves": nerves,
+            "nerves": [_nerve_dict(n) for n in study.nerves],
         }
         if edf_info is not None:
             info["edf"] = edf_info
-        if args.format == "json":
-            print(json.dumps(json_safe(info), indent=2, default=str))
-            return 0
-        print(f"file:     {args.file} ({fmt})")
-        print(
-            f"subject:  {study.subject_id}   date: {study.date or '-'}   device: {study.device or '-'}"
-        )
-        print(f"nerves:   {len(study.nerves)}")
-        rows = []
-        for ni, n in enumerate(study.nerves):
-            for s in n.sites:
-                rows.append(
-                    {
-                        "#": ni,
-                        "nerve": n.label,
-                        "site": s.name,
-                        "distance_mm": s.distance_mm,
-                        "segment": s.segment,
-                        "sweeps": s.sweeps.n_sweeps,
-                        "samples": s.sweeps.n_samples,
-                        "sfreq_hz": s.sweeps.sfreq_hz,
-                        "t0_ms": s.sweeps.t0_ms,
-                    }
-                )
-            if n.fwaves is not None:
-                rows.append(
-                    {
-                        "#": ni,
-                        "nerve": n.label,
-                        "site": "F-wave train",
-                        "sweeps": n.fwaves.n_sweeps,
-                        "samples": n.fwaves.n_samples,
-                        "sfreq_hz": n.fwaves.sfreq_hz,
-                        "t0_ms": n.fwaves.t0_ms,
-                    }
-                )
-        cols = [
-            "#",
-            "nerve",
-            "site",
-            "distance_mm",
-            "segment",
-            "sweeps",
-            "samples",
-            "sfreq_hz",
-            "t0_ms",
-        ]
-        print(format_table(rows, cols))
+        print(json.dumps(json_safe(info), indent=2, default=str))
         return 0
+    print(f"file:     {args.file} ({fmt})")
+    print(
+        f"subject:  {study.subject_id}   date: {study.date or '-'}   device: {study.device or '-'}"
+    )
+    print(f"nerves:   {len(study.nerves)}")
+    cols = [
+        "#",
+        "nerve",
+        "site",
+        "distance_mm",
+        "segment",
+        "sweeps",
+        "samples",
+        "sfreq_hz",
+        "t0_ms",
+    ]
+    print(format_table(_site_rows(study), cols))
+    return 0
 
-    return run
+
+def _nerve_dict(n) -> dict[str, Any]:
+    return {
+        "nerve": n.nerve,
+        "side": n.side,
+        "muscle": n.muscle,
+        "kind": n.kind,
+        "lff_hz": n.lff_hz,
+        "hff_hz": n.hff_hz,
+        "temperature_c": n.temperature_c,
+        "sites": [
+            {
+                "name": s.name,
+                "distance_mm": s.distance_mm,
+                "segment": s.segment,
+                "n_sweeps": s.sweeps.n_sweeps,
+                "n_samples": s.sweeps.n_samples,
+                "sfreq_hz": s.sweeps.sfreq_hz,
+                "t0_ms": s.sweeps.t0_ms,
+            }
+            for s in n.sites
+        ],
+        "fwave_sweeps": None if n.fwaves is None else n.fwaves.n_sweeps,
+    }
+
+
+def _site_rows(study) -> list[dict[str, Any]]:
+    rows = []
+    for ni, n in enumerate(study.nerves):
+        for s in n.sites:
+            sw = s.sweeps
+            rows.append(
+                {"#": ni, "nerve": n.label, "site": s.name, "distance_mm": s.distance_mm,
+                 "segment": s.segment, "sweeps": sw.n_sweeps, "samples": sw.n_samples,
+                 "sfreq_hz": sw.sfreq_hz, "t0_ms": sw.t0_ms}
+            )  # fmt: skip
+        if n.fwaves is not None:
+            fw = n.fwaves
+            rows.append(
+                {"#": ni, "nerve": n.label, "site": "F-wave train", "sweeps": fw.n_sweeps,
+                 "samples": fw.n_samples, "sfreq_hz": fw.sfreq_hz, "t0_ms": fw.t0_ms}
+            )  # fmt: skip
+    return rows
 
 
 def _edf_detail(args: argparse.Namespace) -> dict[str, Any]:

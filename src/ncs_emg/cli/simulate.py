@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Callable
 
@@ -10,6 +11,17 @@ from ._common import UsageError, check_outputs, warnings_to_stderr
 from ._output import json_safe
 
 _OUTPUT_EXT = (".h5", ".hdf5", ".edf", ".bdf")
+
+
+@contextlib.contextmanager
+def _naming(option: str):
+    """Prefix a file error with the option that named the file."""
+    from ..errors import FormatError
+
+    try:
+        yield
+    except FormatError as exc:
+        raise FormatError(f"{option} {exc}") from exc
 
 
 def add_parser(sub) -> Callable[[argparse.Namespace], int]:
@@ -37,7 +49,6 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
-        from ..errors import FormatError
         from ..io import write_study
         from ..io.atomic import AtomicGroup
         from ..simulate import simulate_study
@@ -52,14 +63,12 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
         # both files appear together or not at all; existing files are replaced only on success
         group = AtomicGroup()
         try:
-            with warnings_to_stderr(args):
-                write_study(sim.study, group.add(out))
             if args.truth:
                 doc = {"file": str(args.output), "seed": args.seed, **sim.truth.to_dict()}
-                try:
+                with _naming("--truth"):
                     group.write_text(args.truth, json.dumps(json_safe(doc), indent=1) + "\n")
-                except FormatError as exc:  # say which option named the file
-                    raise FormatError(f"--truth {args.truth}: {exc}") from exc
+            with warnings_to_stderr(args), _naming("-o"):
+                write_study(sim.study, group.add(out))
             group.commit()
         finally:
             group.discard()

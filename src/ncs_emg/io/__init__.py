@@ -79,7 +79,9 @@ def sniff_format(path: str | os.PathLike) -> str:
     FormatError
         When the file cannot be opened or is none of those formats.
     """
-    p = Path(path)
+    from .paths import regular_file
+
+    p = regular_file(path)  # a FIFO or device would block or never end
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)

@@ -95,7 +95,8 @@ class AtomicGroup:
 
     def add(self, target: str | os.PathLike) -> Path:
         """A temporary path for ``target`` (renamed to it by :meth:`commit`)."""
-        t = Path(target)
+        # a symbolic link is written through (the file it points to is replaced, the link kept)
+        t = Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
         if any(os.path.abspath(t) == os.path.abspath(x) for x, _ in self._pairs):
             raise ParameterError(f"{t}: the same output file is named twice")
         tmp = _temporary_beside(t)
@@ -103,10 +104,20 @@ class AtomicGroup:
         return tmp
 
     def write_text(self, target: str | os.PathLike, text: str) -> None:
-        """Write ``text`` (UTF-8) for ``target``; FormatError naming ``target`` on failure."""
+        """Write ``text`` (UTF-8) for ``target``; FormatError naming ``target`` on failure.
+
+        Text UTF-8 cannot encode (lone surrogates) is a ParameterError before anything is written.
+        """
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ParameterError(
+                f"{target}: the output holds {text[exc.start]!r} (a lone surrogate) that UTF-8 "
+                "cannot encode; nothing written"
+            ) from exc
         tmp = self.add(target)
         try:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_bytes(data)
         except OSError as exc:
             raise FormatError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
 

@@ -28,6 +28,7 @@ from ..errors import FormatError, NcsEmgError
 from ..types import Nerve, Site, Study, Sweeps
 from .atomic import atomic_path, check_study_texts
 from .limits import get_read_limits
+from .paths import regular_file
 
 __all__ = ["read_hdf5_study", "write_hdf5_study", "FORMAT_NAME", "FORMAT_VERSION", "MAX_SAMPLES"]
 
@@ -72,7 +73,7 @@ def _write_sweeps(group, sw: Sweeps) -> None:
     ds.attrs["dimensions"] = "sweep, sample"
     _put_quantity(group, "sampling_rate", sw.sfreq_hz, "frequency")
     _put_quantity(group, "t0", sw.t0_ms, "time")
-    group.create_dataset("accepted", data=sw.accepted.astype(np.uint8))
+    group.create_dataset("accepted", data=np.asarray(sw.accepted, dtype=np.uint8))
     if sw.saturated is not None:
         group.create_dataset("saturated", data=sw.saturated.astype(np.uint8))
     for name, values, quantity in (
@@ -146,7 +147,7 @@ def write_hdf5_study(study: Study, path: str | os.PathLike) -> None:
     FormatError
         When the file cannot be written.
     """
-    import h5py
+    import h5py  # type: ignore[import-untyped]
 
     p = Path(path)
     check_study_texts(study)
@@ -236,7 +237,7 @@ def _get_number(ctx: _Ctx, obj, name: str, default: float | None = None) -> floa
 
 def _get_conversion(ctx: _Ctx, obj, name: str) -> float:
     conv = _get_number(ctx, obj, name, 1.0)
-    if not conv > 0:
+    if conv is None or not conv > 0:
         raise ctx.err(f"{obj.name} attribute {name!r}", f"must be > 0, got {conv!r}")
     return conv
 
@@ -282,6 +283,8 @@ def _get_quantity(
             raise ctx.err(where, "missing")
         return None
     value = _get_number(ctx, obj, name)
+    if value is None:  # pragma: no cover - presence checked above
+        raise ctx.err(where, "missing")
     unit = _get_str(ctx, obj, f"{name}_unit") or _SI_UNIT[quantity]
     if unit != _SI_UNIT[quantity]:
         raise ctx.err(
@@ -311,7 +314,7 @@ def _child(ctx: _Ctx, group, name: str, kind: str, *, required: bool = True):
     External links are refused (they read other files); a soft link is followed only when its
     target is a hard-linked object of this file (no chains, no loops).
     """
-    import h5py
+    import h5py  # type: ignore[import-untyped]
 
     path = f"{group.name.rstrip('/')}/{name}"
     try:
@@ -375,10 +378,13 @@ def _ordered_children(ctx: _Ctx, group, prefix: str) -> list:
             names.append((int(m.group(1)), k))
     children = [_child(ctx, group, k, "group") for _, k in sorted(names)]
     idx = [_get_index(ctx, c) for c in children]
-    if all(i is not None for i in idx):
-        if sorted(idx) != list(range(len(idx))):
-            raise ctx.err(group.name, f"'index' attributes {sorted(idx)} are not 0..{len(idx) - 1}")
-        children = [c for _, c in sorted(zip(idx, children), key=lambda t: t[0])]
+    known = [i for i in idx if i is not None]
+    if len(known) == len(idx):
+        if sorted(known) != list(range(len(known))):
+            raise ctx.err(
+                group.name, f"'index' attributes {sorted(known)} are not 0..{len(known) - 1}"
+            )
+        children = [c for _, c in sorted(zip(known, children), key=lambda t: t[0])]
     if "count" in group.attrs:
         count = _get_number(ctx, group, "count")
         if count != len(children):
@@ -468,7 +474,7 @@ def _read_sweeps(ctx: _Ctx, group) -> Sweeps:
     data = _read_data(ctx, group)
     n = data.shape[0]
     fs = _get_quantity(ctx, group, "sampling_rate", "frequency", required=True)
-    if fs <= 0:
+    if fs is None or fs <= 0:
         raise ctx.err(f"{group.name} attribute 'sampling_rate'", f"must be > 0, got {fs!r}")
     return Sweeps(
         data,
@@ -484,9 +490,16 @@ def _read_sweeps(ctx: _Ctx, group) -> Sweeps:
 # ---- reading: the study --------------------------------------------------------------------------
 
 
+def _required_str(ctx: _Ctx, obj, name: str) -> str:
+    v = _get_str(ctx, obj, name, required=True)
+    if v is None:  # pragma: no cover - _get_str raised already
+        raise ctx.err(f"{obj.name} attribute {name!r}", "missing")
+    return v
+
+
 def _read_site(ctx: _Ctx, sg) -> Site:
     return Site(
-        name=_get_str(ctx, sg, "name", required=True),
+        name=_required_str(ctx, sg, "name"),
         sweeps=_read_sweeps(ctx, sg),
         distance_mm=_get_quantity(ctx, sg, "distance", "length"),
         segment=_get_str(ctx, sg, "segment"),
@@ -502,7 +515,7 @@ def _read_nerve(ctx: _Ctx, g) -> Nerve:
         sites = [_read_site(ctx, sg) for sg in _ordered_children(ctx, sites_group, "site_")]
     fw_group = _child(ctx, g, "fwaves", "group", required=False)
     return Nerve(
-        nerve=_get_str(ctx, g, "nerve", required=True),
+        nerve=_required_str(ctx, g, "nerve"),
         side=_get_str(ctx, g, "side") or "unknown",
         muscle=_get_str(ctx, g, "muscle"),
         kind=_get_str(ctx, g, "kind") or "motor",
@@ -522,7 +535,7 @@ def _check_format(ctx: _Ctx, fh) -> None:
             "root attribute 'format'",
             f"expected {FORMAT_NAME!r}, got {fmt!r}: not an ncs_emg study",
         )
-    ver = _get_str(ctx, fh, "format_version", required=True)
+    ver = _required_str(ctx, fh, "format_version")
     m = re.fullmatch(r"(\d{1,6})(?:\.\d{1,6})*", ver)
     if m is None:
         raise ctx.err("root attribute 'format_version'", f"not a version: {ver[:40]!r}")
@@ -576,9 +589,9 @@ def read_hdf5_study(path: str | os.PathLike) -> Study:
         links, virtual datasets), or the datasets exceed the reading budget
         (:mod:`ncs_emg.io.limits`). The message names the file, the HDF5 path and the attribute.
     """
-    import h5py
+    import h5py  # type: ignore[import-untyped]
 
-    p = Path(path)
+    p = regular_file(path)
     ctx = _Ctx(p)
     try:
         fh = h5py.File(p, "r")

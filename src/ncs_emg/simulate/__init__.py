@@ -11,6 +11,7 @@ Public functions: :func:`simulate_nerve`, :func:`simulate_fwave_train`, :func:`s
 
 from __future__ import annotations
 
+from .conditions import DEFAULT_CONDITIONS, RecordingConditions
 from .fwave import FWaveTruth, SimulatedFWaves, simulate_fwave_train
 from .nerve import (
     DETECTABLE_LEVEL_MV,
@@ -24,6 +25,8 @@ from .nerve import (
 from .study import STUDY_PRESETS, SimulatedStudy, StudyTruth, simulate_study
 
 __all__ = [
+    "DEFAULT_CONDITIONS",
+    "RecordingConditions",
     "DETECTABLE_LEVEL_MV",
     "TRUTH_BAND_MV",
     "FWaveTruth",

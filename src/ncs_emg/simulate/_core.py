@@ -313,12 +313,17 @@ def add_recording(
     artefact_mv: float,
     artefact_tau_ms: float,
     clip_mv: float | None,
+    lff_hz: float | None = None,
+    resolution_uv: float = 0.0,
 ) -> np.ndarray:
     """Noisy recordings from noise-free sweeps ``clean`` (n_sweeps, n_samples), mV.
 
     Per sweep: white Gaussian noise (SD ``noise_mv``), mains hum ``hum_mv * sin(2 pi f t + phi)`` with a
     random phase, a constant offset, a linear drift through 0 at the stimulus, an artefact
-    ``artefact_mv * exp(-t / tau)`` for t >= 0, then clipping to ``+-clip_mv`` (amplifier saturation).
+    ``artefact_mv * exp(-t / tau)`` for t >= 0; then the amplifier: a first-order high-pass at
+    ``lff_hz`` (the low-frequency filter, started at rest from the first sample: its tail after the
+    response is the filter's), clipping to ``+-clip_mv`` (saturation) and quantisation to steps of
+    ``resolution_uv`` (µV; 0 = none).
     """
     n_sw, n = clean.shape
     t = t0_ms + np.arange(n) * dt_ms
@@ -332,9 +337,26 @@ def add_recording(
     if artefact_mv != 0:
         tail = np.where(t >= 0, np.exp(-np.clip(t, 0.0, None) / artefact_tau_ms), 0.0)
         x += artefact_mv * tail[None, :]
+    if lff_hz is not None:
+        x = high_pass(x, lff_hz, dt_ms)
     if clip_mv is not None:
         np.clip(x, -clip_mv, clip_mv, out=x)
+    if resolution_uv > 0.0:
+        q = resolution_uv / 1000.0
+        x = np.round(x / q) * q
     return x
+
+
+def high_pass(x: np.ndarray, f_hz: float, dt_ms: float) -> np.ndarray:
+    """First-order (RC) high-pass along the last axis: ``y[i] = a (y[i-1] + x[i] - x[i-1])``,
+    ``a = RC / (RC + dt)``, ``RC = 1 / (2 pi f)``, ``y[0] = 0`` (the amplifier at rest). The offset is
+    removed as a real amplifier's would be after settling: the signal is taken relative to its first
+    sample."""
+    from scipy.signal import lfilter
+
+    rc = 1000.0 / (2.0 * math.pi * f_hz)  # ms
+    a = rc / (rc + dt_ms)
+    return lfilter([a, -a], [1.0, -a], x - x[..., :1], axis=-1)
 
 
 RECORDING_DOC = """
@@ -355,6 +377,10 @@ RECORDING_DOC = """
         Time constant of the artefact tail (> 0).
     clip_mv : float or None, mV
         Amplifier range: samples are clipped to ``[-clip_mv, clip_mv]`` (saturation). None = no clip.
+    lff_hz : float or None, Hz
+        First-order high-pass (low-frequency filter); None = DC-coupled.
+    resolution_uv : float, µV
+        Quantisation step of the recording (16-bit over +-32 mV: about 1 µV); 0 = none.
 """
 
 

@@ -12,7 +12,9 @@ from ..errors import ParameterError
 from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
 from ._presets import PRESETS
+from .conditions import RecordingConditions, resolve_conditions, snr_db_of
 from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
+from .truth import TRUTH_BAND_MV, truth_measures
 
 __all__ = [
     "TRUTH_BAND_MV",
@@ -23,14 +25,6 @@ __all__ = [
     "simulate_nerve",
 ]
 
-#: Definition of the truth measures: :func:`~ncs_emg.measure_cmap` (default detector) applied to the
-#: noise-free waveform with ``baseline_band_mv = TRUTH_BAND_MV`` = 1 µV, fixed, whatever the SNR of the
-#: noisy sweeps. 1 µV is the resolution of a 16-bit amplifier at +-32 mV: a phase starts and ends where
-#: the noise-free waveform leaves / re-enters a +-1 µV band. Without a band, the asymptotically small
-#: tails of the last, slowest units would set the durations. The band does not depend on any noise
-#: level, so the truth is not tuned to one SNR (an earlier version used 1 % of the distal amplitude,
-#: the noise SD at 40 dB, which made 40 dB look unbiased by construction).
-TRUTH_BAND_MV = 0.001
 #: Level (mV) that defines ``SiteTruth.detectable_onset_ms``: the first time the noise-free waveform
 #: deviates from baseline by at least this much.
 DETECTABLE_LEVEL_MV = 0.001
@@ -67,10 +61,12 @@ class SiteTruth:
     conducting_size_fraction : float
         Sum of the conducting units' sizes / sum of all sizes.
     measures : dict
-        :func:`~ncs_emg.measure_cmap` measures (default detector) of the noise-free waveform with
-        ``baseline_band_mv = band_mv``: the domain-definition truth of amplitude, area and duration.
+        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 5 µs grid,
+        plain NumPy, ``ncs_emg.simulate.truth``; never the measurement code it judges): onset
+        (``detectable_onset_ms``), negative-peak latency and amplitude, peak-to-peak, negative and
+        total areas and durations (keys as in :meth:`~ncs_emg.CmapMeasures.sweep`).
     band_mv : float, mV
-        The baseline band used for ``measures``: :data:`TRUTH_BAND_MV` (1 µV, fixed).
+        The at-baseline band of the truth definitions: :data:`TRUTH_BAND_MV` (1 µV, fixed).
     noise_free : ndarray, mV, shape (n_samples,)
         The waveform without noise, hum, drift, artefact or clipping (read-only).
     """
@@ -266,15 +262,6 @@ def exported_polarity(display: bool) -> str:
     return "display (negative up)" if display else "physical (negative down)"
 
 
-_RECORDING_NAMES = (
-    "hum_mv",
-    "mains_hz",
-    "baseline_offset_mv",
-    "drift_mv_per_s",
-    "artefact_mv",
-    "artefact_tau_ms",
-    "clip_mv",
-)
 _FWAVE_OPTIONS = {
     "n_stimuli": 20,
     "p_backfire": 0.02,
@@ -288,7 +275,7 @@ _FWAVE_OPTIONS = {
     "turnaround_ms": 1.0,
     "root_slowing_pct": 0.0,
     "sweep_ms": None,
-    "snr_db": 60.0,
+    "snr_db": None,
 }
 
 
@@ -311,20 +298,11 @@ def simulate_nerve(
     cv_slowing_pct: Any = 0.0,
     extra_cv_sd_m_s: Any = 0.0,
     n_sweeps: int = 1,
-    sfreq_hz: float = 20000.0,
-    pre_ms: float = 5.0,
     sweep_ms: float | None = None,
-    snr_db: float = 50.0,
-    hum_mv: float = 0.005,
-    mains_hz: float = 50.0,
-    baseline_offset_mv: float = 0.0,
-    drift_mv_per_s: float = 0.0,
-    artefact_mv: float = 1.0,
-    artefact_tau_ms: float = 0.3,
-    clip_mv: float | None = None,
-    display_polarity: bool = False,
     fwaves: Any = False,
     rng: Any = None,
+    conditions: RecordingConditions | None = None,
+    **recording: Any,
 ) -> SimulatedNerve:
     """Simulate a motor nerve study (CMAPs at every stimulation site) from a motor-unit population.
 
@@ -367,27 +345,8 @@ def simulate_nerve(
         (pathological dispersion; floored at 10 % of the population mean).
     n_sweeps : int
         Sweeps per site (same response, independent noise), 1 to 1000.
-    sfreq_hz : float, Hz
-        Sampling rate; at least 10 samples over the shortest MUAP negative lobe (3.2 kHz at the
-        default durations).
-    pre_ms : float, ms
-        Pre-trigger (pre-stimulus baseline) length; ``t0_ms = -pre_ms`` (to the sample).
     sweep_ms : float or None, ms
         Sweep length after the stimulus (default 40 ms arm, 50 ms leg).
-    snr_db : float, dB
-        ``20 log10(A / noise_sd)`` with A the noise-free negative-peak amplitude at the *distal* site
-        of the whole population, as if nothing were blocked (``truth.reference_amp_mv``): a block,
-        even a total distal one, removes response but not noise. The same noise SD at every site, so
-        proximal sites of a blocked nerve have a lower SNR, as in a real recording. ``inf`` = no white
-        noise.
-    hum_mv, mains_hz, baseline_offset_mv, drift_mv_per_s, artefact_mv, artefact_tau_ms, clip_mv
-        Recording realism: mains hum peak amplitude (mV) and frequency (Hz), DC offset (mV), linear
-        drift (mV/s, 0 at the stimulus), stimulus artefact amplitude (mV) and its exponential tail
-        time constant (ms), amplifier range for clipping (mV, None = none).
-    display_polarity : bool
-        Export the sweeps flipped (negative up), as a display-polarity file would hold them; the truth
-        keeps physical polarity; ``truth.display_polarity`` and ``.study.source["exported_polarity"]``
-        record the flip (to test importers; measure only after flipping back).
     fwaves : bool or dict
         Also simulate an F-wave train from the distal site with the same population (blocked units do
         not back-fire; segment slowing applies on the way to the cord). A dict sets its options:
@@ -395,11 +354,24 @@ def simulate_nerve(
         ``a_wave`` (True), ``a_wave_prob`` (0.95), ``a_wave_latency_ms`` (in (0, sweep end)),
         ``a_wave_amp_mv`` (0.15), ``cord_distance_mm`` (preset; the earliest F-wave must start after
         the end of the M-wave), ``turnaround_ms`` (1.0), ``root_slowing_pct`` (0: slowing of the path
-        beyond the most proximal site), ``sweep_ms`` (50 arm / 100 leg, lengthened in 10 ms steps to hold every F-wave; must hold the latest F and
-        A arrival plus its MUAP), ``snr_db`` (60, with the M-wave negative peak as reference).
+        beyond the most proximal site), ``sweep_ms`` (50 arm / 100 leg, lengthened in 10 ms steps to
+        hold every F-wave; must hold the latest F and A arrival plus its MUAP), ``snr_db`` (None: the
+        nerve's recording noise, physical and the same as on the CMAP sweeps; a number: SNR in dB
+        with the M-wave negative peak as reference).
         ``n_stimuli`` is 1 to 1000.
     rng : None, int >= 0, numpy.random.Generator
         Seed or generator (``np.random.default_rng(rng)``): the same seed gives the same nerve.
+    conditions : RecordingConditions or None
+        Sampling rate, pre-trigger, noise, hum, drift, artefact, clipping and polarity
+        (:class:`~ncs_emg.simulate.RecordingConditions`; default 20 kHz, 5 ms pre-trigger, 10 µV RMS
+        white noise, 5 µV hum). The sampling rate must give at least 10 samples over the shortest
+        MUAP negative lobe (3.2 kHz at the default durations). With ``snr_db`` set, the reference
+        amplitude is the noise-free negative peak at the *distal* site of the whole population, as if
+        nothing were blocked (``truth.reference_amp_mv``): a block removes response but not noise.
+        The noise SD is the same at every site.
+    **recording
+        Any :class:`~ncs_emg.simulate.RecordingConditions` field by name (``snr_db=40``,
+        ``hum_mv=0``, ``sfreq_hz=10000``, ...), applied on top of ``conditions``.
 
     Returns
     -------
@@ -422,8 +394,8 @@ def simulate_nerve(
     the segment's extra SD and ``z_ij`` standard normal; its MUAP starts exactly then, leaving the
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
-    reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures are the default
-    detector on the noise-free waveform with a fixed 1 µV baseline band (:data:`TRUTH_BAND_MV`). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
     (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
     ``hff_hz`` are None).
@@ -436,7 +408,9 @@ def simulate_nerve(
     >>> sim.truth.segments[2].label, sim.truth.segments[2].n_blocked
     ('ulnar across elbow', 100)
     """
-    p = _Params(locals())
+    kw = {k: v for k, v in locals().items() if k not in ("conditions", "recording")}
+    kw["conditions"] = resolve_conditions(conditions, recording)
+    p = _Params(kw)
     return _simulate(p)
 
 
@@ -512,12 +486,13 @@ class _Params:
         self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
         self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
         length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
-        self.fs, self.dt, self.t0, self.n = C.time_base(g["sfreq_hz"], g["pre_ms"], length)
+        cond: RecordingConditions = g["conditions"]
+        self.conditions = cond
+        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
         C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
         self.sweep_ms = length
-        self.snr_db = C.check_snr_db(g["snr_db"])
-        self.rec = C.recording_kwargs(**{k: g[k] for k in _RECORDING_NAMES})
-        self.display_polarity = bool(g["display_polarity"])
+        self.rec = cond.realism()
+        self.display_polarity = cond.display_polarity
         fw = g["fwaves"]
         if isinstance(fw, dict):
             unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
@@ -534,8 +509,13 @@ class _Params:
             raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
         self.rng = C.make_rng(g["rng"])
         self.record = C.json_value(
-            {k: v for k, v in kw.items() if k not in ("rng", "sites", "distances_mm", "fwaves")}
+            {
+                k: v
+                for k, v in kw.items()
+                if k not in ("rng", "sites", "distances_mm", "fwaves", "conditions")
+            }
         )
+        self.record.update(cond.to_dict())
         self.record.update(
             nerve=pre.nerve,
             sites=list(names),
@@ -552,8 +532,6 @@ class _Params:
 
 
 def _simulate(p: _Params) -> SimulatedNerve:
-    from ..measure import measure_cmap
-
     g = p.rng
     pre = p.preset
     pop = C.make_population(
@@ -607,7 +585,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
         ref_amp = float(max(0.0, -clean[0].min()))
     else:
         ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
-    noise = C.noise_sd_mv(ref_amp, p.snr_db)
+    noise = p.conditions.noise_mv(ref_amp)
     band = TRUTH_BAND_MV
     total_size = pop.size_mv.sum()
 
@@ -632,15 +610,14 @@ def _simulate(p: _Params) -> SimulatedNerve:
             p.dt,
             DETECTABLE_LEVEL_MV,
         )
-        try:
-            m = measure_cmap(clean[k], p.fs, t0_ms=p.t0, baseline_band_mv=band).sweep(0)
-        except ParameterError as exc:  # the measurement windows do not fit the sweep
-            raise ParameterError(
-                f"sfreq_hz, pre_ms, sweep_ms: {p.fs:g} Hz over {-p.t0:g} + {p.sweep_ms:g} ms cannot "
-                f"hold the baseline and search windows of measure_cmap ({exc}); raise sfreq_hz or "
-                "lengthen the sweep"
-            ) from exc
-        m = {k2: v for k2, v in m.items() if k2 != "sweep"}
+        m = truth_measures(
+            arrival[k, u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            detectable,
+            p.t0 + (p.n - 1) * p.dt,
+        )
         site_truths.append(
             SiteTruth(
                 name=name,
@@ -704,7 +681,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
 
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
-        fw_sweeps, fw_truth = _fwaves_for(p, g, pop, seg_cv, arrival[0], alive_at)
+        fw_sweeps, fw_truth = _fwaves_for(p, g, pop, seg_cv, arrival[0], alive_at, noise)
     nerve = Nerve(
         pre.nerve,
         side=p.side,
@@ -720,7 +697,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
         unit_cv_m_s=C.readonly(pop.cv_m_s),
         unit_size_mv=C.readonly(pop.size_mv),
         reference_amp_mv=ref_amp,
-        snr_db=p.snr_db,
+        snr_db=snr_db_of(ref_amp, noise),
         noise_mv=noise,
         display_polarity=p.display_polarity,
         fwaves=fw_truth,
@@ -739,7 +716,20 @@ def reference_amplitude(
     return float(max(0.0, -x.min()))
 
 
-def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
+def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -> float:
+    """The SNR (dB, M-wave negative peak as reference, as ``fwave_train`` defines it) that gives the
+    F-wave train the nerve's own absolute noise ``noise_mv``: recording noise does not depend on the
+    response. The M-wave is summed on the F sweep's time base exactly as ``fwave_train`` sums it
+    (until ``fwave_train`` takes an absolute noise level itself)."""
+    if noise_mv <= 0.0:
+        return math.inf
+    u = np.flatnonzero(conducting)
+    m = C.sum_muaps(m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
+    amp = float(-m.min()) if u.size else 0.0
+    return snr_db_of(amp, noise_mv) if amp > 0.0 else math.inf
+
+
+def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
     pre = p.preset
@@ -765,7 +755,7 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
     root = C.check_real(
         o["root_slowing_pct"], "fwaves['root_slowing_pct']", lo=0.0, hi=100.0, hi_open=True
     )
-    snr = C.check_snr_db(o["snr_db"], "fwaves['snr_db']")
+    snr = None if o["snr_db"] is None else C.check_snr_db(o["snr_db"], "fwaves['snr_db']")
     # one way from the distal site to the cord: the simulated segments, then the rest at the base CV
     root_cv = np.maximum(pop.cv_m_s * (1.0 - root / 100.0), 0.1 * p.cv_mean_m_s)
     one_way = (p.distances[1:, None] / seg_cv[1:]).sum(axis=0) + (dc - inside) / root_cv
@@ -776,6 +766,8 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at):
     else:
         length = o["sweep_ms"]
     fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
+    if snr is None:
+        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0, dt, n, noise_mv)
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)

@@ -11,7 +11,8 @@ from ..errors import ParameterError
 from ..types import Study
 from . import _core as C
 from ._presets import PRESETS
-from .nerve import simulate_nerve
+from .conditions import RecordingConditions, resolve_conditions
+from .nerve import exported_polarity, simulate_nerve
 
 __all__ = ["STUDY_PRESETS", "StudyTruth", "SimulatedStudy", "simulate_study"]
 
@@ -169,7 +170,13 @@ def _nerve_kwargs(preset: dict, side: str, nerve: str) -> dict[str, Any]:
     return kw
 
 
-def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy:
+def simulate_study(
+    preset: str = "normal",
+    *,
+    rng: Any = None,
+    conditions: RecordingConditions | None = None,
+    **recording: Any,
+) -> SimulatedStudy:
     """Simulate a whole motor study: median, ulnar, peroneal and tibial nerves on both sides.
 
     Parameters
@@ -188,6 +195,11 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
           distal and F latencies.
     rng : None, int >= 0 or numpy.random.Generator
         Seed or generator; the same seed gives the same study.
+    conditions : RecordingConditions or None
+        Recording conditions of every nerve (default: :data:`~ncs_emg.simulate.DEFAULT_CONDITIONS`,
+        10 µV RMS white noise).
+    **recording
+        :class:`~ncs_emg.simulate.RecordingConditions` fields by name, applied on top of ``conditions``.
 
     Returns
     -------
@@ -212,6 +224,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
             f"preset: invalid value {preset!r}; valid options: {sorted(STUDY_PRESETS)}"
         )
     spec = STUDY_PRESETS[preset]
+    cond = resolve_conditions(conditions, recording)
     g = C.make_rng(rng)
     seeds = g.integers(0, 2**63 - 1, size=len(_SIDES) * len(_NERVES))
     nerves, truths, params = [], [], []
@@ -219,7 +232,7 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
     for side in _SIDES:
         for name in _NERVES:
             kw = _nerve_kwargs(spec, side, name)
-            sim = simulate_nerve(name, rng=int(seeds[i]), **kw)
+            sim = simulate_nerve(name, rng=int(seeds[i]), conditions=cond, **kw)
             i += 1
             nerves.append(sim.nerve)
             truths.append(sim.truth)
@@ -228,7 +241,8 @@ def simulate_study(preset: str = "normal", *, rng: Any = None) -> SimulatedStudy
         "generator": "ncs_emg.simulate_study",
         "preset": preset,
         "seed": rng if isinstance(rng, (int, np.integer)) else None,
-        "exported_polarity": "physical (negative down)",
+        "exported_polarity": exported_polarity(cond.display_polarity),
+        "conditions": cond.to_dict(),
         "description": spec["description"],
     }
     study = Study(

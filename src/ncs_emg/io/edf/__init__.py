@@ -5,8 +5,8 @@ record onsets, issues); :func:`write_edf` writes EDF, EDF+C, EDF+D, BDF, BDF+C a
 subpackage knows nothing of nerves: the NCS convention (one EDF+D record per sweep, stimulus
 annotations, sidecar) is :mod:`ncs_emg.io.edf_study`.
 
-Modules: :mod:`.fields` (header fields), :mod:`.tal` (annotation bytes), :mod:`.recording`
-(containers), :mod:`.reader`, :mod:`.writer`.
+Modules: :mod:`.fields` (header fields), :mod:`.header` (main and signal headers), :mod:`.tal`
+(annotation bytes), :mod:`.recording` (containers), :mod:`.reader`, :mod:`.writer`.
 """
 
 from __future__ import annotations

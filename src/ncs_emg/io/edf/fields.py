@@ -182,7 +182,8 @@ def parse_start(
     if rm and rm.group(2) in MONTHS:
         y = int(rm.group(3))
     try:
-        return _dt.datetime(y, m, d, *(int(g) for g in tm.groups()))
+        hh, mm, ss = (int(g) for g in tm.groups())
+        return _dt.datetime(y, m, d, hh, mm, ss)
     except ValueError:
         issues.append(
             EdfIssue("startdate/starttime", repr((date_s, time_s)), "start time left unknown")
@@ -220,7 +221,7 @@ def format_field(value: Any, width: int, what: str) -> bytes:
     return b.ljust(width, b" ")
 
 
-def format_number(x: float, width: int, what: str) -> bytes:
+def format_number(x: float | Decimal, width: int, what: str) -> bytes:
     """``x`` as plain decimal text in a header field of ``width`` bytes."""
     s = format_decimal(x)
     if len(s) > width:

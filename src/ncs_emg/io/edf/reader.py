@@ -11,18 +11,17 @@ against the file size and the reading budgets (:mod:`ncs_emg.io.limits`) before 
 allocated; data are read with one read of all records and scaled per signal without Python loops
 over samples; values are never clamped (saturation is flagged) and never resampled.
 
-The steps: :func:`read_edf` → ``_read_main_header`` → ``_parse_signal_headers`` → ``_record_layout``
-(budgets) → ``_load_data`` → ``_read_annotations`` (record onsets) → ``_build_signals``.
+The steps: :func:`read_edf` → :func:`.header.read_main_header` →
+:func:`.header.parse_signal_headers` → ``_record_layout``
+(budgets) → one read of the data → ``_read_annotations`` (record onsets) → ``_build_signals``.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,91 +29,21 @@ import numpy as np
 
 from ...errors import FormatError
 from ..limits import get_read_limits
-from .fields import (
-    ANNOTATION_LABELS,
-    BDF_MAGIC,
-    DIGITAL_LIMITS,
-    EDF_MAGIC,
-    SIGNAL_FIELDS,
-    decode_text,
-    fast_float,
-    fast_integer,
-    has_odd_bytes,
-    parse_integer,
-    parse_number,
-    parse_start,
+from ..paths import regular_file
+from .header import (
+    MAX_RECORD_DURATION_S,
+    MainHeader,
+    SignalHeaders,
+    parse_signal_headers,
+    read_main_header,
+    sampling_rate,
+    signal_calibration,
+    signal_texts,
 )
 from .recording import EdfHeader, EdfRecording, EdfSignal
 from .tal import Annotation, EdfIssue, parse_tal_block
 
 __all__ = ["read_edf", "MAX_RECORD_DURATION_S"]
-
-#: Longest record duration accepted (s): about 31 years, far beyond any recording, small enough
-#: that sample times stay finite.
-MAX_RECORD_DURATION_S = 1e9
-
-
-@dataclass
-class _Main:
-    """The decoded 256-byte main header."""
-
-    bps: int  # bytes per sample: 2 (EDF) or 3 (BDF)
-    ns: int
-    hdr_len: int
-    head: bytes
-    patient: str
-    recording: str
-    date_s: str
-    time_s: str
-    start: _dt.datetime | None
-    hb_claim: int
-    reserved: str
-    nrec_claim: int
-    dur_dec: Decimal
-    duration: float
-
-
-@dataclass
-class _SignalHeaders:
-    raw: bytes
-    cols: dict[str, list[bytes]]
-    labels: list[str]
-    spr: list[int]
-    ann_idx: list[int]
-    clean: bool  # no byte outside printable ASCII: text fields decode without a check each
-    numbers: dict[str, list | None]  # columns parsed at once (None: parse field by field)
-
-
-_FLOAT_BYTES = b" +-.0123456789"
-_INT_BYTES = b" +-0123456789"
-
-
-def _numeric_column(col: list[bytes], integer: bool) -> list | None:
-    """All values of a numeric column, or None (then field by field with the checked parser).
-
-    Only plain fields take this path: one byte check of the whole column admits digits, sign,
-    decimal point (real fields) and space padding, no exponent, comma, underscore or NUL; Python's
-    ``int``/``float`` refuse the malformed ones ("1-2", ".", blanks), which then go through the
-    checked parser and its error message.
-    """
-    if b"".join(col).translate(None, _INT_BYTES if integer else _FLOAT_BYTES):
-        return None
-    conv = int if integer else float  # both strip spaces; the byte check excluded "_", "e", "inf"
-    try:
-        return [conv(b) for b in col]
-    except ValueError:
-        return None
-
-
-def _integer(raw: bytes, issues, p: Path, name) -> int:
-    """Fast path for plain integers; the checked parser (``name()`` builds the field name) else."""
-    v = fast_integer(raw)
-    return v if v is not None else parse_integer(raw, name(), issues, p)
-
-
-def _float(raw: bytes, issues, p: Path, name) -> float:
-    v = fast_float(raw)
-    return v if v is not None else float(parse_number(raw, name(), issues, p))
 
 
 def read_edf(path: str | os.PathLike) -> EdfRecording:
@@ -146,8 +75,8 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
     issues: list[EdfIssue] = []
     with _open(p) as fh:
         size = os.fstat(fh.fileno()).st_size
-        main = _read_main_header(fh, p, size, issues)
-        sig = _parse_signal_headers(fh, p, main, size, issues)
+        main = read_main_header(fh, p, size, issues)
+        sig = parse_signal_headers(fh, p, main, size, issues)
         n_rec, rec_bytes = _record_layout(p, main, sig, size, issues)
         fh.seek(main.hdr_len)
         raw = np.fromfile(fh, dtype=np.uint8, count=n_rec * rec_bytes)
@@ -191,6 +120,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
 
 
 def _open(p: Path):
+    regular_file(p)  # a FIFO or device would block or never end
     try:
         return open(p, "rb")
     except FileNotFoundError as exc:
@@ -201,141 +131,8 @@ def _open(p: Path):
         raise FormatError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
 
 
-def _magic(head: bytes, p: Path, issues: list[EdfIssue]) -> int:
-    magic = head[:8]
-    if magic == BDF_MAGIC:
-        return 3
-    if magic == EDF_MAGIC:
-        return 2
-    if magic[:1] == b"0" and not magic[1:].strip(b" \x00"):
-        issues.append(EdfIssue("version", repr(magic), "read as EDF version 0"))
-        return 2
-    raise FormatError(
-        f"{p}: not an EDF/BDF file: version field {magic!r} (expected b'0       ' for "
-        "EDF or b'\\xffBIOSEMI' for BDF)"
-    )
-
-
-def _read_main_header(fh, p: Path, size: int, issues: list[EdfIssue]) -> _Main:
-    head = fh.read(256)
-    if len(head) < 256:
-        raise FormatError(
-            f"{p}: not an EDF/BDF file: {size} bytes, shorter than the 256-byte header"
-        )
-    bps = _magic(head, p, issues)
-    ns = parse_integer(head[252:256], "number of signals", issues, p)
-    if ns < 1:
-        raise FormatError(f"{p}: header field number of signals: must be >= 1, got {ns}")
-    hdr_len = 256 * (ns + 1)
-    if hdr_len > size:
-        raise FormatError(
-            f"{p}: header field number of signals: {ns} signals need a {hdr_len}-byte header, "
-            f"but the file has {size} bytes"
-        )
-    clean = not has_odd_bytes(head)
-    patient = decode_text(head[8:88], "patient_id", issues, checked=clean)
-    recording = decode_text(head[88:168], "recording_id", issues, checked=clean)
-    date_s = decode_text(head[168:176], "startdate", issues, checked=clean)
-    time_s = decode_text(head[176:184], "starttime", issues, checked=clean)
-    hb_claim = parse_integer(head[184:192], "header bytes", issues, p)
-    if hb_claim != hdr_len:
-        issues.append(
-            EdfIssue("header bytes", str(hb_claim), f"used 256 * (1 + {ns}) = {hdr_len} instead")
-        )
-    reserved = decode_text(head[192:236], "reserved", issues, checked=clean)
-    nrec_claim = parse_integer(head[236:244], "number of data records", issues, p)
-    dur_dec = parse_number(head[244:252], "record duration", issues, p)
-    if dur_dec < 0:
-        raise FormatError(f"{p}: header field record duration: must be >= 0, got {dur_dec}")
-    duration = float(dur_dec)
-    if not math.isfinite(duration) or duration > MAX_RECORD_DURATION_S:
-        raise FormatError(
-            f"{p}: header field record duration: {str(dur_dec)!r} s is beyond "
-            f"{MAX_RECORD_DURATION_S:g} s; a record duration must be a finite number of seconds "
-            "(EDF records last seconds to minutes)"
-        )
-    return _Main(
-        bps=bps,
-        ns=ns,
-        hdr_len=hdr_len,
-        head=head,
-        patient=patient,
-        recording=recording,
-        date_s=date_s,
-        time_s=time_s,
-        start=parse_start(date_s, time_s, recording, issues),
-        hb_claim=hb_claim,
-        reserved=reserved,
-        nrec_claim=nrec_claim,
-        dur_dec=dur_dec,
-        duration=duration,
-    )
-
-
-def _parse_signal_headers(
-    fh, p: Path, main: _Main, size: int, issues: list[EdfIssue]
-) -> _SignalHeaders:
-    ns = main.ns
-    sig_raw = fh.read(main.hdr_len - 256)
-    cols: dict[str, list[bytes]] = {}
-    pos = 0
-    for name, width in SIGNAL_FIELDS:  # ns values of each field, one field after another
-        cols[name] = [sig_raw[pos + i * width : pos + (i + 1) * width] for i in range(ns)]
-        pos += width * ns
-    clean = not has_odd_bytes(sig_raw)  # one search instead of one per field
-    labels = [
-        decode_text(b, f"signal {i} label", issues, checked=clean)
-        for i, b in enumerate(cols["label"])
-    ]
-    numbers = {
-        "physical_min": _numeric_column(cols["physical_min"], False),
-        "physical_max": _numeric_column(cols["physical_max"], False),
-        "digital_min": _numeric_column(cols["digital_min"], True),
-        "digital_max": _numeric_column(cols["digital_max"], True),
-        "samples_per_record": _numeric_column(cols["samples_per_record"], True),
-    }
-    spr = numbers["samples_per_record"]
-    if spr is None:
-        spr = [
-            _integer(b, issues, p, lambda i=i: f"signal {i} ({labels[i]!r}) samples per record")
-            for i, b in enumerate(cols["samples_per_record"])
-        ]
-    for i, n in enumerate(spr):
-        where = f"{p}: header field signal {i} ({labels[i]!r}) samples per record"
-        if n * main.bps > size:
-            raise FormatError(
-                f"{where}: {n} samples need {n * main.bps} bytes per record, more than the "
-                f"file's {size} bytes"
-            )
-        if n < 0:
-            raise FormatError(f"{where}: must be >= 0, got {n}")
-    ann_idx = [i for i, lab in enumerate(labels) if lab in ANNOTATION_LABELS]
-    _check_rates(p, main, labels, spr, ann_idx)
-    return _SignalHeaders(sig_raw, cols, labels, spr, ann_idx, clean, numbers)
-
-
-def _check_rates(p: Path, main: _Main, labels, spr, ann_idx) -> None:
-    """Every data signal needs a finite, positive sampling rate (duration 0: annotations only)."""
-    seen = set()
-    for i, n in enumerate(spr):
-        if i in ann_idx or n == 0 or n in seen:
-            continue
-        seen.add(n)
-        # 0 is legal only for annotation-only files (EDF+ specification, section 2.2.4)
-        fs = Decimal(n) / main.dur_dec if main.dur_dec > 0 else None
-        if fs is None or not (0 < float(fs) < math.inf):
-            dur_s = main.head[244:252].decode("latin-1").strip()
-            raise FormatError(
-                f"{p}: header field record duration: {dur_s!r} "
-                f"with {n} samples per record gives signal {i} ({labels[i]!r}) a sampling "
-                f"rate of {'nan' if fs is None else float(fs)} Hz; a file with data signals "
-                "needs a record duration > 0 that gives a finite, positive sampling rate "
-                "(duration 0 is only legal for annotation-only files)"
-            )
-
-
 def _record_layout(
-    p: Path, main: _Main, sig: _SignalHeaders, size: int, issues: list[EdfIssue]
+    p: Path, main: MainHeader, sig: SignalHeaders, size: int, issues: list[EdfIssue]
 ) -> tuple[int, int]:
     """(records to read, bytes per record), the count derived from the size, budgets checked."""
     rec_samples = sum(sig.spr)
@@ -380,7 +177,7 @@ def _record_layout(
     return n_fit, rec_bytes
 
 
-def _file_type(main: _Main, sig: _SignalHeaders, issues: list[EdfIssue]) -> str:
+def _file_type(main: MainHeader, sig: SignalHeaders, issues: list[EdfIssue]) -> str:
     prefix = "BDF" if main.bps == 3 else "EDF"
     plus = main.reserved[:5].upper()
     file_type = prefix + plus[3:] if plus in ("EDF+C", "EDF+D", "BDF+C", "BDF+D") else prefix
@@ -403,7 +200,11 @@ def _file_type(main: _Main, sig: _SignalHeaders, issues: list[EdfIssue]) -> str:
 
 
 def _read_annotations(
-    raw: np.ndarray, main: _Main, sig: _SignalHeaders, byte_off: np.ndarray, issues: list[EdfIssue]
+    raw: np.ndarray,
+    main: MainHeader,
+    sig: SignalHeaders,
+    byte_off: list[int],
+    issues: list[EdfIssue],
 ) -> tuple[list[Annotation], list[Decimal] | None]:
     """Annotations and record onsets from the TALs (onsets None: no annotation signal)."""
     n_rec, rec_bytes = raw.shape
@@ -528,113 +329,11 @@ def _check_onsets_small(
         )
 
 
-def _calibration(p: Path, main: _Main, sig: _SignalHeaders, i: int, issues: list[EdfIssue]):
-    """(pmin, pmax, dmin, dmax, calibrated) of signal ``i``, odd ranges reported."""
-    cols = sig.cols
-    num = sig.numbers
-
-    def value(key, fast):
-        col = num[key]
-        return col[i] if col is not None else fast(cols[key][i])
-
-    pmin = value("physical_min", fast_float)
-    pmax = value("physical_max", fast_float)
-    dmin = value("digital_min", fast_integer)
-    dmax = value("digital_max", fast_integer)
-    lo_lim, hi_lim = DIGITAL_LIMITS[main.bps]
-    if (
-        None not in (pmin, pmax, dmin, dmax)
-        and pmax - pmin > 1e-290
-        and lo_lim <= dmin < dmax <= hi_lim
-        and abs(pmin) < 1e300
-        and abs(pmax) < 1e300
-    ):
-        return pmin, pmax, dmin, dmax, True  # the common case: nothing to check or report
-    where = f"signal {i} ({sig.labels[i]!r})"
-    pmin = _float(cols["physical_min"][i], issues, p, lambda: f"{where} physical minimum")
-    pmax = _float(cols["physical_max"][i], issues, p, lambda: f"{where} physical maximum")
-    dmin = _integer(cols["digital_min"][i], issues, p, lambda: f"{where} digital minimum")
-    dmax = _integer(cols["digital_max"][i], issues, p, lambda: f"{where} digital maximum")
-    calibrated = True
-    bad = _calibration_problem(pmin, pmax, dmin, dmax, main.bps)
-    rng = f"physical [{pmin}, {pmax}], digital [{dmin}, {dmax}]"
-    if bad:
-        calibrated = False
-        issues.append(
-            EdfIssue(
-                f"{where} range",
-                f"{rng}: {bad}",
-                "signal marked uncalibrated, data are the digital values",
-            )
-        )
-    elif pmin == pmax or dmin == dmax:
-        calibrated = False
-        issues.append(
-            EdfIssue(
-                f"{where} range",
-                rng,
-                "zero range: signal marked uncalibrated, data are the digital values",
-            )
-        )
-    elif dmin > dmax:
-        issues.append(
-            EdfIssue(
-                f"{where} digital range", f"[{dmin}, {dmax}]", "minimum above maximum: used as is"
-            )
-        )
-    if min(dmin, dmax) < lo_lim or max(dmin, dmax) > hi_lim:
-        issues.append(
-            EdfIssue(
-                f"{where} digital range",
-                f"[{dmin}, {dmax}] beyond the {8 * main.bps}-bit limits",
-                "used as is; saturation at the stored limits is not flagged",
-            )
-        )
-    return pmin, pmax, dmin, dmax, calibrated
-
-
-def _signal_texts(sig: _SignalHeaders, i: int, issues: list[EdfIssue]) -> tuple[str, ...]:
-    """unit, transducer, prefilter and reserved of signal ``i`` (decoded, odd bytes reported)."""
-    cols = sig.cols
-    if sig.clean:  # printable ASCII only: nothing to report, no field names to build
-        return tuple(
-            cols[k][i].decode("latin-1").replace("\x00", " ").strip()
-            for k in ("unit", "transducer", "prefilter", "reserved")
-        )
-    where = f"signal {i} ({sig.labels[i]!r})"
-    return (
-        decode_text(cols["unit"][i], f"{where} physical dimension", issues),
-        decode_text(cols["transducer"][i], f"{where} transducer", issues),
-        decode_text(cols["prefilter"][i], f"{where} prefilter", issues),
-        decode_text(cols["reserved"][i], f"{where} reserved", issues),
-    )
-
-
-def _sampling_rate(main: _Main, sig: _SignalHeaders, i: int, issues: list[EdfIssue]) -> float:
-    n = sig.spr[i]
-    if n == 0:
-        issues.append(
-            EdfIssue(
-                f"signal {i} ({sig.labels[i]!r}) samples per record", "0", "signal has no data"
-            )
-        )
-    if main.duration > 0:
-        return float(Decimal(n) / main.dur_dec)  # finite for n > 0: checked above
-    issues.append(  # only for signals without samples (checked above)
-        EdfIssue(
-            f"signal {i} ({sig.labels[i]!r}) sampling rate",
-            "record duration 0",
-            "sampling rate is NaN",
-        )
-    )
-    return math.nan
-
-
 def _build_signals(
     p: Path,
     raw: np.ndarray,
-    main: _Main,
-    sig: _SignalHeaders,
+    main: MainHeader,
+    sig: SignalHeaders,
     byte_off: list[int],
     issues: list[EdfIssue],
 ) -> list[EdfSignal]:
@@ -645,11 +344,11 @@ def _build_signals(
     for i in range(main.ns):
         if i in sig.ann_idx:
             continue
-        pmin, pmax, dmin, dmax, calibrated = _calibration(p, main, sig, i, issues)
+        pmin, pmax, dmin, dmax, calibrated = signal_calibration(p, main, sig, i, issues)
         n = sig.spr[i]
         if n not in rates or n == 0 or main.duration <= 0:
-            rates[n] = _sampling_rate(main, sig, i, issues)
-        unit, transducer, prefilter, reserved = _signal_texts(sig, i, issues)
+            rates[n] = sampling_rate(main, sig, i, issues)
+        unit, transducer, prefilter, reserved = signal_texts(sig, i, issues)
         signals.append(
             EdfSignal(
                 label=sig.labels[i],
@@ -671,27 +370,6 @@ def _build_signals(
             )
         )
     return signals
-
-
-def _calibration_problem(pmin: float, pmax: float, dmin: int, dmax: int, bps: int) -> str:
-    """Why ``physical = digital * gain + offset`` cannot be computed in floats ('' when it can).
-
-    The gain and offset must be finite, the gain non-zero, and every value the format can store
-    (``±2**(8 * bps - 1)``) must map to a finite physical value, so the data never hold inf/NaN.
-    """
-    if not (math.isfinite(pmin) and math.isfinite(pmax)):
-        return "physical range beyond the float range"
-    if pmin == pmax or dmin == dmax:
-        return ""  # zero range: reported by the caller
-    gain = (pmax - pmin) / (dmax - dmin)
-    if not math.isfinite(gain) or gain == 0.0:
-        return f"gain {gain!r} is not a finite non-zero float"
-    offset = pmin - dmin * gain
-    if not math.isfinite(offset) or not math.isfinite(
-        abs(gain) * 2.0 ** (8 * bps - 1) + abs(offset)
-    ):
-        return "physical values of the stored integers overflow a float"
-    return ""
 
 
 def _make_source(raw, words, b0, b1, bps, n_rec, n) -> Callable[[], np.ndarray]:

@@ -160,19 +160,24 @@ class EdfSignal:
             physical_input=arr,
         )
 
+    def _ranges(self) -> tuple[float, float, int, int] | None:
+        pmin, pmax = self.physical_min, self.physical_max
+        dmin, dmax = self.digital_min, self.digital_max
+        if not self.calibrated or pmin is None or pmax is None or dmin is None or dmax is None:
+            return None
+        return pmin, pmax, dmin, dmax
+
     @property
     def gain(self) -> float:
         """Physical units per digital step (negative when physical min > max); 1 if uncalibrated."""
-        if not self.calibrated:
-            return 1.0
-        return (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
+        r = self._ranges()
+        return 1.0 if r is None else (r[1] - r[0]) / (r[3] - r[2])
 
     @property
     def offset(self) -> float:
         """Physical value of digital 0: ``physical = digital * gain + offset``."""
-        if not self.calibrated:
-            return 0.0
-        return self.physical_min - self.digital_min * self.gain
+        r = self._ranges()
+        return 0.0 if r is None else r[0] - r[2] * self.gain
 
     # computed on first access and kept in the instance dict (functools.cached_property takes a
     # lock on every access in Python 3.11, a measurable part of reading a small file)
@@ -187,6 +192,18 @@ class EdfSignal:
             d = self.__dict__["_digital"] = self.digital_source().reshape(-1)
         return d
 
+    def digital_records(self) -> np.ndarray:
+        """The stored integers as (n_records, samples_per_record), without copying EDF data.
+
+        For 16-bit EDF a view of the bytes read; for 24-bit BDF the integers assembled once.
+        """
+        d = self.__dict__.get("_digital_records")
+        if d is None:
+            if self.digital_source is None:
+                raise ParameterError(f"signal {self.label!r}: writer input has no digital values")
+            d = self.__dict__["_digital_records"] = self.digital_source()
+        return d
+
     @property
     def data(self) -> np.ndarray:
         """Physical values in ``unit`` (float64), computed on first access."""
@@ -198,6 +215,8 @@ class EdfSignal:
     def _scaled(self) -> np.ndarray:
         if self.physical_input is not None:
             return self.physical_input
+        if self.digital_source is None:
+            raise ParameterError(f"signal {self.label!r}: has neither data nor a file to read")
         src = self.digital_source()
         out = np.empty(src.shape, dtype=np.float64)
         if self.calibrated:
@@ -284,6 +303,14 @@ class EdfRecording:
     onsets_from_tals: tuple[Decimal, ...] | None = field(repr=False)
     is_continuous: bool
     issues: tuple[EdfIssue, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"EdfRecording({str(self.path)!r}, {self.file_type}, {len(self.signals)} signals "
+            f"{[s.label for s in self.signals[:8]]}, {self.n_records} records of "
+            f"{self.record_duration_s:g} s, {len(self.annotations)} annotations, "
+            f"{len(self.issues)} issues)"
+        )
 
     @cached_property
     def record_onsets_exact(self) -> tuple[Decimal, ...]:

@@ -264,6 +264,8 @@ def _encode_signal(
 ) -> np.ndarray:
     """The signal's digital values (n_rec, n); its header fields appended to ``fields``."""
     x = s.physical_input
+    if x is None:  # pragma: no cover - checked by _samples_per_record
+        raise ParameterError(f"signal {s.label!r}: writer input needs data (EdfSignal.from_data)")
     lo_lim, hi_lim = DIGITAL_LIMITS[bps]
     dmin = lo_lim if s.digital_min is None else s.digital_min
     dmax = hi_lim if s.digital_max is None else s.digital_max

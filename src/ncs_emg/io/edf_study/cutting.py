@@ -38,10 +38,10 @@ __all__ = [
 
 @dataclass
 class RawSweep:
-    """One sweep before grouping: a view of the signal's data in the file's unit."""
+    """One sweep before grouping: a view of the signal's stored integers (scaled when stacked)."""
 
     signal: EdfSignal
-    data: np.ndarray
+    data: np.ndarray  # digital values; physical = data * signal.gain + signal.offset
     t0_ms: float
     fields: dict[str, Any]
     saturated: bool
@@ -208,8 +208,7 @@ def sweeps_from_records(
     """EDF+D: every record with a stimulus annotation is one sweep of each signal it concerns."""
     out: list[RawSweep] = []
     skipped = 0
-    rows = {s.index: s.records() for s in usable if s.samples_per_record}
-    sats: dict[int, np.ndarray] = {}
+    rows = {s.index: s.digital_records() for s in usable if s.samples_per_record}
     for r in range(rec.n_records):
         entries = stims.get(r)
         if not entries:
@@ -230,14 +229,17 @@ def sweeps_from_records(
                 )
                 n = None
             n = len(row) if n is None else int(n)
-            if s.index not in sats:
-                sats[s.index] = s.saturated.reshape(-1, s.samples_per_record)
-            out.append(RawSweep(s, row[:n], t0, f, bool(sats[s.index][r, :n].any())))
+            out.append(RawSweep(s, row[:n], t0, f, _touches_limits(s, row[:n])))
     if skipped:
         issues.append(
             EdfIssue("records", f"{skipped} records without a stimulus annotation", "not sweeps")
         )
     return out
+
+
+def _touches_limits(s: EdfSignal, digital: np.ndarray) -> bool:
+    """True when a stored value of the sweep equals the digital minimum or maximum."""
+    return bool(np.any(digital == s.digital_min) or np.any(digital == s.digital_max))
 
 
 # ---- EDF+C / EDF: windows around stimuli -----------------------------------------------------------
@@ -358,7 +360,7 @@ def _window(
         )
         return None
     i0 = int(j.to_integral_value()) - n_pre
-    inside = 0 <= i0 and i0 + n <= s.data.size
+    inside = 0 <= i0 and i0 + n <= rec.n_records * spr
     if inside and segments is not None and segments[i0 // spr] != segments[(i0 + n - 1) // spr]:
         issues.append(
             EdfIssue(
@@ -410,8 +412,9 @@ def sweeps_from_continuous(
             ff = dict(f)
             ff.setdefault("site", opts.site)
             n_pre = round(opts.pre_ms * s.sfreq_hz / 1000)
-            sat = bool(s.saturated[i0 : i0 + n].any())
-            out.append(RawSweep(s, s.data[i0 : i0 + n], t0, ff, sat, -n_pre * 1000.0 / s.sfreq_hz))
+            win = s.digital[i0 : i0 + n]  # the stored integers (2 or 4 bytes a sample)
+            sat = _touches_limits(s, win)
+            out.append(RawSweep(s, win, t0, ff, sat, -n_pre * 1000.0 / s.sfreq_hz))
     return out
 
 
@@ -455,9 +458,10 @@ def stack_sweeps(
 ) -> Sweeps:
     """Stack sweeps of one site into :class:`Sweeps` (mV), aligning stimulus offsets to whole samples.
 
-    Each entry holds ``data`` (a view in the file's unit), ``factor`` (to mV, sign included for a
-    polarity flip), ``fs``, ``t0_ms``, ``accepted``, ``saturated`` and the stimulus fields ``f``.
-    The stacked array is the only copy of the data (never resampled).
+    Each entry holds ``data`` (a view of the stored integers), ``scale`` and ``shift`` (mV =
+    data × scale + shift: the signal's calibration, unit factor and any polarity flip), ``fs``,
+    ``t0_ms``, ``accepted``, ``saturated`` and the stimulus fields ``f``. The stacked array is the
+    only floating-point copy of the data (never resampled).
     """
     fs = sweeps[0]["fs"]
     if any(s["fs"] != fs for s in sweeps):
@@ -474,7 +478,8 @@ def stack_sweeps(
     starts, n, t0 = _align(sweeps, where, issues, t0_ref)
     data = np.empty((len(sweeps), n))
     for k, (s, st) in enumerate(zip(sweeps, starts)):
-        np.multiply(s["data"][int(st) : int(st) + n], s["factor"], out=data[k])
+        np.multiply(s["data"][int(st) : int(st) + n], s["scale"], out=data[k])
+        data[k] += s["shift"]
     data.setflags(write=False)  # handed to Sweeps without another copy
 
     def per_sweep(key: str) -> np.ndarray:

@@ -16,6 +16,7 @@ The steps: :func:`read_edf_study` → ``_stimulus_annotations`` → ``_usable_si
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,7 +45,7 @@ _INFO_KEYS = ("nerve", "side", "muscle", "kind", "lff_hz", "hff_hz", "temperatur
 
 
 def read_edf_study(
-    path: str | Path,
+    path: str | os.PathLike,
     *,
     sidecar: Any = "auto",
     annotation_parser: Callable[[str], Mapping[str, Any] | None] | None = None,
@@ -112,7 +113,8 @@ def read_edf_study(
             raise _no_sweeps(
                 rec.path,
                 f"{rec.file_type} file without stimulus annotations or trigger: cannot cut "
-                "sweeps (pass trigger_signal=..., or use an EDF+D file with one sweep per record)",
+                "sweeps (name the trigger signal: trigger_signal=... in Python, --trigger LABEL on the "
+                "command line; or use an EDF+D file with one sweep per record)",
                 issues,
                 n_file,
             )
@@ -307,7 +309,8 @@ class _Grouping:
         _filters_from_prefilter(entry["info"], s.prefilter)
         sweep = {
             "data": w.data,
-            "factor": factor,
+            "scale": s.gain * factor,
+            "shift": s.offset * factor,
             "fs": s.sfreq_hz,
             "t0_ms": w.t0_ms,
             "accepted": bool(f.get("accepted", True)),

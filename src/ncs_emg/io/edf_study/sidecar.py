@@ -27,6 +27,7 @@ from typing import Any
 
 from ..._validate import MAX_MAGNITUDE
 from ...errors import FormatError
+from ..paths import regular_file
 
 __all__ = ["load_sidecar", "SIDECAR_KEYS", "MAX_SIDECAR_BYTES"]
 
@@ -102,6 +103,7 @@ def _depth_ok(obj: Any, limit: int = 8) -> bool:
 
 def _read_json(path: Any) -> Any:
     src = str(path)
+    regular_file(path, "sidecar")  # a FIFO would block
     try:
         size = Path(path).stat().st_size
         if size > MAX_SIDECAR_BYTES:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ...errors import NcsEmgWarning, ParameterError
-from ...types import Nerve, Study, Sweeps
+from ...types import Nerve, Site, Study, Sweeps
 from ..atomic import check_study_texts
 from ..edf import EdfSignal, RecordPlan, edfplus_startdate, format_decimal, write_records
 from ..edf.tal import check_tal_text, encode_tal
@@ -47,9 +47,9 @@ def _record_duration(durs: list[Decimal], rates: list[Decimal]) -> Decimal:
     )
 
 
-def _items(study: Study) -> list[tuple[int, int | None, object, Sweeps]]:
+def _items(study: Study) -> list[tuple[int, int | None, Site | None, Sweeps]]:
     """(nerve index, site index or None for F-waves, Site or None, Sweeps) in writing order."""
-    items = []
+    items: list[tuple[int, int | None, Site | None, Sweeps]] = []
     for ni, n in enumerate(study.nerves):
         items += [(ni, si, s, s.sweeps) for si, s in enumerate(n.sites)]
         if n.fwaves is not None:
@@ -153,7 +153,7 @@ class _Records:
         n = self.study.nerves[ni]
         cum = None
         if si is not None and all(s.distance_mm is not None for s in n.sites[: si + 1]):
-            cum = sum(s.distance_mm for s in n.sites[: si + 1])
+            cum = sum(s.distance_mm for s in n.sites[: si + 1] if s.distance_mm is not None)
         site_name = site.name if site is not None else (n.sites[0].name if n.sites else "distal")
         where = f"study nerve {ni} ({n.nerve!r}) " + (
             f"site {site_name!r}" if si is not None else "F-waves"
@@ -185,7 +185,7 @@ class _Records:
                 "pulse_width_ms": pw,
                 "intensity_ma": it,
                 "n_samples": sw.n_samples,
-                "accepted": bool(sw.accepted[k]),
+                "accepted": bool(np.asarray(sw.accepted)[k]),
                 "saturated": None if sw.saturated is None else bool(sw.saturated[k]),
             }
             stim = self.onsets[self.r] - Decimal(repr(sw.t0_ms)) / 1000

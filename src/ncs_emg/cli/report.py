@@ -1,0 +1,59 @@
+"""``ncs-emg report``: one self-contained HTML report of a study (optionally with eligibility)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "report",
+        help="a self-contained HTML report of a study (waveforms, segments, criteria verdicts)",
+        description="Write one HTML file (inline SVG figures and CSS, no script, no network) that "
+        "prints on A4. See docs/report.md.",
+    )
+    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument("-o", "--out", required=True, metavar="REPORT.html", help="HTML file to write")
+    p.add_argument(
+        "--clinical", metavar="C.toml", help="clinical findings: adds the eligibility section"
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from ..analysis import analyze
+        from ..errors import FormatError
+        from ..io import read_study
+        from ..report import render_report
+
+        out = Path(args.out)
+        if not out.parent.is_dir():
+            raise FormatError(f"{out}: the folder {str(out.parent)!r} does not exist")
+        study = read_study(args.file)
+        rep = analyze(study)
+        elig = None
+        if args.clinical:
+            from ..eligibility import assess_eligibility, read_clinical
+
+            elig = assess_eligibility(read_clinical(args.clinical), rep)
+        params = {"command": "report", "clinical": args.clinical}
+        html = render_report(study, rep, eligibility=elig, file=str(args.file), parameters=params)
+        _write_atomic(out, html)
+        print(f"report written to {out}", file=sys.stderr)
+        return 0
+
+    return run
