@@ -199,7 +199,7 @@ def run(
     workers, timeout_s = _check(stage, fmt, workers, timeout_s)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from .. import __version__
+    from .._version import __version__
 
     params = json.loads(json.dumps(stage_parameters(stage), default=str))
     man = Manifest(out_dir, {"stage": stage, "parameters": params, "ncs_emg_version": __version__})

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import NcsEmgError
 from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe

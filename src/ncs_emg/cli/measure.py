@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from .. import __version__
+from .._version import __version__
 from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 from .fwave import FWAVE_COLUMNS, FWAVE_HEADERS, fwave_record, fwave_results, fwave_row

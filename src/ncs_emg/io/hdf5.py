@@ -22,13 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import __name__ as _pkg
 from .._units import SI_FACTOR
 from ..errors import FormatError, NcsEmgError
 from ..types import Nerve, Site, Study, Sweeps
 from .atomic import atomic_path, check_study_texts
 from .limits import get_read_limits
 from .paths import regular_file
+
+_pkg = __name__.partition(".")[0]  # the package name, without importing the package root
 
 __all__ = ["read_hdf5_study", "write_hdf5_study", "FORMAT_NAME", "FORMAT_VERSION", "MAX_SAMPLES"]
 
@@ -43,7 +44,7 @@ _SI_UNIT = {"voltage": "V", "time": "s", "length": "m", "frequency": "Hz", "curr
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._version import __version__
 
     return __version__
 

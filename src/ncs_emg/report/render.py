@@ -210,7 +210,7 @@ def _issues_section(study: Study | None, rep: Any) -> str:
 
 
 def _software_section(rep: Any, extra: Mapping[str, Any]) -> str:
-    from .. import __version__
+    from .._version import __version__
 
     params = {"analysis": dict(rep.parameters), **extra}
     return (
