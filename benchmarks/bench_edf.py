@@ -71,7 +71,7 @@ def floor_reader(path: Path):
             fh.seek(hdr)
             a = np.fromfile(fh, dtype="<i2").reshape(-1, per_record)
         out = []
-        for o, n, g, c in zip(offs, spr, gains, offsets):
+        for o, n, g, c in zip(offs, spr, gains, offsets, strict=True):
             x = np.multiply(a[:, o : o + n], g)  # one allocation, scaled in place
             x += c
             out.append(x.reshape(-1))

@@ -38,7 +38,7 @@ def _integral(x, base, a, b, rectify):
     knots = [a] + [float(k) for k in range(int(math.floor(a)) + 1, int(math.ceil(b)))] + [b]
     knots = [t for t in knots if a <= t <= b and t <= n - 1]
     total = 0.0
-    for lo, hi in zip(knots[:-1], knots[1:]):
+    for lo, hi in zip(knots[:-1], knots[1:], strict=True):
         v0, v1 = val(lo), val(hi)
         if rectify and v0 * v1 < 0:
             z = lo + (hi - lo) * v0 / (v0 - v1)  # zero crossing

@@ -33,7 +33,7 @@ def _edfd_file(tmp_path, stim_tals, *, name="d.edf", duration="0.02", ann_spr=20
     onsets = onsets or [str(r) for r in range(len(stim_tals))]
     recs = [
         [np.full(20, r + 1, "<i2").tobytes(), f"+{on}\x14\x14\x00".encode() + extra]
-        for r, (on, extra) in enumerate(zip(onsets, stim_tals))
+        for r, (on, extra) in enumerate(zip(onsets, stim_tals, strict=True))
     ]
     sigs = [_emg(), dict(_ANN, spr=ann_spr)]
     return _write(tmp_path, _edf(sigs, recs, reserved="EDF+D", duration=duration), name)

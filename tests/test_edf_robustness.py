@@ -58,7 +58,7 @@ def _edf(
         h += b"".join(_f(s.get(key, ""), w) for s in sigs)
     data = b""
     for rec in records:
-        for s, b in zip(sigs, rec):
+        for s, b in zip(sigs, rec, strict=True):
             try:
                 n = int(str(s["spr"]).replace("\x00", "").strip()) * 2
             except ValueError:

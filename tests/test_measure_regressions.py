@@ -181,7 +181,7 @@ def test_cidp_preset_tibial_negative_area_matches_the_model():
     sim = ncs_emg.simulate_study("cidp", rng=1)
     k = [n.label for n in sim.study.nerves].index("left tibial (AH)")
     nerve, truth = sim.study.nerves[k], sim.truth.nerves[k]
-    for site, st in zip(nerve.sites, truth.sites):
+    for site, st in zip(nerve.sites, truth.sites, strict=True):
         m = ncs_emg.measure_sweeps(site.sweeps)
         assert m.neg_area_mv_ms[0] == pytest.approx(st.measures["neg_area_mv_ms"], rel=0.2), (
             site.name

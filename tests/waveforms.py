@@ -47,7 +47,7 @@ def mu_sum(
     arrive = dist_mm / cv + term_delay_ms
     sizes = size_median_mv * rng.lognormal(0.0, 0.5, n_units)
     x = np.zeros(n)
-    for a, s in zip(arrive, sizes):
+    for a, s in zip(arrive, sizes, strict=True):
         u = (t - a) / muap_ms
         x -= np.where((u > 0) & (u < 1), s * np.sin(2 * np.pi * u), 0.0)
     if artefact_mv:

@@ -385,7 +385,7 @@ def _ordered_children(ctx: _Ctx, group, prefix: str) -> list:
             raise ctx.err(
                 group.name, f"'index' attributes {sorted(known)} are not 0..{len(known) - 1}"
             )
-        children = [c for _, c in sorted(zip(known, children), key=lambda t: t[0])]
+        children = [c for _, c in sorted(zip(known, children, strict=True), key=lambda t: t[0])]
     if "count" in group.attrs:
         count = _get_number(ctx, group, "count")
         if count != len(children):

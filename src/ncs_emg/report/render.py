@@ -284,7 +284,7 @@ def _page(study: Any, report: Any, eligibility: Any, file: Any, parameters: Any)
         _summary_section(report, fig),
         *[
             _nerve_section(i, n, nr, sources, fig)
-            for i, (n, nr) in enumerate(zip(nerves, report.nerves))
+            for i, (n, nr) in enumerate(zip(nerves, report.nerves, strict=True))
         ],
         _eligibility_section(eligibility),
         _issues_section(study, report),

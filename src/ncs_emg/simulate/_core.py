@@ -242,7 +242,7 @@ def sum_muaps_naive(arrival_ms, size_mv, neg_ms, pos_ms, t0_ms, dt_ms, n_samples
     """Obvious twin of :func:`sum_muaps`: every unit evaluated on every sample (tests/benchmarks)."""
     t = t0_ms + np.arange(n_samples) * dt_ms
     out = np.zeros(n_samples)
-    for a, s, dn, dp in zip(arrival_ms, size_mv, neg_ms, pos_ms):
+    for a, s, dn, dp in zip(arrival_ms, size_mv, neg_ms, pos_ms, strict=True):
         out += s * muap_shape(t - a, dn, dp)
     return out
 
@@ -476,7 +476,7 @@ def detectable_onset(
     n = min(n, 20001)
     t = np.linspace(start, t_s, n)
     y = np.zeros(n)
-    for a, s, dn, dp in zip(arrival_ms[u], size_mv[u], neg_ms[u], pos_ms[u]):
+    for a, s, dn, dp in zip(arrival_ms[u], size_mv[u], neg_ms[u], pos_ms[u], strict=True):
         y += s * muap_shape(t - a, dn, dp)
     k = np.flatnonzero(np.abs(y) >= level_mv)
     if k.size == 0:

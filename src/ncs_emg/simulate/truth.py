@@ -85,7 +85,11 @@ def _runs(x: np.ndarray) -> list[tuple[int, int, int]]:
     s = np.where(x < -TRUTH_BAND_MV, 1, np.where(x > TRUTH_BAND_MV, -1, 0))
     edges = np.flatnonzero(np.diff(s)) + 1
     bounds = np.r_[0, edges, s.size]
-    return [(int(s[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if s[a] != 0]
+    return [
+        (int(s[a]), int(a), int(b))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        if s[a] != 0
+    ]
 
 
 def _cross(t: np.ndarray, d: np.ndarray, j: int, level: float) -> float:
@@ -154,7 +158,7 @@ def truth_measures(
     peaks = [float(np.max(s * -x[a:b])) for s, a, b in phases]
     # negative phases that count for the window: not the small undershoot of a larger positive lobe
     window, last_pos = [], 0.0
-    for i, (s, pk_dev) in enumerate(zip(signs, peaks)):
+    for i, (s, pk_dev) in enumerate(zip(signs, peaks, strict=True)):
         if s < 0:
             last_pos = pk_dev
             window.append(i)

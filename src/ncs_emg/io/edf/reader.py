@@ -23,6 +23,7 @@ import math
 import os
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -303,7 +304,7 @@ def _check_onsets_small(
         return
     if len(onsets) < 2 or not from_tals:
         return
-    gaps = [b - a for a, b in zip(onsets, onsets[1:])]
+    gaps = [b - a for a, b in pairwise(onsets)]
     early = [r + 1 for r, g in enumerate(gaps) if g < duration - 1e-9]
     if early:
         r = early[0]

@@ -207,7 +207,8 @@ def write_records(
     ann_blocks, ann_spr = _annotation_blocks(plan, bps)
     fields: dict[str, list[bytes]] = {name: [] for name, _ in SIGNAL_FIELDS}
     digital = [
-        _encode_signal(s, n, plan.n_records, bps, fields) for s, n in zip(plan.signals, plan.spr)
+        _encode_signal(s, n, plan.n_records, bps, fields)
+        for s, n in zip(plan.signals, plan.spr, strict=True)
     ]
     if plan.tals is not None:
         _annotation_fields(plan.file_type, ann_spr, bps, fields)
@@ -357,7 +358,7 @@ def _record_bytes(
     rec_bytes = (sum(plan.spr) + ann_spr) * bps
     buf = np.zeros((n_rec, rec_bytes), dtype=np.uint8)
     pos = 0
-    for d, n in zip(digital, plan.spr):
+    for d, n in zip(digital, plan.spr, strict=True):
         if bps == 2:
             buf[:, pos : pos + 2 * n] = d.astype("<i2").view(np.uint8).reshape(n_rec, 2 * n)
         else:

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -390,7 +391,7 @@ def sweeps_from_continuous(
     """EDF+C / EDF: windows of ``pre_ms`` + ``post_ms`` around each stimulus (None: no stimulus)."""
     p = rec.path
     onsets = rec.onsets_from_tals
-    if onsets is not None and any(b < a for a, b in zip(onsets, onsets[1:])):
+    if onsets is not None and any(b < a for a, b in pairwise(onsets)):
         raise FormatError(
             f"{p}: {rec.file_type} record onsets are not increasing: stimulus times cannot be "
             "mapped to samples"
@@ -430,7 +431,7 @@ def _align(sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float
     resid = np.abs(t0s - (ref + shift * dt))
     lead = int(shift.max())
     starts = lead - shift
-    n = min(len(s["data"]) - int(st) for s, st in zip(sweeps, starts))
+    n = min(len(s["data"]) - int(st) for s, st in zip(sweeps, starts, strict=True))
     lengths = {len(s["data"]) for s in sweeps}
     if n <= 0:
         raise FormatError(f"{where}: sweeps do not overlap in time after aligning their stimuli")
@@ -477,7 +478,7 @@ def stack_sweeps(
         )
     starts, n, t0 = _align(sweeps, where, issues, t0_ref)
     data = np.empty((len(sweeps), n))
-    for k, (s, st) in enumerate(zip(sweeps, starts)):
+    for k, (s, st) in enumerate(zip(sweeps, starts, strict=True)):
         np.multiply(s["data"][int(st) : int(st) + n], s["scale"], out=data[k])
         data[k] += s["shift"]
     data.setflags(write=False)  # handed to Sweeps without another copy
