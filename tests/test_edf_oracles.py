@@ -230,7 +230,7 @@ def test_spec_saturation_flagged_not_clamped(tmp_path):
 
 
 def test_golden_odd_header_recovered_and_reported():
-    """Reader policy (domain.md 10): every oddity of odd_header.edf recovered and in issues."""
+    """Reader policy (docs/edf.md): every oddity of odd_header.edf recovered and in issues."""
     exp = json.loads((FIX / "odd_header.expected.json").read_text())
     rec = read_edf(FIX / exp["file"])
     assert rec.file_type == exp["file_type"] and rec.n_records == exp["n_records"]

@@ -1,6 +1,6 @@
 """Regressions from the EDF review (reproductions in the review's scripts, rebuilt byte by byte here).
 
-Policy (domain.md section 10): every problem is recovered and reported in ``issues``, or a
+Policy (docs/edf.md): every problem is recovered and reported in ``issues``, or a
 ``FormatError`` naming the file, field and value; never a raw exception, a RuntimeWarning (tests run
 with warnings as errors), a hang, or silently wrong data.
 """

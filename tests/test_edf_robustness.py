@@ -1,4 +1,4 @@
-"""Reader policy (domain.md section 10) on malformed files: recover and report, or FormatError.
+"""Reader policy (docs/edf.md) on malformed files: recover and report, or FormatError.
 
 Files are built byte by byte by ``_edf`` below (independent of ncs_emg's writer) and mutated.
 """
@@ -58,7 +58,7 @@ def _edf(
         h += b"".join(_f(s.get(key, ""), w) for s in sigs)
     data = b""
     for rec in records:
-        for s, b in zip(sigs, rec, strict=True):
+        for s, b in zip(sigs, rec, strict=False):  # malformed files may lack a signal's bytes
             try:
                 n = int(str(s["spr"]).replace("\x00", "").strip()) * 2
             except ValueError:

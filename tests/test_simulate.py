@@ -1,5 +1,5 @@
 """Tests of simulate_nerve / simulate_study / the CLI, and the physiological validation against the
-literature anchors of domain.md section 8 (computed from the simulator, never copied)."""
+literature anchors of docs/simulation.md (computed from the simulator, never copied)."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_truth_amplitude_and_area_follow_the_model_on_a_fine_grid():
 def test_normal_values_are_physiological():
     sim = ncs_emg.simulate_nerve("median", rng=5)
     d = sim.truth.sites[0].measures
-    assert 2.5 < d["onset_latency_ms"] < 4.5  # DML below the ULN of domain.md section 7
+    assert 2.5 < d["onset_latency_ms"] < 4.5  # DML below the ULN of docs/normative.md
     assert 4.1 < d["neg_peak_amp_mv"] < 20
     cv = sim.truth.segments[1].onset_cv_m_s
     assert 49 < cv < 75
@@ -212,7 +212,7 @@ def test_nerve_fwaves_respect_blocks_and_slowing():
     assert np.allclose(diff, extra)
 
 
-# ---- literature anchors (domain.md section 8) -------------------------------------------------------
+# ---- literature anchors (docs/simulation.md) ---------------------------------------------------
 
 
 def _ratio(sim, k, key):

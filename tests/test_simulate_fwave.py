@@ -87,7 +87,7 @@ def test_f_amplitudes_are_small_fractions_of_m():
         amps.append(np.nanmean(t.f_amplitude_mv))
         m.append(t.m_peak_to_peak_mv)
     ratio = 100 * np.mean(amps) / np.mean(m)
-    assert 0.3 < ratio < 5.0  # domain.md: mean F about 1 % of M, the largest about 5 %
+    assert 0.3 < ratio < 5.0  # docs/simulation.md: mean F about 1 % of M, the largest about 5 %
     assert 0.05 < np.mean(amps) < 0.8  # single / few MUAPs
 
 

@@ -1,4 +1,4 @@
-"""F-wave train analysis (definitions: ``domain.md`` section 4).
+"""F-wave train analysis (definitions: ``docs/fwaves.md``).
 
 Public functions are thin wrappers around the numba kernels of the "F-waves" section of
 ``_kernels.py`` (imported lazily, so ``import ncs_emg`` does not load numba).
@@ -38,8 +38,8 @@ Procedure (every train; sample-level details in the kernel docstrings)
    and correlation > ``rep_min_corr`` over the union of their response windows; groups join
    transitively. ``repeater_pct`` = 100 * repeater sweeps / sweeps with an F-wave.
 
-The repeater rule (< 0.5 ms, < 10 %, r > 0.9) is the one published automatic rule quoted in
-``domain.md`` section 4; its primary source was not checked here (unverified). Which amplitude the
+The repeater rule (< 0.5 ms, < 10 %, r > 0.9) is the published automatic rule quoted by a secondary
+teaching summary (``docs/fwaves.md``); its primary source was not checked here (unverified). Which amplitude the
 "10 %" refers to is not stated there; ncs_emg uses the larger of the two peak-to-peak amplitudes.
 """
 
@@ -865,7 +865,7 @@ def measure_fwaves(x: Any, sfreq_hz: float, *, t0_ms: float = 0.0, **kwargs: Any
 
     Notes
     -----
-    Definitions and the procedure are in the module docstring (``domain.md`` section 4). Persistence
+    Definitions and the procedure are in the module docstring (``docs/fwaves.md``). Persistence
     = 100 * sweeps with an F-wave / sweeps; chronodispersion = max - min latency; F/M ratio = 100 *
     mean F peak-to-peak / M amplitude.
 
@@ -949,7 +949,7 @@ def f_estimate_ms(
 
     Notes
     -----
-    ``F_est = 2 * D / CV * 10 + DML + 1`` with D in cm and CV in m/s (``domain.md`` section 4, after
+    ``F_est = 2 * D / CV * 10 + DML + 1`` with D in cm and CV in m/s (``docs/fwaves.md``, after
     Kimura, *Electrodiagnosis in Diseases of Nerve and Muscle*; the primary text was not checked here:
     unverified). In ncs_emg's units (mm and m/s = mm/ms) the factor 10 disappears:
     ``F_est = 2 * distance_mm / cv_m_s + dml_ms + turnaround_ms``.
@@ -982,7 +982,7 @@ def f_ratio(f_latency_ms: float, m_latency_ms: float, *, turnaround_ms: float = 
     -------
     float
         Dimensionless; about 1 in normal arms (the formula and the reference value come from general
-        knowledge of Kimura's textbook and are not in ``domain.md``: unverified).
+        knowledge of Kimura's textbook, not checked against it: unverified).
 
     Examples
     --------
@@ -1018,7 +1018,7 @@ def neurophysiological_index(
         F-wave persistence of the same nerve.
     persistence_as : {"fraction", "percent"}
         Whether the persistence enters as a fraction (0-1, default) or in percent. The published
-        scaling was not checked against the primary source (``domain.md`` section 4 names only the
+        scaling was not checked against the primary source (the secondary summary names only the
         formula): unverified, hence this switch.
 
     Returns
@@ -1028,7 +1028,7 @@ def neurophysiological_index(
     Notes
     -----
     ``NI = amplitude / DML * persistence`` (de Carvalho M, Swash M; ALS trial composite as summarised
-    in ``domain.md`` section 4; primary not checked: unverified). Any missing input is an error here:
+    by a secondary source, ``docs/fwaves.md``; primary not checked: unverified). Any missing input is an error here:
     an NI from a NaN would be a silent number.
 
     Examples

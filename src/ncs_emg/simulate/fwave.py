@@ -1,4 +1,4 @@
-"""Simulated F-wave trains with per-sweep ground truth (``domain.md`` sections 4 and 8)."""
+"""Simulated F-wave trains with per-sweep ground truth (``docs/simulation.md``, ``docs/fwaves.md``)."""
 
 from __future__ import annotations
 
@@ -374,7 +374,7 @@ def simulate_fwave_train(
     n_stimuli : int
         Number of stimuli / sweeps (1 to 1000; 10-100 in practice, default 20).
     p_backfire : float
-        Back-firing probability per unit and stimulus, in [0, 1] (domain.md: about 0.01-0.03).
+        Back-firing probability per unit and stimulus, in [0, 1] (``docs/simulation.md``: about 0.01-0.03).
     n_repeaters : int
         Number of repeater units (>= 0).
     repeater_p : (float, float)

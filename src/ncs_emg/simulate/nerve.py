@@ -1,4 +1,4 @@
-"""Simulated motor nerve conduction studies with ground truth (``domain.md`` section 8)."""
+"""Simulated motor nerve conduction studies with ground truth (``docs/simulation.md``)."""
 
 from __future__ import annotations
 
@@ -319,7 +319,7 @@ def simulate_nerve(
         Preset sites to simulate, distal → proximal (default: the preset's usual set).
     distances_mm : sequence of float or None, mm
         One per site: first the stimulating cathode to active electrode distance, then each segment
-        length (``domain.md`` section 2), each > 0. Default: the preset's.
+        length (``docs/recording.md``), each > 0. Default: the preset's.
     n_units : int or None
         Motor units, 1 to 2000 (``_core.MAX_UNITS``; booleans refused). Default: preset; 200 for hand
         muscles, 100 EDB, 150 AH.
@@ -397,7 +397,7 @@ def simulate_nerve(
     reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
     itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
-    (domain.md section 8; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
+    (``docs/simulation.md``; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
     ``hff_hz`` are None).
 
     Examples
