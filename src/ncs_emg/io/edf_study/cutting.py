@@ -310,7 +310,9 @@ def _sample_position(t: Decimal, rec: EdfRecording, spr: int) -> Decimal | None:
     return r * spr + off * spr / dur
 
 
-def _stimulus_times(rec, stims, opts: CutOptions, p: Path) -> list[tuple[Decimal, dict]]:
+def _stimulus_times(
+    rec: EdfRecording, stims: Mapping[int, list], opts: CutOptions, p: Path
+) -> list[tuple[Decimal, dict]]:
     if opts.trigger_signal is not None:
         trig = rec.signal(opts.trigger_signal)
         return [(t, {}) for t in _trigger_times(trig, opts.trigger_threshold, rec)]
@@ -333,7 +335,13 @@ def _check_window_budget(p: Path, times: list, usable: list[EdfSignal], opts: Cu
 
 
 def _window(
-    t: Decimal, s: EdfSignal, rec: EdfRecording, segments, opts: CutOptions, issues: list[EdfIssue]
+    t: Decimal,
+    s: EdfSignal,
+    rec: EdfRecording,
+    segments: list[int] | None,
+    *,
+    opts: CutOptions,
+    issues: list[EdfIssue],
 ) -> tuple[int, int, float, Decimal] | None:
     """(first sample, length, t0_ms, position) of the window around ``t``; None = skipped."""
     n_pre = round(opts.pre_ms * s.sfreq_hz / 1000)
@@ -406,7 +414,7 @@ def sweeps_from_continuous(
         for s in usable:
             if not s.sfreq_hz > 0 or s.samples_per_record == 0:
                 continue
-            w = _window(t, s, rec, segments, opts, issues)
+            w = _window(t, s, rec, segments, opts=opts, issues=issues)
             if w is None:
                 continue
             i0, n, t0, _ = w
@@ -422,7 +430,9 @@ def sweeps_from_continuous(
 # ---- one time base per site ------------------------------------------------------------------------
 
 
-def _align(sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float | None):
+def _align(
+    sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float | None
+) -> tuple[np.ndarray, int, float]:
     fs = sweeps[0]["fs"]
     dt = 1000.0 / fs
     t0s = np.array([s["t0_ms"] for s in sweeps])
