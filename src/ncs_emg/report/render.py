@@ -99,6 +99,7 @@ def _fwave_section(nerve: Any, nr: Any, fig: _Figures) -> str:
         fm = measure_nerve_fwaves(nerve)
     except NcsEmgError as exc:
         return f"<h3>F-waves</h3><p>Train not analysed: {esc(exc)}</p>"
+    assert fm is not None  # the nerve has a train (checked above)
     s = fm.summary()
     keys = ("n_sweeps", "n_present", "persistence_pct", "min_latency_ms", "mean_latency_ms",
             "max_latency_ms", "chronodispersion_ms", "mean_amplitude_mv", "repeater_pct",
@@ -260,6 +261,7 @@ def render_report(
     if report is None:
         from ..analysis import analyze
 
+        assert study is not None  # one of the two is given (checked above)
         report = analyze(study)
     import matplotlib
 
