@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,11 +39,11 @@ __all__ = [
     "kernels_cached",
 ]
 
-_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
 #: The numba threading layer used by the parallel kernels.
 THREADING_LAYER = os.environ.get("NUMBA_THREADING_LAYER") or "workqueue"
-numba.config.THREADING_LAYER = THREADING_LAYER
+numba.config.THREADING_LAYER = THREADING_LAYER  # type: ignore[attr-defined,unused-ignore]
 #: Layers that run parallel kernels from several threads at once (workqueue does not).
 _THREAD_SAFE_LAYERS = ("tbb", "omp", "threadsafe")
 _PARALLEL_LOCK = threading.Lock()
@@ -54,7 +54,7 @@ jit = numba.njit(**_OPTIONS)
 prange = numba.prange
 
 
-def jit_parallel(func):
+def jit_parallel(func: Callable[..., Any]) -> Any:
     """Decorator for batch kernels over sweeps (``prange`` over rows, each iteration its own row)."""
     return numba.njit(parallel=True, **_OPTIONS)(func)
 

@@ -427,7 +427,7 @@ def measure_cmap(
     dt = 1000.0 / fs
     win = _search_windows(X.shape, fs, t0, p)
     out, flags = _run_cmap_kernel(X, dt, win, p)
-    m = _package(out, flags, fs, t0, dt, win.source, p)
+    m = _package(out, flags, fs, t0, dt, source=win.source, p=p)
     for message in plausibility_warnings(X, m):
         warnings.warn(message, NcsEmgWarning, stacklevel=2)
     return m
@@ -599,6 +599,7 @@ def _package(
     fs: float,
     t0: float,
     dt: float,
+    *,
     source: str,
     p: CmapParams,
 ) -> CmapMeasures:

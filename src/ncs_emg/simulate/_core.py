@@ -216,6 +216,7 @@ def sum_muaps(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     t0_ms: float,
     dt_ms: float,
     n_samples: int,
@@ -238,7 +239,16 @@ def sum_muaps(
     return out
 
 
-def sum_muaps_naive(arrival_ms, size_mv, neg_ms, pos_ms, t0_ms, dt_ms, n_samples) -> np.ndarray:
+def sum_muaps_naive(
+    arrival_ms: np.ndarray,
+    size_mv: np.ndarray,
+    neg_ms: np.ndarray,
+    pos_ms: np.ndarray,
+    *,
+    t0_ms: float,
+    dt_ms: float,
+    n_samples: int,
+) -> np.ndarray:
     """Obvious twin of :func:`sum_muaps`: every unit evaluated on every sample (tests/benchmarks)."""
     t = t0_ms + np.arange(n_samples) * dt_ms
     out = np.zeros(n_samples)
@@ -452,6 +462,7 @@ def detectable_onset(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     t0_ms: float,
     dt_ms: float,
     level_mv: float,

@@ -174,7 +174,13 @@ def fwave_train(
         option_of=option_of,
     )
     m_wave = C.sum_muaps(
-        m_arrival_ms[idx], pop.size_mv[idx], pop.neg_ms[idx], pop.pos_ms[idx], t0, dt, n
+        m_arrival_ms[idx],
+        pop.size_mv[idx],
+        pop.neg_ms[idx],
+        pop.pos_ms[idx],
+        t0_ms=t0,
+        dt_ms=dt,
+        n_samples=n,
     )
     m_amp = float(-m_wave.min()) if idx.size else 0.0
     m_p2p = float(m_wave.max() - m_wave.min()) if idx.size else 0.0
@@ -203,14 +209,22 @@ def fwave_train(
         np.array([a_wave_amp_mv]),
         np.array([a_neg]),
         np.array([a_pos]),
-        t0,
-        dt,
-        n,
+        t0_ms=t0,
+        dt_ms=dt,
+        n_samples=n,
     )
     for k in range(n_stimuli):
         u = np.flatnonzero(fires[k])
         fired.append(C.readonly(u))
-        f = C.sum_muaps(f_arrival_ms[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
+        f = C.sum_muaps(
+            f_arrival_ms[u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            t0_ms=t0,
+            dt_ms=dt,
+            n_samples=n,
+        )
         if u.size:
             f_lat[k] = float(f_arrival_ms[u].min())
             f_amp[k] = float(f.max() - f.min())
@@ -219,7 +233,7 @@ def fwave_train(
     x = C.add_recording(rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, **rec)
     if display_polarity:
         x = -x
-    present = fires.any(axis=1)
+    present = np.asarray(fires.any(axis=1))
     truth = FWaveTruth(
         f_present=C.readonly(present),
         f_latency_ms=C.readonly(f_lat),
@@ -312,6 +326,7 @@ def draw_unit_p(
     p_backfire: float,
     n_repeaters: int,
     repeater_p: tuple[float, float],
+    *,
     eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit back-firing probabilities and the repeater indices (chosen among ``eligible``)."""
@@ -440,7 +455,7 @@ _RECORDING_NAMES = (
 )
 
 
-def _simulate_fwave_train(**kw: Any):
+def _simulate_fwave_train(**kw: Any) -> tuple[Sweeps, FWaveTruth, Any]:
     name = kw["nerve"]
     if not isinstance(name, str) or name.strip().lower() not in PRESETS:
         raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")

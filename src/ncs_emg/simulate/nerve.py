@@ -494,6 +494,7 @@ class _Params:
         self.rec = cond.realism()
         self.display_polarity = cond.display_polarity
         fw = g["fwaves"]
+        self.fwaves: dict[str, Any] | None
         if isinstance(fw, dict):
             unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
             if unknown:
@@ -576,7 +577,13 @@ def _simulate(p: _Params) -> SimulatedNerve:
     for k in range(n_sites):
         u = np.flatnonzero(alive_at[k])
         clean[k] = C.sum_muaps(
-            arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
+            arrival[k, u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            t0_ms=p.t0,
+            dt_ms=p.dt,
+            n_samples=p.n,
         )
     if (
         alive_at[0].all()
@@ -606,17 +613,17 @@ def _simulate(p: _Params) -> SimulatedNerve:
             pop.size_mv[u],
             pop.neg_ms[u],
             pop.pos_ms[u],
-            p.t0,
-            p.dt,
-            DETECTABLE_LEVEL_MV,
+            t0_ms=p.t0,
+            dt_ms=p.dt,
+            level_mv=DETECTABLE_LEVEL_MV,
         )
         m = truth_measures(
             arrival[k, u],
             pop.size_mv[u],
             pop.neg_ms[u],
             pop.pos_ms[u],
-            detectable,
-            p.t0 + (p.n - 1) * p.dt,
+            onset_ms=detectable,
+            sweep_end_ms=p.t0 + (p.n - 1) * p.dt,
         )
         site_truths.append(
             SiteTruth(
@@ -681,7 +688,9 @@ def _simulate(p: _Params) -> SimulatedNerve:
 
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
-        fw_sweeps, fw_truth = _fwaves_for(p, g, pop, seg_cv, arrival[0], alive_at, noise)
+        fw_sweeps, fw_truth = _fwaves_for(
+            p, g, pop, seg_cv, arrival[0], alive_at=alive_at, noise_mv=noise
+        )
     nerve = Nerve(
         pre.nerve,
         side=p.side,
@@ -712,11 +721,22 @@ def reference_amplitude(
     sweep's time grid extended to the end of the latest MUAP: the SNR reference."""
     end = float(np.max(arrival_ms + pop.neg_ms + pop.pos_ms))
     n_ext = max(n, int(math.ceil((end - t0) / dt)) + 2)
-    x = C.sum_muaps(arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0, dt, n_ext)
+    x = C.sum_muaps(
+        arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0_ms=t0, dt_ms=dt, n_samples=n_ext
+    )
     return float(max(0.0, -x.min()))
 
 
-def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -> float:
+def _equivalent_snr_db(
+    pop: C.Population,
+    m_arrival: np.ndarray,
+    conducting: np.ndarray,
+    *,
+    t0: float,
+    dt: float,
+    n: int,
+    noise_mv: float,
+) -> float:
     """The SNR (dB, M-wave negative peak as reference, as ``fwave_train`` defines it) that gives the
     F-wave train the nerve's own absolute noise ``noise_mv``: recording noise does not depend on the
     response. The M-wave is summed on the F sweep's time base exactly as ``fwave_train`` sums it
@@ -724,14 +744,26 @@ def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -
     if noise_mv <= 0.0:
         return math.inf
     u = np.flatnonzero(conducting)
-    m = C.sum_muaps(m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
+    m = C.sum_muaps(
+        m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0_ms=t0, dt_ms=dt, n_samples=n
+    )
     amp = float(-m.min()) if u.size else 0.0
     return snr_db_of(amp, noise_mv) if amp > 0.0 else math.inf
 
 
-def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
+def _fwaves_for(
+    p: _Params,
+    g: np.random.Generator,
+    pop: C.Population,
+    seg_cv: np.ndarray,
+    m_arrival: np.ndarray,
+    *,
+    alive_at: np.ndarray,
+    noise_mv: float,
+) -> tuple[Sweeps, FWaveTruth]:
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
+    assert o is not None  # called only when the nerve asks for F-waves
     pre = p.preset
     n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
@@ -767,7 +799,7 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
         length = o["sweep_ms"]
     fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
     if snr is None:
-        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0, dt, n, noise_mv)
+        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0=t0, dt=dt, n=n, noise_mv=noise_mv)
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)

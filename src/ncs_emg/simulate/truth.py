@@ -76,7 +76,9 @@ def model_waveform(
     start = float(arrival_ms.min())
     end = float(np.max(arrival_ms + neg_ms + pos_ms))
     n = int(math.ceil((end - start) / TRUTH_STEP_MS)) + 2
-    x = C.sum_muaps(arrival_ms, size_mv, neg_ms, pos_ms, start, TRUTH_STEP_MS, n)
+    x = C.sum_muaps(
+        arrival_ms, size_mv, neg_ms, pos_ms, t0_ms=start, dt_ms=TRUTH_STEP_MS, n_samples=n
+    )
     return start + TRUTH_STEP_MS * np.arange(n), x
 
 
@@ -99,7 +101,9 @@ def _cross(t: np.ndarray, d: np.ndarray, j: int, level: float) -> float:
     return float(t[j - 1] + f * (t[j] - t[j - 1]))
 
 
-def _phase_end(t: np.ndarray, x: np.ndarray, sign: int, first: int, stop: int, end_band: float):
+def _phase_end(
+    t: np.ndarray, x: np.ndarray, sign: int, first: int, stop: int, *, end_band: float
+) -> float:
     """End time of a phase (its extreme, then the end band or the 1 µV band soon after it)."""
     d = sign * -x  # > 0 inside the phase
     p = first + int(np.argmax(d[first:stop]))
@@ -130,6 +134,7 @@ def truth_measures(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     onset_ms: float,
     sweep_end_ms: float,
 ) -> dict[str, float]:
@@ -152,7 +157,7 @@ def truth_measures(
     phases = [r for r in _runs(x) if np.max(r[0] * -x[r[1] : r[2]]) >= major]
     first_neg = next(i for i, r in enumerate(phases) if r[0] > 0)
     phases = phases[first_neg:]  # the response starts with its first negative phase
-    ends = [_phase_end(t, x, s, a, b, end_band) for s, a, b in phases]
+    ends = [_phase_end(t, x, s, a, b, end_band=end_band) for s, a, b in phases]
     signs = [s for s, _a, _b in phases]
     tot_end = ends[-1]
     peaks = [float(np.max(s * -x[a:b])) for s, a, b in phases]
