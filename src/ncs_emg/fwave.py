@@ -291,8 +291,8 @@ class FWaveTrains:
         if not -self.n_trains <= int(i) < self.n_trains:
             raise ParameterError(f"i: train index {i} out of range for {self.n_trains} trains")
         i = int(i) % self.n_trains
-        sw = {k: _ro(v[i]) for k, v in self.sweep.items()}
-        sm = {k: float(self.summary[k][i]) for k in FWAVE_SUMMARY_NAMES}
+        sw: dict[str, Any] = {k: _ro(v[i]) for k, v in self.sweep.items()}
+        sm: dict[str, Any] = {k: float(self.summary[k][i]) for k in FWAVE_SUMMARY_NAMES}
         a = self.a_waves[i]
         ok = ~np.isnan(a[:, 0])
         return FWaveMeasures(
