@@ -65,7 +65,7 @@ MEASURES = (
     ("total_duration_ms", "ms", False),
     ("neg_peak_latency_ms", "ms", False),
 )
-TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector (issue 3)
+TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector
     "onset (first arrival)": 0.1,
     "onset (detectable)": 0.1,
     "neg_peak_amp_mv": 2.0,

@@ -326,7 +326,7 @@ def cmap_sweep_naive(x, ip, fp):
 
 
 # =================================================================================================
-# ---- F-waves (twins of the _kernels "F-waves" section; issue 5) --------------------------------
+# ---- F-waves (twins of the _kernels "F-waves" section) --------------------------------
 # =================================================================================================
 # Same calling convention as the kernels (ip/fp parameter arrays indexed by the K.FIP_*/K.FFP_*
 # constants); every step is written from its definition with lists and whole-array NumPy operations.

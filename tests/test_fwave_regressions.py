@@ -23,7 +23,7 @@ def _measure(sim, **kw):
     return measure_fwaves(s.data, s.sfreq_hz, t0_ms=s.t0_ms, **kw)
 
 
-def test_item1_study_latency_is_the_f_wave_not_noise_or_hum():
+def test_study_min_latency_is_the_f_wave_not_noise_or_hum():
     # reported: nerve 6 min latency 20.6 ms (truth 47.45), chronodispersion 33.8 ms, interpretable;
     # other nerves of the study read A-waves or noise as 15.8 / 28.7 ms F-waves
     st = simulate_study("normal", rng=1)
@@ -38,7 +38,7 @@ def test_item1_study_latency_is_the_f_wave_not_noise_or_hum():
             assert abs(r.min_latency_ms - t_min) < 1.0, (r.min_latency_ms, t_min)
 
 
-def test_item1_onset_is_searched_only_before_the_peak():
+def test_f_onset_is_searched_only_before_the_peak():
     # a 0.03 mV (peak-to-peak) blip 15 ms before the F-wave: below the detection threshold alone, but
     # above the onset threshold; the onset must be the F-wave's, not the blip's
     lat = 32.0 + 0.3 * np.arange(20)  # varying latencies (identical ones would be an A-wave)
@@ -53,7 +53,7 @@ def test_item1_onset_is_searched_only_before_the_peak():
 
 
 @pytest.mark.parametrize("mains_hz", [50.0, 60.0])
-def test_item2_mains_hum_alone_is_not_an_f_wave(mains_hz):
+def test_mains_hum_alone_is_not_an_f_wave(mains_hz):
     sim = simulate_fwave_train(
         "ulnar", rng=7, p_backfire=0, n_repeaters=0, a_wave=False, hum_mv=0.03, mains_hz=mains_hz
     )
@@ -63,7 +63,7 @@ def test_item2_mains_hum_alone_is_not_an_f_wave(mains_hz):
     assert r.noise_mv > 0.8 * 0.03 / math.sqrt(2)
 
 
-def test_item3_a_wave_with_a_broad_peak_is_found_and_not_the_f_wave():
+def test_a_wave_with_a_broad_peak_is_found_and_not_the_f_wave():
     sim = simulate_fwave_train("ulnar", rng=0)
     tr = sim.truth
     r = _measure(sim)
@@ -73,7 +73,7 @@ def test_item3_a_wave_with_a_broad_peak_is_found_and_not_the_f_wave():
     assert abs(r.min_latency_ms - float(np.nanmin(tr.f_latency_ms))) < 1.5
 
 
-def test_item4_noise_limited_train_is_not_interpretable():
+def test_noise_limited_train_is_not_interpretable():
     sim = simulate_fwave_train("ulnar", rng=7, snr_db=30)
     r = _measure(sim)
     assert r.detection_threshold_mv > 2 * 0.04
@@ -82,7 +82,7 @@ def test_item4_noise_limited_train_is_not_interpretable():
     assert "noise-limited" not in r.reason
 
 
-def test_item5_sweeps_ending_before_the_f_waves():
+def test_sweeps_ending_before_the_f_waves_make_the_train_not_interpretable():
     sim = simulate_fwave_train("ulnar", rng=7)
     s = sim.sweeps
     n = int(round((26.0 - s.t0_ms) * s.sfreq_hz / 1000)) + 1  # cut at 26 ms
@@ -100,7 +100,7 @@ def test_item5_sweeps_ending_before_the_f_waves():
     assert "min_sweep_end_ms" not in full.reason
 
 
-def test_item7_reasons_are_true():
+def test_not_interpretable_reasons_name_the_true_cause():
     rng = np.random.default_rng(3)
     r = measure_fwaves(rng.normal(0, 0.002, (20, 1000)), FS, t0_ms=-5.0, m_end_ms=10.0)
     assert not r.interpretable and "saturated" not in r.reason and "no M-wave" in r.reason
@@ -110,7 +110,7 @@ def test_item7_reasons_are_true():
     assert "did not return to baseline" not in r.reason
 
 
-def test_item8_kernel_params_feed_the_naive_twin():
+def test_wrapper_kernel_params_give_the_naive_twin_its_result():
     # the ip/fp the wrapper uses (one helper) give the naive twin the wrapper's result
     from ncs_emg.fwave import _kernel_params, _m_windows
 

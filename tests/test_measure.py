@@ -258,8 +258,11 @@ def test_response_inside_the_post_artefact_baseline_is_flagged():
     _, x = sine_cmap(n=600, t0_ms=0.0, onset_ms=1.2)
     m = measure_cmap(x, 20000.0, t0_ms=0.0)
     assert m.baseline_source == "post-artefact"
-    assert m.onset_at_search_start[0] or m.no_response[0] or not math.isclose(m.baseline_mv[0], 0.0)
-    assert np.isnan(m.onset_latency_ms[0]) or m.onset_latency_ms[0] > 1.2
+    # the response is under way where the search starts: flagged, and its onset (1.2 ms, inside
+    # the baseline window) is not measurable rather than a later, wrong latency
+    assert m.onset_at_search_start[0]
+    assert not m.no_response[0]
+    assert np.isnan(m.onset_latency_ms[0])
 
 
 def test_post_artefact_baseline_when_no_prestimulus():

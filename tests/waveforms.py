@@ -57,7 +57,7 @@ def mu_sum(
     return t, x, float(arrive.min())
 
 
-# ---- trace features of real exports (issue 12): each a small function of (t, x) ----------------
+# ---- trace features of real exports: each a small function of (t, x) ----------------
 
 
 def cmap_shape(t, onset_ms, neg_amp_mv=5.0, neg_ms=4.0, pos_amp_mv=2.5, pos_ms=8.0):

@@ -667,7 +667,7 @@ def cmap_batch(X, ip, fp, out, flags):
 
 
 # =================================================================================================
-# ---- F-waves (issue 5; wrappers in fwave.py, naive twins at the end of tests/naive.py) ----------
+# ---- F-waves (wrappers in fwave.py, naive twins at the end of tests/naive.py) ----------
 # =================================================================================================
 # A train is an (n_sweeps, n_samples) array. ``fw_train`` analyses one train; ``fw_serial`` and
 # ``fw_batch`` (parallel over trains) analyse a stack (n_trains, n_sweeps, n_samples). Parameters come
