@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
-from ._presets import PRESETS
+from ._presets import PRESETS, NervePreset
 from .conditions import RecordingConditions, resolve_conditions, snr_db_of
 from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
 from .truth import TRUTH_BAND_MV, truth_measures
@@ -418,48 +418,34 @@ class _Params:
     """Validated parameters of :func:`simulate_nerve`."""
 
     def __init__(self, kw: dict[str, Any]):
-        name = kw["nerve"]
-        if not isinstance(name, str) or name.strip().lower() not in PRESETS:
-            raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
-        pre = PRESETS[name.strip().lower()]
-        self.preset = pre
-        known = [s[0] for s in pre.sites]
-        names = pre.default_sites if kw["sites"] is None else kw["sites"]
-        if isinstance(names, str) or len(list(names)) == 0:
-            raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
-        names = list(names)
-        for s in names:
-            if s not in known:
-                raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
-        order = [known.index(s) for s in names]
-        if order != sorted(set(order)):
-            raise ParameterError(
-                f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
-            )
+        pre = self.preset = _preset(kw["nerve"])
+        names, order = _site_order(pre, kw["sites"])
         self.site_names = names
         n_sites = len(names)
-        cum = np.cumsum([site[1] for site in pre.sites])
-        path = cum[order]
-        if kw["distances_mm"] is None:
-            self.distances = np.diff(path, prepend=0.0)
-        else:
-            if np.ndim(kw["distances_mm"]) == 0:
-                raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
-            self.distances = C.per_item(
-                kw["distances_mm"], n_sites, "distances_mm", lo=0.0, lo_open=True
-            )
-        labels = []
-        for k, i in enumerate(order):
-            prev = order[k - 1] if k else -1
-            if i == prev + 1:
-                labels.append(pre.sites[i][2])
-            elif k == 0:
-                labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
-            else:
-                labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
-        self.labels = labels
+        self.distances = _distances(pre, order, kw["distances_mm"])
+        self.labels = _segment_labels(pre, order)
         self.side = kw["side"]
-        g = kw
+        self._population(pre, kw)
+        self.block = C.per_item(kw["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
+        self.slowing = C.per_item(
+            kw["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
+        )
+        self.extra_sd = C.per_item(kw["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
+        self.n_sweeps = C.check_count(kw["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
+        length = pre.sweep_ms if kw["sweep_ms"] is None else kw["sweep_ms"]
+        cond: RecordingConditions = kw["conditions"]
+        self.conditions = cond
+        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
+        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
+        self.sweep_ms = length
+        self.rec = cond.realism()
+        self.display_polarity = cond.display_polarity
+        self.fwaves: dict[str, Any] | None = _fwave_options(kw["fwaves"])
+        self.rng = C.make_rng(kw["rng"])
+        self.record = self._record(kw)
+
+    def _population(self, pre: NervePreset, g: dict[str, Any]) -> None:
+        """Motor-unit population options: the preset's defaults where None, each checked."""
         self.n_units = C.check_count(
             pre.n_units if g["n_units"] is None else g["n_units"], "n_units", maximum=C.MAX_UNITS
         )
@@ -479,74 +465,111 @@ class _Params:
         self.muap_pos_ratio = C.check_real(
             g["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True
         )
-        self.block = C.per_item(g["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
-        self.slowing = C.per_item(
-            g["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
-        )
-        self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
-        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
-        length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
-        cond: RecordingConditions = g["conditions"]
-        self.conditions = cond
-        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
-        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
-        self.sweep_ms = length
-        self.rec = cond.realism()
-        self.display_polarity = cond.display_polarity
-        fw = g["fwaves"]
-        self.fwaves: dict[str, Any] | None
-        if isinstance(fw, dict):
-            unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
-            if unknown:
-                raise ParameterError(
-                    f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
-                )
-            self.fwaves = {**_FWAVE_OPTIONS, **fw}
-        elif fw is True:
-            self.fwaves = dict(_FWAVE_OPTIONS)
-        elif fw is False or fw is None:
-            self.fwaves = None
-        else:
-            raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
-        self.rng = C.make_rng(g["rng"])
-        self.record = C.json_value(
+
+    def _record(self, kw: dict[str, Any]) -> Any:
+        """The parameters recorded with the result (JSON-ready), defaults resolved."""
+        record = C.json_value(
             {
                 k: v
                 for k, v in kw.items()
                 if k not in ("rng", "sites", "distances_mm", "fwaves", "conditions")
             }
         )
-        self.record.update(cond.to_dict())
-        self.record.update(
-            nerve=pre.nerve,
-            sites=list(names),
+        record.update(self.conditions.to_dict())
+        record.update(
+            nerve=self.preset.nerve,
+            sites=list(self.site_names),
             distances_mm=self.distances,
             n_units=self.n_units,
             cv_mean_m_s=self.cv_mean_m_s,
             cv_sd_m_s=self.cv_sd_m_s,
             unit_size_mv=self.unit_size_mv,
             terminal_delay_ms=self.terminal_delay_ms,
-            sweep_ms=length,
+            sweep_ms=self.sweep_ms,
             fwaves=self.fwaves,
         )
-        self.record = C.json_value(self.record)
+        return C.json_value(record)
 
 
-def _simulate(p: _Params) -> SimulatedNerve:
-    g = p.rng
-    pre = p.preset
-    pop = C.make_population(
-        g,
-        n_units=p.n_units,
-        cv_mean_m_s=p.cv_mean_m_s,
-        cv_sd_m_s=p.cv_sd_m_s,
-        terminal_delay_ms=p.terminal_delay_ms,
-        terminal_delay_sd_ms=p.terminal_delay_sd_ms,
-        unit_size_mv=p.unit_size_mv,
-        unit_size_sigma=p.unit_size_sigma,
-        muap_duration_ms=p.muap_duration_ms,
-        muap_pos_ratio=p.muap_pos_ratio,
-    )
+def _preset(name: Any) -> NervePreset:
+    if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+        raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
+    return PRESETS[name.strip().lower()]
+
+
+def _site_order(pre: NervePreset, sites: Any) -> tuple[list[str], list[int]]:
+    """The site names asked for (the preset's default when None) and their preset indices."""
+    known = [s[0] for s in pre.sites]
+    names = pre.default_sites if sites is None else sites
+    if isinstance(names, str) or len(list(names)) == 0:
+        raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
+    names = list(names)
+    for s in names:
+        if s not in known:
+            raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
+    order = [known.index(s) for s in names]
+    if order != sorted(set(order)):
+        raise ParameterError(
+            f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
+        )
+    return names, order
+
+
+def _distances(pre: NervePreset, order: list[int], distances_mm: Any) -> np.ndarray:
+    """Distal distance, then segment lengths (mm): the preset's path unless given."""
+    n_sites = len(order)
+    if distances_mm is None:
+        cum = np.cumsum([site[1] for site in pre.sites])
+        return np.diff(cum[order], prepend=0.0)
+    if np.ndim(distances_mm) == 0:
+        raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
+    return C.per_item(distances_mm, n_sites, "distances_mm", lo=0.0, lo_open=True)
+
+
+def _segment_labels(pre: NervePreset, order: list[int]) -> list[str]:
+    """Anatomical label of each segment (the preset's, or a span label when sites are skipped)."""
+    known = [s[0] for s in pre.sites]
+    labels = []
+    for k, i in enumerate(order):
+        prev = order[k - 1] if k else -1
+        if i == prev + 1:
+            labels.append(pre.sites[i][2])
+        elif k == 0:
+            labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
+        else:
+            labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
+    return labels
+
+
+def _fwave_options(fw: Any) -> dict[str, Any] | None:
+    """The F-wave options of ``fwaves`` (True: the defaults; a dict: checked names) or None."""
+    if isinstance(fw, dict):
+        unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
+        if unknown:
+            raise ParameterError(
+                f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
+            )
+        return {**_FWAVE_OPTIONS, **fw}
+    if fw is True:
+        return dict(_FWAVE_OPTIONS)
+    if fw is False or fw is None:
+        return None
+    raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
+
+
+@dataclass(frozen=True)
+class _Conduction:
+    """How the population conducts: per-segment CVs and times, and who passes each block."""
+
+    seg_cv: np.ndarray  # (n_sites, n_units) m/s
+    seg_time: np.ndarray  # (n_sites, n_units) ms
+    alive_at: np.ndarray  # (n_sites, n_units) units reaching the muscle from site k
+    n_blocked: np.ndarray  # (n_sites,)
+    blocked_size: np.ndarray  # (n_sites,) fraction of the entering size blocked
+    arrival: np.ndarray  # (n_sites, n_units) ms at the muscle
+
+
+def _conduction(p: _Params, g: np.random.Generator, pop: C.Population) -> _Conduction:
     n_sites, n_u = len(p.site_names), p.n_units
     floor = 0.1 * p.cv_mean_m_s
     # per-segment CVs (n_sites, n_units); draws happen even for zero SD so that changing one
@@ -571,13 +594,17 @@ def _simulate(p: _Params) -> SimulatedNerve:
             blocked_size[k] = pop.size_mv[gone].sum() / size_in if size_in > 0 else 0.0
         n_blocked[k] = nb
         alive_at[k] = alive
-    arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)  # (n_sites, n_units)
+    arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)
+    return _Conduction(seg_cv, seg_time, alive_at, n_blocked, blocked_size, arrival)
 
-    clean = np.empty((n_sites, p.n))
-    for k in range(n_sites):
-        u = np.flatnonzero(alive_at[k])
+
+def _clean_waveforms(p: _Params, pop: C.Population, c: _Conduction) -> np.ndarray:
+    """Noise-free CMAP of every site (n_sites, n_samples)."""
+    clean = np.empty((len(p.site_names), p.n))
+    for k in range(len(p.site_names)):
+        u = np.flatnonzero(c.alive_at[k])
         clean[k] = C.sum_muaps(
-            arrival[k, u],
+            c.arrival[k, u],
             pop.size_mv[u],
             pop.neg_ms[u],
             pop.pos_ms[u],
@@ -585,31 +612,36 @@ def _simulate(p: _Params) -> SimulatedNerve:
             dt_ms=p.dt,
             n_samples=p.n,
         )
-    if (
-        alive_at[0].all()
-        and float(np.max(arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
-    ):  # nothing blocked distally and the sweep holds every MUAP: the distal CMAP itself
-        ref_amp = float(max(0.0, -clean[0].min()))
-    else:
-        ref_amp = reference_amplitude(pop, arrival[0], p.t0, p.dt, p.n)
-    noise = p.conditions.noise_mv(ref_amp)
-    band = TRUTH_BAND_MV
-    total_size = pop.size_mv.sum()
+    return clean
 
-    site_truths, seg_truths, site_objs = [], [], []
-    onsets = []
+
+def _snr_reference(p: _Params, pop: C.Population, c: _Conduction, clean: np.ndarray) -> float:
+    """Noise-free negative-peak amplitude of the whole population at the distal site."""
+    if (
+        c.alive_at[0].all()
+        and float(np.max(c.arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
+    ):  # nothing blocked distally and the sweep holds every MUAP: the distal CMAP itself
+        return float(max(0.0, -clean[0].min()))
+    return reference_amplitude(pop, c.arrival[0], p.t0, p.dt, p.n)
+
+
+def _site_truths(
+    p: _Params, pop: C.Population, c: _Conduction, clean: np.ndarray
+) -> list[SiteTruth]:
+    """Truth of every site: first arrival, detectable onset and the measures of the model."""
+    out = []
     path = np.cumsum(p.distances)
+    total_size = pop.size_mv.sum()
     for k, name in enumerate(p.site_names):
-        u = np.flatnonzero(alive_at[k])
+        u = np.flatnonzero(c.alive_at[k])
         if u.size:
-            j = int(u[np.argmin(arrival[k, u])])
-            onset = float(arrival[k, j])
+            j = int(u[np.argmin(c.arrival[k, u])])
+            onset = float(c.arrival[k, j])
         else:
             j, onset = -1, math.nan
-        onsets.append(onset)
         detectable = C.detectable_onset(
             clean[k],
-            arrival[k, u],
+            c.arrival[k, u],
             pop.size_mv[u],
             pop.neg_ms[u],
             pop.pos_ms[u],
@@ -618,14 +650,14 @@ def _simulate(p: _Params) -> SimulatedNerve:
             level_mv=DETECTABLE_LEVEL_MV,
         )
         m = truth_measures(
-            arrival[k, u],
+            c.arrival[k, u],
             pop.size_mv[u],
             pop.neg_ms[u],
             pop.pos_ms[u],
             onset_ms=detectable,
             sweep_end_ms=p.t0 + (p.n - 1) * p.dt,
         )
-        site_truths.append(
+        out.append(
             SiteTruth(
                 name=name,
                 distance_mm=float(p.distances[k]),
@@ -637,22 +669,30 @@ def _simulate(p: _Params) -> SimulatedNerve:
                 n_conducting=int(u.size),
                 conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
                 measures=m,
-                band_mv=band,
+                band_mv=TRUTH_BAND_MV,
                 noise_free=C.readonly(clean[k]),
             )
         )
-        cross = alive_at[k]  # units that made it through segment k
-        cvs = seg_cv[k, cross]
-        times = seg_time[k, cross]
-        seg_truths.append(
+    return out
+
+
+def _segment_truths(p: _Params, c: _Conduction, onsets: list[float]) -> list[SegmentTruth]:
+    """Truth of every segment: its block, slowing and the CVs of the units that crossed it."""
+    out = []
+    for k, name in enumerate(p.site_names):
+        cross = c.alive_at[k]  # units that made it through segment k
+        cvs = c.seg_cv[k, cross]
+        times = c.seg_time[k, cross]
+        onset = onsets[k]
+        out.append(
             SegmentTruth(
                 label=p.labels[k],
                 proximal_site=name,
                 distal_site="muscle" if k == 0 else p.site_names[k - 1],
                 length_mm=float(p.distances[k]),
                 block_fraction=float(p.block[k]),
-                n_blocked=int(n_blocked[k]),
-                blocked_size_fraction=float(blocked_size[k]),
+                n_blocked=int(c.n_blocked[k]),
+                blocked_size_fraction=float(c.blocked_size[k]),
                 cv_slowing_pct=float(p.slowing[k]),
                 extra_cv_sd_m_s=float(p.extra_sd[k]),
                 mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
@@ -666,6 +706,14 @@ def _simulate(p: _Params) -> SimulatedNerve:
                 ),
             )
         )
+    return out
+
+
+def _recorded_sites(
+    p: _Params, g: np.random.Generator, clean: np.ndarray, noise: float
+) -> tuple[Site, ...]:
+    """The recording layer over every site's noise-free CMAP, ``n_sweeps`` sweeps each."""
+    n_sites = len(p.site_names)
     data = C.add_recording(
         g,
         np.repeat(clean[:, None, :], p.n_sweeps, axis=1).reshape(n_sites * p.n_sweeps, p.n),
@@ -676,33 +724,51 @@ def _simulate(p: _Params) -> SimulatedNerve:
     ).reshape(n_sites, p.n_sweeps, p.n)
     if p.display_polarity:
         data = -data
-    for k, name in enumerate(p.site_names):
-        site_objs.append(
-            Site(
-                name,
-                Sweeps(data[k], p.fs, p.t0),
-                distance_mm=float(p.distances[k]),
-                segment=p.labels[k],
-            )
+    return tuple(
+        Site(
+            name,
+            Sweeps(data[k], p.fs, p.t0),
+            distance_mm=float(p.distances[k]),
+            segment=p.labels[k],
         )
+        for k, name in enumerate(p.site_names)
+    )
 
+
+def _simulate(p: _Params) -> SimulatedNerve:
+    g = p.rng
+    pre = p.preset
+    pop = C.make_population(
+        g,
+        n_units=p.n_units,
+        cv_mean_m_s=p.cv_mean_m_s,
+        cv_sd_m_s=p.cv_sd_m_s,
+        terminal_delay_ms=p.terminal_delay_ms,
+        terminal_delay_sd_ms=p.terminal_delay_sd_ms,
+        unit_size_mv=p.unit_size_mv,
+        unit_size_sigma=p.unit_size_sigma,
+        muap_duration_ms=p.muap_duration_ms,
+        muap_pos_ratio=p.muap_pos_ratio,
+    )
+    c = _conduction(p, g, pop)
+    clean = _clean_waveforms(p, pop, c)
+    ref_amp = _snr_reference(p, pop, c, clean)
+    noise = p.conditions.noise_mv(ref_amp)
+    site_truths = _site_truths(p, pop, c, clean)
+    seg_truths = _segment_truths(p, c, [s.true_onset_ms for s in site_truths])
+    sites = _recorded_sites(p, g, clean, noise)
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
         fw_sweeps, fw_truth = _fwaves_for(
-            p, g, pop, seg_cv, arrival[0], alive_at=alive_at, noise_mv=noise
+            p, g, pop, c.seg_cv, c.arrival[0], alive_at=c.alive_at, noise_mv=noise
         )
     nerve = Nerve(
-        pre.nerve,
-        side=p.side,
-        muscle=pre.muscle,
-        kind="motor",
-        sites=tuple(site_objs),
-        fwaves=fw_sweeps,
+        pre.nerve, side=p.side, muscle=pre.muscle, kind="motor", sites=sites, fwaves=fw_sweeps
     )
     truth = NerveTruth(
         sites=tuple(site_truths),
         segments=tuple(seg_truths),
-        n_units=n_u,
+        n_units=p.n_units,
         unit_cv_m_s=C.readonly(pop.cv_m_s),
         unit_size_mv=C.readonly(pop.size_mv),
         reference_amp_mv=ref_amp,
