@@ -660,7 +660,7 @@ def with_reader_saturation(m: CmapMeasures, clipped: np.ndarray) -> CmapMeasures
     """``m`` with the reader's per-sweep digital saturation (``Sweeps.saturated``) ORed into
     ``saturated``: those sweeps' amplitudes and areas are NaN, as for a clipped response found in the
     values, and a flat clipped line is saturated, not ``no_response``."""
-    changes: dict[str, np.ndarray] = {"saturated": m.saturated | clipped}
+    changes: dict[str, Any] = {"saturated": m.saturated | clipped}
     changes["no_response"] = m.no_response & ~clipped
     for name in ("neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms", "total_area_mv_ms"):
         changes[name] = np.where(clipped, np.nan, getattr(m, name))
