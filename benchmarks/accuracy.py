@@ -22,7 +22,7 @@ Truths
 * Onset, **detectable** (``SiteTruth.detectable_onset_ms``): the first time the noise-free waveform
   deviates from baseline by >= 1 µV; tens of µs after the first arrival.
 * Amplitudes, areas, durations, peak latency: ``SiteTruth.measures``, computed from the generative
-  model (the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy in ``ncs_emg.simulate.truth``; never the
+  model (the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy in ``ncs_emg.simulate.truth``; never the
   measurement code), independent of the SNR; amplitudes and areas in % of truth, the rest in ms.
 
 Errors: bias = mean signed error (measured - truth); P95 = 95th percentile of |error|; n/a counts

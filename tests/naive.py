@@ -202,22 +202,6 @@ def cmap_sweep_naive(x, ip, fp):
     )
     d = base - x
     ph = _phases(d, s_start, s_stop, band, thr, hold_n)
-    # saturation: a run of >= sat_n identical samples at the most negative value of the significant
-    # negative phases or the most positive value of the significant positive phases
-    if ph:
-        extremes = []
-        if any(p["sign"] > 0 for p in ph):
-            extremes.append(min(x[p["peak"]] for p in ph if p["sign"] > 0))
-        if any(p["sign"] < 0 for p in ph):
-            extremes.append(max(x[p["peak"]] for p in ph if p["sign"] < 0))
-        region = x[ph[0]["first"] : ph[-1]["end"]]
-        for ext in extremes:
-            run = best = 0
-            for v in region:
-                run = run + 1 if v == ext else 0
-                best = max(best, run)
-            if best >= sat_n:
-                flags |= K.F_SATURATED
     out[K.C_N_EXC] = 0.0
     out[K.C_LEAD_POS] = 0.0
     negs = [p for p in ph if p["sign"] > 0]
@@ -235,6 +219,21 @@ def cmap_sweep_naive(x, ip, fp):
     out[K.C_N_EXC] = n_exc
     if n_exc:
         flags |= K.F_EXCURSION
+    # saturation: a run of >= sat_n identical samples, over the response, at its most negative
+    # sample or at the most positive sample of its positive phases
+    region = x[chain[0]["first"] : chain[-1]["end"]]
+    extremes = [x[pk]] + (
+        [max(x[p["peak"]] for p in chain if p["sign"] < 0)]
+        if any(p["sign"] < 0 for p in chain)
+        else []
+    )
+    for ext in extremes:
+        run = best = 0
+        for v in region:
+            run = run + 1 if v == ext else 0
+            best = max(best, run)
+        if best >= sat_n:
+            flags |= K.F_SATURATED
     mi = chain.index(main)
     lead = [p["dev"] for p in chain[:mi] if p["sign"] < 0 and p["first"] > s_start]
     out[K.C_LEAD_POS] = max(lead) if lead else 0.0

@@ -221,3 +221,46 @@ def test_analyze_stage_rows_are_the_report_of_each_file(tmp_path):
     head = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text().splitlines()[0])
     assert head["parameters"]["analysis"] == json.loads(json.dumps(dict(rep.parameters)))
     assert head["parameters"]["criteria"] == [c.id for c in rep.criteria]
+
+
+def test_inputs_from_folders_and_globs_skip_the_output_folder(tmp_path):
+    from ncs_emg.batch import expand_inputs
+
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    for name in ("a.h5", "sub/b.EDF", "sub/c.txt", ".hidden.h5"):
+        (d / name).write_text("x")
+    (d / "out").mkdir()
+    (d / "out" / "old.h5").write_text("x")
+    got = expand_inputs(
+        [d, str(tmp_path / "in" / "*.h5"), tmp_path / "missing.bdf"], exclude=d / "out"
+    )
+    assert [p.relative_to(tmp_path).as_posix() for p in got] == [
+        "in/a.h5",
+        "in/sub/b.EDF",
+        "missing.bdf",
+    ]
+
+
+def test_progress_bar_on_a_terminal_and_log_lines_otherwise():
+    import io
+
+    from ncs_emg.batch import LogProgress, ProgressBar, auto_progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    bar, log = auto_progress(tty), auto_progress(pipe)
+    assert isinstance(bar, ProgressBar) and isinstance(log, LogProgress)
+    for p in (bar, log):
+        p.found(4)
+        p.update("ok", "a.h5")
+        p.update("error", "b.h5", "b.h5: not a study file")
+        p.skip()
+        p.close()
+    assert tty.getvalue().startswith("\r[") and "3/4 files, 1 errors" in tty.getvalue()
+    lines = pipe.getvalue().splitlines()
+    assert lines[0] == "batch: error: b.h5: not a study file"
+    assert lines[-1].startswith("batch: 3/4 files, 1 errors") and "(1 already done)" in lines[-1]

@@ -140,3 +140,15 @@ def test_bad_condition_raises_naming_the_field(kw, name):
 def test_unknown_condition_keyword_is_refused():
     with pytest.raises(ParameterError, match="noise_mv"):
         ncs_emg.simulate_nerve("median", noise_mv=0.01, rng=0)
+
+
+def test_low_frequency_filter_and_quantisation_are_simulated_and_recorded():
+    sim = ncs_emg.simulate_nerve("median", lff_hz=10.0, resolution_uv=1.0, rng=1)
+    assert sim.nerve.lff_hz == 10.0
+    x = sim.nerve.sites[0].sweeps.data[0]
+    steps = np.round(x / 0.001)
+    np.testing.assert_allclose(x, steps * 0.001, atol=1e-12)  # on the 1 uV grid
+    plain = ncs_emg.simulate_nerve("median", rng=1)
+    assert plain.nerve.lff_hz is None
+    # the filter's tail: after the response the filtered sweep sits away from its start level
+    assert not np.allclose(x[-200:], plain.nerve.sites[0].sweeps.data[0][-200:], atol=0.01)

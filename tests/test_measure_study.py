@@ -163,3 +163,15 @@ def test_reader_saturation_is_ored_into_the_flag():
     assert np.isnan(m.neg_peak_amp_mv[1]) and np.isfinite(m.neg_peak_amp_mv[0])
     plain = ncs_emg.measure_sweeps(ncs_emg.Sweeps(np.stack([x, flat]), FS, -5.0))
     assert list(plain.no_response) == [False, True] and not plain.saturated.any()
+
+
+def test_cli_prints_plausibility_warnings_naming_the_site(tmp_path, capsys):
+    x = _cmap() * 1000  # µV written as mV
+    site = ncs_emg.Site("wrist", ncs_emg.Sweeps(x, FS, -5.0), 70.0, "distal")
+    st = ncs_emg.Study((ncs_emg.Nerve("median", "left", "APB", sites=(site,)),), subject_id="s")
+    path = ncs_emg.write_study(st, tmp_path / "uv.h5")
+    assert main(["measure", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "left median (APB), site 'wrist'" in err and "x / 1000" in err
+    with pytest.warns(NcsEmgWarning, match=r"left median \(APB\), site 'wrist'.*µV"):
+        ncs_emg.measure_study(st)

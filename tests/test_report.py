@@ -89,3 +89,14 @@ def test_readme_test_command_is_what_ci_runs_and_installs_chromium():
     ci = (root / ".ci" / "run").read_text().splitlines()
     assert cmd in ci
     assert cmd.startswith("(command -v chromium") and "apt-get install -y -qq chromium" in cmd
+
+
+def test_cli_report_from_a_values_csv_has_tables_but_no_waveforms(tmp_path):
+    out = tmp_path / "v.html"
+    src = FIX / "cohort" / "values_forearm_cb.csv"
+    assert main(["report", str(src), "-o", str(out)]) == 0
+    html = out.read_text()
+    rep = ncs_emg.analyze(ncs_emg.read_values_csv(src))
+    assert html.count('class="sites"') == len(rep.nerves)
+    assert "CMAPs by stimulation site" not in html  # no waveform stack without waveforms
+    assert html.count("<figure") == 1 + sum(len(n.sites) > 1 for n in rep.nerves)

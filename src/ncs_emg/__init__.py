@@ -78,6 +78,7 @@ from .simulate import (
     simulate_nerve,
     simulate_study,
 )
+from .tables import to_dataframe
 from .types import Nerve, Site, Study, Sweeps
 from .viz import plot_criteria_matrix, plot_fwaves, plot_nerve, plot_segments
 
@@ -125,6 +126,8 @@ __all__ = [
     "f_estimate_ms",
     "f_ratio",
     "neurophysiological_index",
+    # tidy tables (pandas imported on the first call)
+    "to_dataframe",
     # figures (matplotlib imported on the first call)
     "plot_nerve",
     "plot_segments",

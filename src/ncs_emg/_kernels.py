@@ -371,45 +371,97 @@ def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
 
 
 @jit
-def main_phase(x, base, ip, te, band, sat_n):
-    """Pass 1: the main negative phase (the significant negative phase holding the most negative
-    sample) and saturation. Returns (main_k, main_pk, flags); main_k = -1 when there is no significant
-    negative phase. Saturated: a run of >= sat_n identical samples, over the significant phases, at
-    the most negative sample of the negative ones or the most positive sample of the positive ones."""
+def first_min(x, lo, hi):
+    """Index of the first smallest sample of x[lo:hi] (four independent lanes, then an early-exit
+    scan for its index: cheaper than tracking the index in the hot loop)."""
+    xs = x[lo:hi]
+    n = hi - lo
+    m0 = np.inf
+    m1 = np.inf
+    m2 = np.inf
+    m3 = np.inf
+    for j in range(n // 4):
+        v0 = xs[4 * j]
+        v1 = xs[4 * j + 1]
+        v2 = xs[4 * j + 2]
+        v3 = xs[4 * j + 3]
+        m0 = v0 if v0 < m0 else m0
+        m1 = v1 if v1 < m1 else m1
+        m2 = v2 if v2 < m2 else m2
+        m3 = v3 if v3 < m3 else m3
+    for j in range(n - n % 4, n):
+        m0 = xs[j] if xs[j] < m0 else m0
+    m0 = m0 if m0 < m1 else m1
+    m2 = m2 if m2 < m3 else m3
+    mn = m0 if m0 < m2 else m2
+    for j in range(n):
+        if xs[j] == mn:
+            return lo + j
+    return lo
+
+
+@jit
+def main_phase(x, base, ip, te, band):
+    """Pass 1: the main negative phase, the significant negative phase holding the most negative
+    sample. Returns (main_k, main_pk); main_k = -1 when there is no significant negative phase.
+
+    Fast path: the phase around the first smallest sample of the search window, when that phase is
+    significant (it then holds the most negative sample of all). Otherwise (the minimum is a short
+    spike) every significant phase is visited."""
     s_start = ip[CIP_S_START]
     s_stop = ip[CIP_S_STOP]
     hold_n = ip[CIP_HOLD]
+    pk = first_min(x, s_start, s_stop)
+    if not base - x[pk] > te:
+        return -1, -1  # no sample reaches the threshold below baseline: no negative phase can
+    k = pk
+    while k > s_start and base - x[k - 1] > band:
+        k -= 1
+    run = 0
+    q = k
+    while q < s_stop and base - x[q] > band:
+        run = run + 1 if base - x[q] > te else 0
+        if run >= hold_n:
+            return k, pk
+        q += 1
     main_k = -1
     main_pk = -1
     neg_min = np.inf
-    pos_max = -np.inf
-    first_k = -1
-    last_e = -1
     i = s_start
     while i < s_stop:
         k, e, sg, i = next_phase(x, base, i, s_start, s_stop, te, band, hold_n)
         if k < 0:
             break
-        if first_k < 0:
-            first_k = k
-        last_e = e
-        p = phase_extreme(x, k, e, sg)
-        if sg > 0.0 and x[p] < neg_min:
-            neg_min = x[p]
-            main_k = k
-            main_pk = p
-        elif sg < 0.0 and x[p] > pos_max:
-            pos_max = x[p]
-    flags = 0
+        if sg > 0.0:
+            p = phase_extreme(x, k, e, sg)
+            if x[p] < neg_min:
+                neg_min = x[p]
+                main_k = k
+                main_pk = p
+    return main_k, main_pk
+
+
+@jit
+def saturated(x, lo, hi, neg_min, pos_max, sat_n):
+    """True when x[lo:hi] holds a run of >= sat_n identical samples equal to ``neg_min`` or to
+    ``pos_max`` (the amplifier clipped the response)."""
     run_lo = 0
     run_hi = 0
-    for q in range(first_k if first_k >= 0 else 0, last_e):
+    for q in range(lo, hi):
         run_lo = run_lo + 1 if x[q] == neg_min else 0
         run_hi = run_hi + 1 if x[q] == pos_max else 0
         if run_lo >= sat_n or run_hi >= sat_n:
-            flags |= F_SATURATED
-            break
-    return main_k, main_pk, flags
+            return True
+    return False
+
+
+@jit
+def quiet_until(x, base, i, stop, band):
+    """True when every sample of x[i:stop] lies inside the band around the baseline."""
+    for q in range(i, stop):
+        if abs(base - x[q]) > band:
+            return False
+    return True
 
 
 @jit
@@ -428,7 +480,8 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
     negative phase when none follows; end of the total duration: end of the last major phase; whether
     that end is open; excursions; largest positive deviation of the chain's phases before the main
     one, phases starting at the search start (an artefact tail) excluded). Ends are where the phase
-    re-enters ``end_band`` after its extreme (NaN: not before the end of the search window)."""
+    re-enters ``end_band`` after its extreme (NaN: not before the end of the search window); then the
+    response's first sample, its stop (one past its last phase) and its most positive sample)."""
     s_start = ip[CIP_S_START]
     s_stop = ip[CIP_S_STOP]
     hold_n = ip[CIP_HOLD]
@@ -445,11 +498,16 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
     have_pos = False
     last_pos_dev = 0.0
     rebound = fp[CFP_REBOUND_FRAC]
+    chain_k = -1
+    chain_e = -1
+    pos_max = -np.inf
     tot_end = np.nan
     tot_open = False
     after = False
     i = s_start
     while i < s_stop:
+        if after and quiet_until(x, base, i, min(prev_e + gap_n + 1, s_stop), band):
+            break  # no phase can start within the gap: the response has ended (saves the tail)
         k, e, sg, i = next_phase(x, base, i, s_start, s_stop, te, band, hold_n)
         if k < 0:
             break
@@ -465,8 +523,15 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
             n_chain = 0
             first_neg = -1
             lead_pos = 0.0
+            chain_k = -1
+            pos_max = -np.inf
         prev_e = e
         prev_major = is_major
+        if chain_k < 0:
+            chain_k = k
+        chain_e = e
+        if sg < 0.0 and x[p] > pos_max:
+            pos_max = x[p]
         if not after:
             n_chain += 1
             if sg > 0.0 and first_neg < 0:
@@ -490,7 +555,7 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
             have_pos = True
             last_pos_dev = dev
     neg_end = neg_end_before_pos if have_pos else last_neg_end
-    return first_neg, neg_end, tot_end, tot_open, n_exc, lead_pos
+    return first_neg, neg_end, tot_end, tot_open, n_exc, lead_pos, chain_k, chain_e, pos_max
 
 
 @jit
@@ -604,9 +669,9 @@ def cmap_sweep(x, ip, fp, out):
     """Measure one CMAP sweep ``x`` (mV). Writes ``out[:N_CMAP_COLS]`` and returns the flag word.
 
     Steps: levels (baseline, SD, resolution, threshold, band; cmap_levels), pass 1 (main negative
-    phase and saturation; main_phase), floors relative to the response (end band = max(band,
+    phase; main_phase), floors relative to the response (end band = max(band,
     end_frac * A), major phases >= phase_frac * A, A = baseline - the main phase's minimum), pass 2
-    (the response's phases; response_chain), peaks (cmap_peaks), onset (cmap_onset), areas
+    (the response's phases; response_chain), saturation over the response (saturated), peaks (cmap_peaks), onset (cmap_onset), areas
     (lin_integral). docs/measures.md states every rule.
     """
     for c in range(N_CMAP_COLS):
@@ -615,18 +680,21 @@ def cmap_sweep(x, ip, fp, out):
         return F_NONFINITE
     base, noise, thr, band = cmap_levels(x, ip, fp, out)
     te = max(thr, band)
-    main_k, pk, flags = main_phase(x, base, ip, te, band, ip[CIP_SAT])
+    main_k, pk = main_phase(x, base, ip, te, band)
     out[C_N_EXC] = 0.0
     out[C_LEAD_POS] = 0.0
     if main_k < 0:
-        return flags | F_NO_RESPONSE
+        return F_NO_RESPONSE
+    flags = 0
     amp = base - x[pk]
     end_band = max(band, fp[CFP_END_FRAC] * amp)
     out[C_END_BAND] = end_band
     major = fp[CFP_PHASE_FRAC] * amp
-    onset_i, neg_end, tot_end, tot_open, n_exc, lead_pos = response_chain(
+    onset_i, neg_end, tot_end, tot_open, n_exc, lead_pos, ck, ce, pos_max = response_chain(
         x, base, ip, fp, te, band, end_band, major, main_k
     )
+    if saturated(x, ck, ce, x[pk], pos_max, ip[CIP_SAT]):
+        flags |= F_SATURATED
     out[C_N_EXC] = float(n_exc)
     out[C_LEAD_POS] = lead_pos
     if tot_open:

@@ -128,10 +128,10 @@ def cmap_windows(
     t0_ms: float,
     dt_ms: float,
     *,
-    blank_ms: float = 1.0,
-    baseline: str = "auto",
-    min_baseline_ms: float = 1.0,
-    post_baseline_ms: float = 0.5,
+    blank_ms: float | None = None,
+    baseline: str | None = None,
+    min_baseline_ms: float | None = None,
+    post_baseline_ms: float | None = None,
 ) -> tuple[int, int, int, str]:
     """Baseline window and search start of :func:`measure_cmap` for sweeps of ``n`` samples.
 
@@ -140,13 +140,19 @@ def cmap_windows(
     ``"pre"`` or (``"auto"``) when at least ``min_baseline_ms`` and 2 samples exist; the search starts
     after the blanking. Post-artefact: ``post_baseline_ms`` (>= 2 samples) from the end of the
     blanking; the search starts after it. The caller checks that the windows fit the sweep.
-    F-wave analysis measures its M-wave with the same windows (one definition for both).
+    F-wave analysis measures its M-wave with the same windows (one definition for both). Options left
+    None take the :data:`DEFAULT_CMAP_PARAMS` values.
 
     Raises
     ------
     ParameterError
         When ``baseline="pre"`` and fewer than 2 pre-stimulus samples exist.
     """
+    d = DEFAULT_CMAP_PARAMS
+    blank_ms = d.blank_ms if blank_ms is None else blank_ms
+    baseline = d.baseline if baseline is None else baseline
+    min_baseline_ms = d.min_baseline_ms if min_baseline_ms is None else min_baseline_ms
+    post_baseline_ms = d.post_baseline_ms if post_baseline_ms is None else post_baseline_ms
     n_pre = max(0, min(n, index_at(0.0, t0_ms, dt_ms)))  # samples strictly before the stimulus
     i_blank = max(0, index_at(blank_ms, t0_ms, dt_ms))
     if baseline == "pre" and n_pre < 2:
@@ -422,6 +428,8 @@ def measure_cmap(
     """
     p = resolve_cmap_params(params, overrides)
     X, _ = as_sweeps(x, name="x", check_finite=False)  # the kernel checks finiteness itself
+    X = X.view()  # always a read-only view: one compiled kernel variant for user arrays and
+    X.setflags(write=False)  # for the read-only Sweeps.data of measure_sweeps (no copy)
     fs = check_positive(_no_bool(sfreq_hz, "sfreq_hz"), "sfreq_hz")
     t0 = check_finite(_no_bool(t0_ms, "t0_ms"), "t0_ms")
     dt = 1000.0 / fs
@@ -676,8 +684,9 @@ def measure_study(
 
     A site that cannot be measured (for example sweeps too short for the baseline and blanking
     windows) does not stop the study: it becomes a :class:`~ncs_emg.cmap_results.SiteError` naming
-    nerve, site and why, in ``StudyMeasures.errors``. ``params`` and ``overrides`` as for
-    :func:`measure_cmap` (a bad option still raises, before anything is measured).
+    nerve, site and why, in ``StudyMeasures.errors``. Plausibility warnings name the nerve and site.
+    ``params`` and ``overrides`` as for :func:`measure_cmap` (a bad option still raises, before
+    anything is measured).
 
     Returns
     -------
@@ -697,9 +706,14 @@ def measure_study(
         ids = (nerve.nerve, nerve.side, nerve.muscle, nerve.label)
         for si, site in enumerate(nerve.sites):
             try:
-                m = measure_sweeps(site.sweeps, params=p)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    m = measure_sweeps(site.sweeps, params=p)
             except NcsEmgError as exc:
                 errors.append(SiteError(ni, *ids, si, site.name, str(exc)))
                 continue
             sites.append(SiteMeasures(ni, *ids, si, site.name, site.distance_mm, site.segment, m))
+            for w in caught:  # plausibility warnings, now naming the nerve and site
+                text = f"{nerve.label}, site {site.name!r}: {w.message}"
+                warnings.warn(text, w.category, stacklevel=2)
     return StudyMeasures(study.subject_id, tuple(sites), tuple(errors), p)

@@ -87,7 +87,7 @@ def add_parser(
 
         study, _, issues = read_input(args)  # the reader's issues go to stderr
         first_run_notice(study)
-        results = measure_study(study, method=args.method)
+        results = measure_study(study, method=args.method)  # warnings: one stderr line each
         for err in results.errors:
             print(f"ncs-emg measure: {args.file}: not measured: {err}", file=sys.stderr)
         if not results.sites:

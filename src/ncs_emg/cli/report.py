@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ._common import add_reading_options, read_study_or_values
+
 
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -31,23 +33,27 @@ def add_parser(
         description="Write one HTML file (inline SVG figures and CSS, no script, no network) that "
         "prints on A4. See docs/report.md.",
     )
-    p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
+    p.add_argument(
+        "file", help="study file (native .h5, EDF/EDF+/BDF) or a values CSV (no waveforms)"
+    )
     p.add_argument("-o", "--out", required=True, metavar="REPORT.html", help="HTML file to write")
     p.add_argument(
         "--clinical", metavar="C.toml", help="clinical findings: adds the eligibility section"
     )
+    add_reading_options(p)
 
     def run(args: argparse.Namespace) -> int:
         from ..analysis import analyze
         from ..errors import FormatError
-        from ..io import read_study
         from ..report import render_report
+        from ..types import Study
 
         out = Path(args.out)
         if not out.parent.is_dir():
             raise FormatError(f"{out}: the folder {str(out.parent)!r} does not exist")
-        study = read_study(args.file)
-        rep = analyze(study)
+        data = read_study_or_values(args, args.file)
+        study = data if isinstance(data, Study) else None  # a values CSV has no waveforms
+        rep = analyze(data)
         elig = None
         if args.clinical:
             from ..eligibility import assess_eligibility, read_clinical

@@ -202,7 +202,9 @@ def _eligibility_section(elig: Any) -> str:
 
 
 def _issues_section(study: Study | None, rep: Any) -> str:
-    items = [str(x) for x in (study.source.get("issues", []) if study is not None else [])]
+    from ..io import reader_issues
+
+    items = [str(x) for x in (reader_issues(study) if study is not None else [])]
     items += [str(x) for x in rep.issues]
     items += [f"{n.label}: {x}" for n in rep.nerves for x in n.issues]
     body = ("<ul class='issues'>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>"

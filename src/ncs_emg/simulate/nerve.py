@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
-from ._presets import PRESETS, NervePreset
+from ._presets import PRESETS
 from .conditions import RecordingConditions, resolve_conditions, snr_db_of
 from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
 from .truth import TRUTH_BAND_MV, truth_measures
@@ -61,7 +62,7 @@ class SiteTruth:
     conducting_size_fraction : float
         Sum of the conducting units' sizes / sum of all sizes.
     measures : dict
-        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 5 µs grid,
+        Truth of the CMAP measures computed from the generative model (the MUAP sum on a 10 µs grid,
         plain NumPy, ``ncs_emg.simulate.truth``; never the measurement code it judges): onset
         (``detectable_onset_ms``), negative-peak latency and amplitude, peak-to-peak, negative and
         total areas and durations (keys as in :meth:`~ncs_emg.CmapMeasures.sweep`).
@@ -80,16 +81,31 @@ class SiteTruth:
     first_unit: int
     n_conducting: int
     conducting_size_fraction: float
-    measures: dict
     band_mv: float
     noise_free: np.ndarray
+    units: tuple = field(
+        default=(), repr=False
+    )  # (arrival, size, neg, pos, sweep end) of the truth
+
+    @cached_property
+    def measures(self) -> dict:
+        """Truth of the CMAP measures from the generative model, computed on first access (the 10 µs
+        grid costs a few ms per site, which a simulation that never reads it should not pay)."""
+        if not self.units:
+            return {}
+        arrival, size, neg, pos, sweep_end = self.units
+        return truth_measures(arrival, size, neg, pos, self.detectable_onset_ms, sweep_end)
 
     def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "noise_free"}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NOT_IN_DICT}
+        d["measures"] = self.measures
         if include_waveforms:
             d["noise_free"] = self.noise_free
         return C.json_value(d)
+
+
+_NOT_IN_DICT = ("noise_free", "units")
 
 
 @dataclass(frozen=True)
@@ -319,7 +335,7 @@ def simulate_nerve(
         Preset sites to simulate, distal → proximal (default: the preset's usual set).
     distances_mm : sequence of float or None, mm
         One per site: first the stimulating cathode to active electrode distance, then each segment
-        length (``docs/recording.md``), each > 0. Default: the preset's.
+        length (recording conventions: ``docs/simulation.md``), each > 0. Default: the preset's.
     n_units : int or None
         Motor units, 1 to 2000 (``_core.MAX_UNITS``; booleans refused). Default: preset; 200 for hand
         muscles, 100 EDB, 150 AH.
@@ -395,10 +411,12 @@ def simulate_nerve(
     baseline with a linear take-off (compact cubic lobes ``s (1 - s^2)``,
     ``ncs_emg.simulate._core.muap_shape``), so the first arrival is the true onset and the waveform
     reaches 1 µV tens of µs later (``detectable_onset_ms``). The truth measures come from the model
-    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 5 µs grid, 1 µV band, plain NumPy). A block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
+    itself (``ncs_emg.simulate.truth``: the MUAP sum on a 10 µs grid, 1 µV band, plain NumPy). A
+    block in segment j removes its units from sites j, j+1, ...: amplitude and area scale by
     about ``1 - f`` with the duration unchanged. Widening the CV distribution makes MUAPs cancel
-    (``docs/simulation.md``; Rhee, England & Sumner 1990). Filters are not simulated (``lff_hz`` and
-    ``hff_hz`` are None).
+    (Rhee, England & Sumner, Ann Neurol 1990). The low-frequency filter is simulated (and recorded as
+    ``Nerve.lff_hz``) only when ``lff_hz`` is set in the recording conditions; no high-frequency
+    filter is simulated (``hff_hz`` is None).
 
     Examples
     --------
@@ -418,34 +436,48 @@ class _Params:
     """Validated parameters of :func:`simulate_nerve`."""
 
     def __init__(self, kw: dict[str, Any]):
-        pre = self.preset = _preset(kw["nerve"])
-        names, order = _site_order(pre, kw["sites"])
+        name = kw["nerve"]
+        if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+            raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
+        pre = PRESETS[name.strip().lower()]
+        self.preset = pre
+        known = [s[0] for s in pre.sites]
+        names = pre.default_sites if kw["sites"] is None else kw["sites"]
+        if isinstance(names, str) or len(list(names)) == 0:
+            raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
+        names = list(names)
+        for s in names:
+            if s not in known:
+                raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
+        order = [known.index(s) for s in names]
+        if order != sorted(set(order)):
+            raise ParameterError(
+                f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
+            )
         self.site_names = names
         n_sites = len(names)
-        self.distances = _distances(pre, order, kw["distances_mm"])
-        self.labels = _segment_labels(pre, order)
+        cum = np.cumsum([site[1] for site in pre.sites])
+        path = cum[order]
+        if kw["distances_mm"] is None:
+            self.distances = np.diff(path, prepend=0.0)
+        else:
+            if np.ndim(kw["distances_mm"]) == 0:
+                raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
+            self.distances = C.per_item(
+                kw["distances_mm"], n_sites, "distances_mm", lo=0.0, lo_open=True
+            )
+        labels = []
+        for k, i in enumerate(order):
+            prev = order[k - 1] if k else -1
+            if i == prev + 1:
+                labels.append(pre.sites[i][2])
+            elif k == 0:
+                labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
+            else:
+                labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
+        self.labels = labels
         self.side = kw["side"]
-        self._population(pre, kw)
-        self.block = C.per_item(kw["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
-        self.slowing = C.per_item(
-            kw["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
-        )
-        self.extra_sd = C.per_item(kw["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
-        self.n_sweeps = C.check_count(kw["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
-        length = pre.sweep_ms if kw["sweep_ms"] is None else kw["sweep_ms"]
-        cond: RecordingConditions = kw["conditions"]
-        self.conditions = cond
-        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
-        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
-        self.sweep_ms = length
-        self.rec = cond.realism()
-        self.display_polarity = cond.display_polarity
-        self.fwaves: dict[str, Any] | None = _fwave_options(kw["fwaves"])
-        self.rng = C.make_rng(kw["rng"])
-        self.record = self._record(kw)
-
-    def _population(self, pre: NervePreset, g: dict[str, Any]) -> None:
-        """Motor-unit population options: the preset's defaults where None, each checked."""
+        g = kw
         self.n_units = C.check_count(
             pre.n_units if g["n_units"] is None else g["n_units"], "n_units", maximum=C.MAX_UNITS
         )
@@ -465,118 +497,93 @@ class _Params:
         self.muap_pos_ratio = C.check_real(
             g["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True
         )
-
-    def _record(self, kw: dict[str, Any]) -> Any:
-        """The parameters recorded with the result (JSON-ready), defaults resolved."""
-        record = C.json_value(
+        self.block = C.per_item(g["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
+        self.slowing = C.per_item(
+            g["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
+        )
+        self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
+        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
+        length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
+        cond: RecordingConditions = g["conditions"]
+        self.conditions = cond
+        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
+        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
+        self.sweep_ms = length
+        self.rec = cond.realism()
+        self.display_polarity = cond.display_polarity
+        fw = g["fwaves"]
+        self.fwaves: dict[str, Any] | None
+        if isinstance(fw, dict):
+            unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
+            if unknown:
+                raise ParameterError(
+                    f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
+                )
+            self.fwaves = {**_FWAVE_OPTIONS, **fw}
+        elif fw is True:
+            self.fwaves = dict(_FWAVE_OPTIONS)
+        elif fw is False or fw is None:
+            self.fwaves = None
+        else:
+            raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
+        self.rng = C.make_rng(g["rng"])
+        self.record = C.json_value(
             {
                 k: v
                 for k, v in kw.items()
                 if k not in ("rng", "sites", "distances_mm", "fwaves", "conditions")
             }
         )
-        record.update(self.conditions.to_dict())
-        record.update(
-            nerve=self.preset.nerve,
-            sites=list(self.site_names),
+        self.record.update(cond.to_dict())
+        self.record.update(
+            nerve=pre.nerve,
+            sites=list(names),
             distances_mm=self.distances,
             n_units=self.n_units,
             cv_mean_m_s=self.cv_mean_m_s,
             cv_sd_m_s=self.cv_sd_m_s,
             unit_size_mv=self.unit_size_mv,
             terminal_delay_ms=self.terminal_delay_ms,
-            sweep_ms=self.sweep_ms,
+            sweep_ms=length,
             fwaves=self.fwaves,
         )
-        return C.json_value(record)
+        self.record = C.json_value(self.record)
 
 
-def _preset(name: Any) -> NervePreset:
-    if not isinstance(name, str) or name.strip().lower() not in PRESETS:
-        raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
-    return PRESETS[name.strip().lower()]
-
-
-def _site_order(pre: NervePreset, sites: Any) -> tuple[list[str], list[int]]:
-    """The site names asked for (the preset's default when None) and their preset indices."""
-    known = [s[0] for s in pre.sites]
-    names = pre.default_sites if sites is None else sites
-    if isinstance(names, str) or len(list(names)) == 0:
-        raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
-    names = list(names)
-    for s in names:
-        if s not in known:
-            raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
-    order = [known.index(s) for s in names]
-    if order != sorted(set(order)):
-        raise ParameterError(
-            f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
-        )
-    return names, order
-
-
-def _distances(pre: NervePreset, order: list[int], distances_mm: Any) -> np.ndarray:
-    """Distal distance, then segment lengths (mm): the preset's path unless given."""
-    n_sites = len(order)
-    if distances_mm is None:
-        cum = np.cumsum([site[1] for site in pre.sites])
-        return np.diff(cum[order], prepend=0.0)
-    if np.ndim(distances_mm) == 0:
-        raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
-    return C.per_item(distances_mm, n_sites, "distances_mm", lo=0.0, lo_open=True)
-
-
-def _segment_labels(pre: NervePreset, order: list[int]) -> list[str]:
-    """Anatomical label of each segment (the preset's, or a span label when sites are skipped)."""
-    known = [s[0] for s in pre.sites]
-    labels = []
-    for k, i in enumerate(order):
-        prev = order[k - 1] if k else -1
-        if i == prev + 1:
-            labels.append(pre.sites[i][2])
-        elif k == 0:
-            labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
-        else:
-            labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
-    return labels
-
-
-def _fwave_options(fw: Any) -> dict[str, Any] | None:
-    """The F-wave options of ``fwaves`` (True: the defaults; a dict: checked names) or None."""
-    if isinstance(fw, dict):
-        unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
-        if unknown:
-            raise ParameterError(
-                f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
-            )
-        return {**_FWAVE_OPTIONS, **fw}
-    if fw is True:
-        return dict(_FWAVE_OPTIONS)
-    if fw is False or fw is None:
-        return None
-    raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Conduction:
-    """How the population conducts: per-segment CVs and times, and who passes each block."""
+    """The population and how it conducts (private step result of :func:`_simulate`)."""
 
-    seg_cv: np.ndarray  # (n_sites, n_units) m/s
-    seg_time: np.ndarray  # (n_sites, n_units) ms
+    pop: C.Population
+    seg_cv: np.ndarray  # (n_sites, n_units) segment CVs, m/s
+    seg_time: np.ndarray  # (n_sites, n_units) segment conduction times, ms
     alive_at: np.ndarray  # (n_sites, n_units) units reaching the muscle from site k
-    n_blocked: np.ndarray  # (n_sites,)
-    blocked_size: np.ndarray  # (n_sites,) fraction of the entering size blocked
-    arrival: np.ndarray  # (n_sites, n_units) ms at the muscle
+    n_blocked: np.ndarray  # (n_sites,) units blocked in segment k
+    blocked_size: np.ndarray  # (n_sites,) blocked size fraction of segment k
+    arrival: np.ndarray  # (n_sites, n_units) arrival at the muscle, ms
 
 
-def _conduction(p: _Params, g: np.random.Generator, pop: C.Population) -> _Conduction:
+def _conduct(p: _Params) -> _Conduction:
+    """Population, per-segment CVs, blocks and arrival times (the random draws, in a fixed order)."""
+    g = p.rng
+    pop = C.make_population(
+        g,
+        n_units=p.n_units,
+        cv_mean_m_s=p.cv_mean_m_s,
+        cv_sd_m_s=p.cv_sd_m_s,
+        terminal_delay_ms=p.terminal_delay_ms,
+        terminal_delay_sd_ms=p.terminal_delay_sd_ms,
+        unit_size_mv=p.unit_size_mv,
+        unit_size_sigma=p.unit_size_sigma,
+        muap_duration_ms=p.muap_duration_ms,
+        muap_pos_ratio=p.muap_pos_ratio,
+    )
     n_sites, n_u = len(p.site_names), p.n_units
-    floor = 0.1 * p.cv_mean_m_s
     # per-segment CVs (n_sites, n_units); draws happen even for zero SD so that changing one
     # segment's parameters does not reshuffle the others' random numbers
     z = g.standard_normal((n_sites, n_u))
     seg_cv = (pop.cv_m_s[None, :] + p.extra_sd[:, None] * z) * (1.0 - p.slowing[:, None] / 100.0)
-    seg_cv = np.maximum(seg_cv, floor)
+    seg_cv = np.maximum(seg_cv, 0.1 * p.cv_mean_m_s)
     seg_time = p.distances[:, None] / seg_cv  # ms
     # blocks: segment k removes round(f * entering) of the units entering it
     alive = np.ones(n_u, bool)
@@ -595,127 +602,96 @@ def _conduction(p: _Params, g: np.random.Generator, pop: C.Population) -> _Condu
         n_blocked[k] = nb
         alive_at[k] = alive
     arrival = pop.terminal_delay_ms[None, :] + np.cumsum(seg_time, axis=0)
-    return _Conduction(seg_cv, seg_time, alive_at, n_blocked, blocked_size, arrival)
+    return _Conduction(pop, seg_cv, seg_time, alive_at, n_blocked, blocked_size, arrival)
 
 
-def _clean_waveforms(p: _Params, pop: C.Population, c: _Conduction) -> np.ndarray:
-    """Noise-free CMAP of every site (n_sites, n_samples)."""
+def _noise_free(p: _Params, c: _Conduction) -> tuple[np.ndarray, float]:
+    """Noise-free sweeps per site and the SNR reference amplitude (mV)."""
+    pop = c.pop
     clean = np.empty((len(p.site_names), p.n))
-    for k in range(len(p.site_names)):
+    for k in range(clean.shape[0]):
         u = np.flatnonzero(c.alive_at[k])
         clean[k] = C.sum_muaps(
-            c.arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            t0_ms=p.t0,
-            dt_ms=p.dt,
-            n_samples=p.n,
+            c.arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
         )
-    return clean
-
-
-def _snr_reference(p: _Params, pop: C.Population, c: _Conduction, clean: np.ndarray) -> float:
-    """Noise-free negative-peak amplitude of the whole population at the distal site."""
     if (
         c.alive_at[0].all()
         and float(np.max(c.arrival[0] + pop.neg_ms + pop.pos_ms)) < p.t0 + (p.n - 2) * p.dt
     ):  # nothing blocked distally and the sweep holds every MUAP: the distal CMAP itself
-        return float(max(0.0, -clean[0].min()))
-    return reference_amplitude(pop, c.arrival[0], p.t0, p.dt, p.n)
+        return clean, float(max(0.0, -clean[0].min()))
+    return clean, reference_amplitude(pop, c.arrival[0], p.t0, p.dt, p.n)
 
 
-def _site_truths(
-    p: _Params, pop: C.Population, c: _Conduction, clean: np.ndarray
-) -> list[SiteTruth]:
-    """Truth of every site: first arrival, detectable onset and the measures of the model."""
-    out = []
-    path = np.cumsum(p.distances)
-    total_size = pop.size_mv.sum()
-    for k, name in enumerate(p.site_names):
-        u = np.flatnonzero(c.alive_at[k])
-        if u.size:
-            j = int(u[np.argmin(c.arrival[k, u])])
-            onset = float(c.arrival[k, j])
-        else:
-            j, onset = -1, math.nan
-        detectable = C.detectable_onset(
-            clean[k],
-            c.arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            t0_ms=p.t0,
-            dt_ms=p.dt,
-            level_mv=DETECTABLE_LEVEL_MV,
-        )
-        m = truth_measures(
-            c.arrival[k, u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            onset_ms=detectable,
-            sweep_end_ms=p.t0 + (p.n - 1) * p.dt,
-        )
-        out.append(
-            SiteTruth(
-                name=name,
-                distance_mm=float(p.distances[k]),
-                path_mm=float(path[k]),
-                segment=p.labels[k],
-                true_onset_ms=onset,
-                detectable_onset_ms=detectable,
-                first_unit=j,
-                n_conducting=int(u.size),
-                conducting_size_fraction=float(pop.size_mv[u].sum() / total_size),
-                measures=m,
-                band_mv=TRUTH_BAND_MV,
-                noise_free=C.readonly(clean[k]),
-            )
-        )
-    return out
+def _site_truth(p: _Params, c: _Conduction, k: int, clean_k: np.ndarray) -> SiteTruth:
+    """Truth of site k (first arrival, detectable onset; measures computed on first access)."""
+    pop = c.pop
+    u = np.flatnonzero(c.alive_at[k])
+    if u.size:
+        j = int(u[np.argmin(c.arrival[k, u])])
+        onset = float(c.arrival[k, j])
+    else:
+        j, onset = -1, math.nan
+    detectable = C.detectable_onset(
+        clean_k,
+        c.arrival[k, u],
+        pop.size_mv[u],
+        pop.neg_ms[u],
+        pop.pos_ms[u],
+        p.t0,
+        p.dt,
+        DETECTABLE_LEVEL_MV,
+    )
+    return SiteTruth(
+        name=p.site_names[k],
+        distance_mm=float(p.distances[k]),
+        path_mm=float(np.cumsum(p.distances)[k]),
+        segment=p.labels[k],
+        true_onset_ms=onset,
+        detectable_onset_ms=detectable,
+        first_unit=j,
+        n_conducting=int(u.size),
+        conducting_size_fraction=float(pop.size_mv[u].sum() / pop.size_mv.sum()),
+        band_mv=TRUTH_BAND_MV,
+        noise_free=C.readonly(clean_k),
+        units=(
+            C.readonly(c.arrival[k, u]),
+            C.readonly(pop.size_mv[u]),
+            C.readonly(pop.neg_ms[u]),
+            C.readonly(pop.pos_ms[u]),
+            p.t0 + (p.n - 1) * p.dt,
+        ),
+    )
 
 
-def _segment_truths(p: _Params, c: _Conduction, onsets: list[float]) -> list[SegmentTruth]:
-    """Truth of every segment: its block, slowing and the CVs of the units that crossed it."""
-    out = []
-    for k, name in enumerate(p.site_names):
-        cross = c.alive_at[k]  # units that made it through segment k
-        cvs = c.seg_cv[k, cross]
-        times = c.seg_time[k, cross]
-        onset = onsets[k]
-        out.append(
-            SegmentTruth(
-                label=p.labels[k],
-                proximal_site=name,
-                distal_site="muscle" if k == 0 else p.site_names[k - 1],
-                length_mm=float(p.distances[k]),
-                block_fraction=float(p.block[k]),
-                n_blocked=int(c.n_blocked[k]),
-                blocked_size_fraction=float(c.blocked_size[k]),
-                cv_slowing_pct=float(p.slowing[k]),
-                extra_cv_sd_m_s=float(p.extra_sd[k]),
-                mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
-                sd_cv_m_s=float(cvs.std()) if cvs.size else math.nan,
-                fastest_cv_m_s=float(cvs.max()) if cvs.size else math.nan,
-                dispersion_ms=float(times.std()) if times.size else math.nan,
-                onset_cv_m_s=(
-                    float(p.distances[k] / (onset - onsets[k - 1]))
-                    if k and onset - onsets[k - 1] > 0
-                    else math.nan
-                ),
-            )
-        )
-    return out
+def _segment_truth(p: _Params, c: _Conduction, k: int, onsets: list[float]) -> SegmentTruth:
+    """Truth of segment k (it ends at site k; segment 0 runs from the distal site to the muscle)."""
+    cross = c.alive_at[k]  # units that made it through segment k
+    cvs = c.seg_cv[k, cross]
+    times = c.seg_time[k, cross]
+    step = onsets[k] - onsets[k - 1] if k else math.nan
+    return SegmentTruth(
+        label=p.labels[k],
+        proximal_site=p.site_names[k],
+        distal_site="muscle" if k == 0 else p.site_names[k - 1],
+        length_mm=float(p.distances[k]),
+        block_fraction=float(p.block[k]),
+        n_blocked=int(c.n_blocked[k]),
+        blocked_size_fraction=float(c.blocked_size[k]),
+        cv_slowing_pct=float(p.slowing[k]),
+        extra_cv_sd_m_s=float(p.extra_sd[k]),
+        mean_cv_m_s=float(cvs.mean()) if cvs.size else math.nan,
+        sd_cv_m_s=float(cvs.std()) if cvs.size else math.nan,
+        fastest_cv_m_s=float(cvs.max()) if cvs.size else math.nan,
+        dispersion_ms=float(times.std()) if times.size else math.nan,
+        onset_cv_m_s=float(p.distances[k] / step) if k and step > 0 else math.nan,
+    )
 
 
-def _recorded_sites(
-    p: _Params, g: np.random.Generator, clean: np.ndarray, noise: float
-) -> tuple[Site, ...]:
-    """The recording layer over every site's noise-free CMAP, ``n_sweeps`` sweeps each."""
-    n_sites = len(p.site_names)
+def _recorded_sites(p: _Params, clean: np.ndarray, noise: float) -> tuple[Site, ...]:
+    """The recorded sweeps of every site (noise, hum, drift, artefact, filter, clipping, polarity)."""
+    n_sites = clean.shape[0]
     data = C.add_recording(
-        g,
+        p.rng,
         np.repeat(clean[:, None, :], p.n_sweeps, axis=1).reshape(n_sites * p.n_sweeps, p.n),
         t0_ms=p.t0,
         dt_ms=p.dt,
@@ -736,41 +712,34 @@ def _recorded_sites(
 
 
 def _simulate(p: _Params) -> SimulatedNerve:
-    g = p.rng
-    pre = p.preset
-    pop = C.make_population(
-        g,
-        n_units=p.n_units,
-        cv_mean_m_s=p.cv_mean_m_s,
-        cv_sd_m_s=p.cv_sd_m_s,
-        terminal_delay_ms=p.terminal_delay_ms,
-        terminal_delay_sd_ms=p.terminal_delay_sd_ms,
-        unit_size_mv=p.unit_size_mv,
-        unit_size_sigma=p.unit_size_sigma,
-        muap_duration_ms=p.muap_duration_ms,
-        muap_pos_ratio=p.muap_pos_ratio,
-    )
-    c = _conduction(p, g, pop)
-    clean = _clean_waveforms(p, pop, c)
-    ref_amp = _snr_reference(p, pop, c, clean)
+    c = _conduct(p)
+    clean, ref_amp = _noise_free(p, c)
     noise = p.conditions.noise_mv(ref_amp)
-    site_truths = _site_truths(p, pop, c, clean)
-    seg_truths = _segment_truths(p, c, [s.true_onset_ms for s in site_truths])
-    sites = _recorded_sites(p, g, clean, noise)
+    site_truths = [_site_truth(p, c, k, clean[k]) for k in range(clean.shape[0])]
+    onsets = [st.true_onset_ms for st in site_truths]
+    seg_truths = [_segment_truth(p, c, k, onsets) for k in range(clean.shape[0])]
+    sites = _recorded_sites(p, clean, noise)
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
         fw_sweeps, fw_truth = _fwaves_for(
-            p, g, pop, c.seg_cv, c.arrival[0], alive_at=c.alive_at, noise_mv=noise
+            p, p.rng, c.pop, c.seg_cv, c.arrival[0], c.alive_at, noise
         )
+    pre = p.preset
     nerve = Nerve(
-        pre.nerve, side=p.side, muscle=pre.muscle, kind="motor", sites=sites, fwaves=fw_sweeps
+        pre.nerve,
+        side=p.side,
+        muscle=pre.muscle,
+        kind="motor",
+        sites=sites,
+        fwaves=fw_sweeps,
+        lff_hz=p.conditions.lff_hz,
     )
     truth = NerveTruth(
         sites=tuple(site_truths),
         segments=tuple(seg_truths),
         n_units=p.n_units,
-        unit_cv_m_s=C.readonly(pop.cv_m_s),
-        unit_size_mv=C.readonly(pop.size_mv),
+        unit_cv_m_s=C.readonly(c.pop.cv_m_s),
+        unit_size_mv=C.readonly(c.pop.size_mv),
         reference_amp_mv=ref_amp,
         snr_db=snr_db_of(ref_amp, noise),
         noise_mv=noise,
@@ -787,22 +756,11 @@ def reference_amplitude(
     sweep's time grid extended to the end of the latest MUAP: the SNR reference."""
     end = float(np.max(arrival_ms + pop.neg_ms + pop.pos_ms))
     n_ext = max(n, int(math.ceil((end - t0) / dt)) + 2)
-    x = C.sum_muaps(
-        arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0_ms=t0, dt_ms=dt, n_samples=n_ext
-    )
+    x = C.sum_muaps(arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0, dt, n_ext)
     return float(max(0.0, -x.min()))
 
 
-def _equivalent_snr_db(
-    pop: C.Population,
-    m_arrival: np.ndarray,
-    conducting: np.ndarray,
-    *,
-    t0: float,
-    dt: float,
-    n: int,
-    noise_mv: float,
-) -> float:
+def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -> float:
     """The SNR (dB, M-wave negative peak as reference, as ``fwave_train`` defines it) that gives the
     F-wave train the nerve's own absolute noise ``noise_mv``: recording noise does not depend on the
     response. The M-wave is summed on the F sweep's time base exactly as ``fwave_train`` sums it
@@ -810,26 +768,15 @@ def _equivalent_snr_db(
     if noise_mv <= 0.0:
         return math.inf
     u = np.flatnonzero(conducting)
-    m = C.sum_muaps(
-        m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0_ms=t0, dt_ms=dt, n_samples=n
-    )
+    m = C.sum_muaps(m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
     amp = float(-m.min()) if u.size else 0.0
     return snr_db_of(amp, noise_mv) if amp > 0.0 else math.inf
 
 
-def _fwaves_for(
-    p: _Params,
-    g: np.random.Generator,
-    pop: C.Population,
-    seg_cv: np.ndarray,
-    m_arrival: np.ndarray,
-    *,
-    alive_at: np.ndarray,
-    noise_mv: float,
-) -> tuple[Sweeps, FWaveTruth]:
+def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
-    assert o is not None  # called only when the nerve asks for F-waves
+    assert o is not None  # only called when an F-wave train was asked for
     pre = p.preset
     n_stim = C.check_count(o["n_stimuli"], "fwaves['n_stimuli']", maximum=C.MAX_STIMULI)
     p_bf = C.check_real(o["p_backfire"], "fwaves['p_backfire']", lo=0.0, hi=1.0)
@@ -865,7 +812,7 @@ def _fwaves_for(
         length = o["sweep_ms"]
     fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
     if snr is None:
-        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0=t0, dt=dt, n=n, noise_mv=noise_mv)
+        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0, dt, n, noise_mv)
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)

@@ -1,8 +1,8 @@
 """Ground-truth CMAP measures from the generative model (plain NumPy, independent of the kernels).
 
 The simulator knows every motor unit: its arrival time, size and MUAP shape. The truth of a site is the
-noise-free sum of its MUAPs evaluated on a fine time grid (:data:`TRUTH_STEP_MS` = 5 µs, whatever the
-recording's sampling rate), measured by the definitions of ``docs/measures.md`` written out directly
+noise-free sum of its MUAPs evaluated on a fine time grid (:data:`TRUTH_STEP_MS` = 10 µs, whatever
+the recording's sampling rate), measured by the definitions of ``docs/measures.md`` written out directly
 here, step by step, with no code shared with :func:`ncs_emg.measure_cmap` (which the truth judges):
 
 * baseline 0 (the model has no offset); the phase boundaries are the crossings of a band of
@@ -19,7 +19,7 @@ here, step by step, with no code shared with :func:`ncs_emg.measure_cmap` (which
   that precedes the final major positive phase (EFNS/PNS 2010 wording), a negative phase after a
   positive lobe counting only when its peak is >= :data:`TRUTH_REBOUND_PCT` % of that lobe's; total
   duration: to the end of the last major phase; areas: the integrals of -x (signed) and |x| over those windows (trapezoids on the
-  5 µs grid).
+  10 µs grid).
 
 These are the package's documented definitions with their default numbers; they are stated here again
 as constants so that the truth does not read the code under test.
@@ -46,7 +46,7 @@ __all__ = [
 #: Band (mV) around the zero baseline inside which the noise-free waveform is "at baseline".
 TRUTH_BAND_MV = 0.001
 #: Time step (ms) of the fine grid on which the model is evaluated.
-TRUTH_STEP_MS = 0.005
+TRUTH_STEP_MS = 0.01
 #: A major phase peaks at >= this % of the negative-peak amplitude.
 TRUTH_PHASE_PCT = 10.0
 #: Phase ends: band floor in % of the negative-peak amplitude (asymptotic tails).
