@@ -380,7 +380,10 @@ def fw_noise_naive(x, lo, hi, blk):
     rbar = (r[0::2].sum() + r[1::2].sum()) / n_all  # the kernel's two-lane order
     nb = max(1, n_all // blk)
     edges = [b * blk for b in range(nb)] + [n_all]
-    ms = [float(np.sum((r[a:e] - rbar) ** 2)) / (e - a) for a, e in zip(edges[:-1], edges[1:])]
+    ms = [
+        float(np.sum((r[a:e] - rbar) ** 2)) / (e - a)
+        for a, e in zip(edges[:-1], edges[1:], strict=True)
+    ]
     return math.sqrt(sorted(ms)[(nb - 1) // 4])
 
 

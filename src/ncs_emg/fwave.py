@@ -771,7 +771,16 @@ def measure_fwave_trains(
     ParameterError
         As for :func:`measure_fwaves`.
     """
-    return _measure(x, sfreq_hz, t0_ms, params, m_end_ms, m_amplitude_mv, parallel, overrides)
+    return _measure(
+        x,
+        sfreq_hz,
+        t0_ms,
+        params,
+        m_end_ms=m_end_ms,
+        m_amplitude_mv=m_amplitude_mv,
+        parallel=parallel,
+        overrides=overrides,
+    )
 
 
 def _measure(
@@ -779,6 +788,7 @@ def _measure(
     sfreq_hz: Any,
     t0_ms: Any,
     params: FWaveParams | None,
+    *,
     m_end_ms: Any,
     m_amplitude_mv: Any,
     parallel: bool | None,
@@ -902,7 +912,15 @@ def measure_fwaves(
             "than samples; time must be on the last axis (pass x.T)"
         )
     trains = _measure(
-        arr[np.newaxis], sfreq_hz, t0_ms, params, m_end_ms, m_amplitude_mv, False, overrides, True
+        arr[np.newaxis],
+        sfreq_hz,
+        t0_ms,
+        params,
+        m_end_ms=m_end_ms,
+        m_amplitude_mv=m_amplitude_mv,
+        parallel=False,
+        overrides=overrides,
+        single=True,
     )
     return trains.train(0)
 

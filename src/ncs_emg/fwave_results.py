@@ -331,7 +331,7 @@ class FWaveTrains:
         if not -self.n_trains <= int(i) < self.n_trains:
             raise ParameterError(f"i: train index {i} out of range for {self.n_trains} trains")
         i = int(i) % self.n_trains
-        sw = {k: _ro(v[i]) for k, v in self.per_sweep.items()}
+        sw: dict[str, Any] = {k: _ro(v[i]) for k, v in self.per_sweep.items()}
         tr: dict[str, Any] = {}
         for c in fwave_columns("train"):
             v = self.per_train[c["name"]][i]

@@ -362,7 +362,7 @@ def high_pass(x: np.ndarray, f_hz: float, dt_ms: float) -> np.ndarray:
     ``a = RC / (RC + dt)``, ``RC = 1 / (2 pi f)``, ``y[0] = 0`` (the amplifier at rest). The offset is
     removed as a real amplifier's would be after settling: the signal is taken relative to its first
     sample."""
-    from scipy.signal import lfilter  # type: ignore[import-untyped]
+    from scipy.signal import lfilter
 
     rc = 1000.0 / (2.0 * math.pi * f_hz)  # ms
     a = rc / (rc + dt_ms)

@@ -245,7 +245,7 @@ def fwave_train(
     x = C.add_recording(rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, **rec)
     if display_polarity:
         x = -x
-    present = fires.any(axis=1)
+    present = np.asarray(fires.any(axis=1))
     truth = FWaveTruth(
         f_present=C.readonly(present),
         f_latency_ms=C.readonly(f_lat),
@@ -339,6 +339,7 @@ def draw_unit_p(
     p_backfire: float,
     n_repeaters: int,
     repeater_p: tuple[float, float],
+    *,
     eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit back-firing probabilities and the repeater indices (chosen among ``eligible``)."""
