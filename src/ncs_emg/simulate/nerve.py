@@ -14,7 +14,7 @@ from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
 from ._presets import PRESETS, NervePreset
 from .conditions import RecordingConditions, resolve_conditions, snr_db_of
-from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
+from .fwave import AWaveSpec, FWaveTruth, TrainUnits, default_fwave_sweep, draw_unit_p, fwave_train
 from .truth import TRUTH_BAND_MV, truth_measures
 
 __all__ = [
@@ -729,7 +729,7 @@ def _recorded_sites(p: _Params, clean: np.ndarray, noise: float) -> tuple[Site, 
         t0_ms=p.t0,
         dt_ms=p.dt,
         noise_mv=noise,
-        **p.rec,
+        realism=p.rec,
     ).reshape(n_sites, p.n_sweeps, p.n)
     if p.display_polarity:
         data = -data
@@ -871,26 +871,16 @@ def _fwaves_for(
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)
+    units = TrainUnits(m_arrival, np.where(conducting_f, f_arr, np.nan), unit_p, alive_at[0], rep)
     return fwave_train(
         g,
         pop,
-        m_arrival_ms=m_arrival,
-        f_arrival_ms=np.where(conducting_f, f_arr, np.nan),
-        unit_p=unit_p,
-        conducting=alive_at[0],
+        units,
         n_stimuli=n_stim,
-        a_wave=bool(o["a_wave"]),
-        a_wave_prob=a_prob,
-        a_wave_latency_ms=a_lat,
-        a_wave_amp_mv=a_amp,
-        fs=fs,
-        dt=dt,
-        t0=t0,
-        n=n,
-        snr_db=snr,
-        display_polarity=p.display_polarity,
-        rec=p.rec,
-        repeater_units=rep,
+        a_wave=AWaveSpec(a_prob, a_lat, a_amp) if o["a_wave"] else None,
+        time_base=(fs, dt, t0, n),
+        conditions=p.conditions,
         cord_distance_mm=dc,
         option_of="fwaves",
+        snr_db=snr,
     )
