@@ -381,7 +381,7 @@ def draw_unit_p(
     return p, rep.astype(np.int64)
 
 
-def simulate_fwave_train(
+def simulate_fwave_train(  # noqa: PLR0913 - documented keyword-only model options (a population object is still to come)
     nerve: str = "ulnar",
     *,
     n_stimuli: int = 20,

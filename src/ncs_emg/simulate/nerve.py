@@ -297,7 +297,7 @@ _FWAVE_OPTIONS = {
 }
 
 
-def simulate_nerve(
+def simulate_nerve(  # noqa: PLR0913 - documented keyword-only model options (a population object is still to come)
     nerve: str = "median",
     *,
     side: str = "right",
