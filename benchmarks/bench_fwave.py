@@ -67,9 +67,9 @@ def speed(n_trains, repeats):
     )
     scale = n_trains / n_naive
     print(f"\n## speed: {n_trains} trains x 20 sweeps x 2000 samples ({X3.nbytes / 1e6:.0f} MB)")
-    print(
-        f"threads: numba {ncs_emg._kernels.numba.get_num_threads() if hasattr(ncs_emg._kernels, 'numba') else 'default'}"
-    )
+    import numba
+
+    print(f"threads: numba {numba.get_num_threads()}")
     rows = [
         ("measure_fwave_trains (parallel kernel)", t_med, t_min),
         ("np.min over the last axis (one pass)", np_med, np_min),
