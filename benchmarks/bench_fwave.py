@@ -24,7 +24,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
-import ncs_emg  # noqa: E402
 from ncs_emg import measure_fwave_trains, measure_fwaves, simulate_fwave_train  # noqa: E402
 
 
