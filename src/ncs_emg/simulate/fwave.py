@@ -224,46 +224,21 @@ def fwave_train(
 
     # A-wave: one fixed component (own MUAP shape) at a fixed latency
     a_neg = float(rng.uniform(2.0, 3.0))
-    a_pos = 1.5 * a_neg
-    if a_wave_latency_ms is None:
-        m_ref = m_onset if idx.size else 0.0
-        valid = conducting & np.isfinite(f_arrival_ms) & (unit_p > 0)
-        f_min = float(f_arrival_ms[valid].min()) if valid.any() else m_ref + 20.0
-        a_lat = m_ref + 0.55 * (f_min - m_ref)
-    else:
-        a_lat = a_wave_latency_ms
+    a_lat = _a_wave_latency(units, a_wave_latency_ms, m_onset if idx.size else 0.0)
     fires = rng.random((n_stimuli, pop.n_units)) < p[None, :]
     a_on = (rng.random(n_stimuli) < a_wave.prob) if a_wave else np.zeros(n_stimuli, bool)
-
-    clean = np.empty((n_stimuli, n))
-    f_lat = np.full(n_stimuli, np.nan)
-    f_amp = np.full(n_stimuli, np.nan)
-    fired = []
     a_comp = C.sum_muaps(
         np.array([a_lat]),
         np.array([0.0 if a_wave is None else a_wave.amp_mv]),
         np.array([a_neg]),
-        np.array([a_pos]),
+        np.array([1.5 * a_neg]),
         t0_ms=t0,
         dt_ms=dt,
         n_samples=n,
     )
-    for k in range(n_stimuli):
-        u = np.flatnonzero(fires[k])
-        fired.append(C.readonly(u))
-        f = C.sum_muaps(
-            f_arrival_ms[u],
-            pop.size_mv[u],
-            pop.neg_ms[u],
-            pop.pos_ms[u],
-            t0_ms=t0,
-            dt_ms=dt,
-            n_samples=n,
-        )
-        if u.size:
-            f_lat[k] = float(f_arrival_ms[u].min())
-            f_amp[k] = float(f.max() - f.min())
-        clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
+    clean, f_lat, f_amp, fired = _clean_sweeps(
+        pop, f_arrival_ms, fires, (m_wave, a_comp, a_on), time_base
+    )
     # recording noise: ``snr_db`` (re the M-wave negative peak) when given, else the conditions'
     # (absolute by default)
     if snr_db is not None:
@@ -297,6 +272,52 @@ def fwave_train(
         noise_free=C.readonly(clean),
     )
     return Sweeps(x, fs, t0), truth
+
+
+def _a_wave_latency(units: TrainUnits, latency_ms: float | None, m_ref: float) -> float:
+    """The A-wave latency: as given, else 55 % of the way from the M onset to the first F-wave."""
+    if latency_ms is not None:
+        return latency_ms
+    f_arrival_ms = units.f_arrival_ms
+    valid = units.conducting & np.isfinite(f_arrival_ms) & (units.unit_p > 0)
+    f_min = float(f_arrival_ms[valid].min()) if valid.any() else m_ref + 20.0
+    return m_ref + 0.55 * (f_min - m_ref)
+
+
+def _clean_sweeps(
+    pop: C.Population,
+    f_arrival_ms: np.ndarray,
+    fires: np.ndarray,
+    fixed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    time_base: tuple[float, float, float, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Noise-free sweeps: the M-wave, the F-waves of the units firing on stimulus k and the A-wave
+    where it occurs (``fixed`` = M-wave, A-wave component, A-wave present per sweep), with each
+    sweep's F latency and peak-to-peak (NaN without an F-wave)."""
+    m_wave, a_comp, a_on = fixed
+    _, dt, t0, n = time_base
+    n_stimuli = fires.shape[0]
+    clean = np.empty((n_stimuli, n))
+    f_lat = np.full(n_stimuli, np.nan)
+    f_amp = np.full(n_stimuli, np.nan)
+    fired = []
+    for k in range(n_stimuli):
+        u = np.flatnonzero(fires[k])
+        fired.append(C.readonly(u))
+        f = C.sum_muaps(
+            f_arrival_ms[u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            t0_ms=t0,
+            dt_ms=dt,
+            n_samples=n,
+        )
+        if u.size:
+            f_lat[k] = float(f_arrival_ms[u].min())
+            f_amp[k] = float(f.max() - f.min())
+        clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
+    return clean, f_lat, f_amp, fired
 
 
 #: Longest A-wave component (ms): negative lobe drawn in [2, 3] ms, positive lobe 1.5 times it.
