@@ -13,14 +13,17 @@ cd "$(dirname "$0")/.."
 
 # The test files that call the kernels directly or through their wrappers. Without the JIT the
 # kernels are ~100x slower, so only these files run here; the whole suite runs with the JIT.
-KERNEL_TESTS=(tests/test_measure.py tests/test_fwave.py tests/test_fwave_regressions.py)
+KERNEL_TESTS=(tests/test_measure.py tests/test_measure_regressions.py tests/test_fwave.py tests/test_fwave_regressions.py)
 if [ "$#" -gt 0 ]; then KERNEL_TESTS=("$@"); fi
 
 DATA="$(mktemp -d)/.coverage.kernels"
 export NUMBA_DISABLE_JIT=1
 export PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}"
 # Plain-Python kernels do numpy scalar arithmetic, which warns on inf * 0 or NaN comparisons where
-# the compiled kernel is silent: those RuntimeWarnings are not errors in this run.
+# the compiled kernel is silent: those RuntimeWarnings are not errors in this run. The property test
+# over arbitrary finite floats is left out: on overflowing intermediates (denormal steps) Python's
+# math.floor raises OverflowError where compiled code does not; it runs with the JIT in the suite.
 python -m coverage run --data-file="$DATA" --include='*/ncs_emg/_kernels.py' \
-  -m pytest -q -p no:randomly -p no:cacheprovider -W "ignore::RuntimeWarning" "${KERNEL_TESTS[@]}"
+  -m pytest -q -p no:randomly -p no:cacheprovider -W "ignore::RuntimeWarning" \
+  -k "not any_finite_sweep_gives_a_result" "${KERNEL_TESTS[@]}"
 python -m coverage report --data-file="$DATA" --show-missing
