@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import tracemalloc
 
 import h5py
@@ -248,16 +247,14 @@ def test_h5_soft_link_inside_the_file_is_read(tmp_path):
 # ---- linear-time stimulus parsing ------------------------------------------------------------------
 
 
-@pytest.mark.timeout(10)
+@pytest.mark.timeout(5)  # quadratic parsing took 42 s on the first text
 def test_long_digit_runs_parse_in_linear_time():
-    t0 = time.perf_counter()
     with pytest.raises(ValueError, match="longer than the 1000"):
         parse_stimulus_text("Stimulus " + "1" * 16000)
     f = parse_stimulus_text("Stimulus " + "1" * 990)
     assert f == {"site": "1" * 990}
     for text in ("Stimulus " + "1 " * 495, "Stimulus " + "1." * 495, "Stimulus " + "1m" * 495):
         parse_stimulus_text(text)
-    assert time.perf_counter() - t0 < 5  # quadratic parsing took 42 s on the first text
 
 
 @pytest.mark.timeout(20)
