@@ -56,15 +56,11 @@ def speed(n_trains, repeats):
     t_med, t_min = _timeit(lambda: measure_fwave_trains(X3, fs, t0_ms=t0), repeats)
     np_med, np_min = _timeit(lambda: np.min(X3, axis=-1), repeats)
     # naive twin on a few trains, scaled to n_trains; its ip/fp come from the wrapper's own helper
-    # (fwave._kernel_params), with the options the wrapper recorded, so the two cannot diverge
-    from ncs_emg import fwave as F
+    # (fwave.fwave_kernel_params), with the options the wrapper recorded, so the two cannot diverge
+    from ncs_emg.fwave import fwave_kernel_params
 
     b = measure_fwave_trains(X3[:1], fs, t0_ms=t0, parallel=False)
-    dt = 1000.0 / fs
-    n = X3.shape[2]
-    ip, fp = F._kernel_params(
-        n, dt, F._m_windows(n, t0, dt, b.parameters["blank_ms"]), n, b.parameters
-    )
+    ip, fp = fwave_kernel_params(b.parameters, X3.shape[2], fs, t0)
     n_naive = 3
     nv_med, nv_min = _timeit(
         lambda: [fw_train_naive(X3[i], ip, fp, -1, 8) for i in range(n_naive)], 1
@@ -129,7 +125,9 @@ def accuracy(n_trains):
                 if tr.a_wave_present.any():
                     a_n += 1
                     lat_a = float(np.nanmin(tr.a_wave_latency_ms))
-                    a_found += int(any(abs(v - lat_a) < 1.0 for v in r.a_wave_latencies_ms))
+                    a_found += int(
+                        any(abs(v - lat_a) < 1.0 for v in [a.onset_latency_ms for a in r.a_waves])
+                    )
                     # an A-wave alone must never be read as an F-wave
                     a_as_f += int((r.present & absent & tr.a_wave_present).sum())
                 # M-wave + tail + noise only: no back-firing at all

@@ -345,7 +345,8 @@ def _fw_mean_sd_naive(v):
 
 
 def _fw_corr_naive(a, b, keep):
-    """Pearson correlation of a[keep], b[keep]; NaN with fewer than 2 samples or zero variance."""
+    """Pearson correlation of a[keep], b[keep]; NaN with fewer than 2 samples or a variance at most
+    (1e-12 mV)^2 (a constant window up to rounding)."""
     a = np.asarray(a, float)[keep]
     b = np.asarray(b, float)[keep]
     if len(a) < 2:
@@ -353,7 +354,7 @@ def _fw_corr_naive(a, b, keep):
     da = a - sum(a.tolist()) / len(a)
     db = b - sum(b.tolist()) / len(b)
     saa, sbb = float(np.dot(da, da)), float(np.dot(db, db))
-    if saa <= 0 or sbb <= 0:
+    if saa <= 1e-24 * len(a) or sbb <= 1e-24 * len(a):
         return float("nan")
     return float(np.dot(da, db)) / math.sqrt(saa * sbb)
 
@@ -371,30 +372,19 @@ def _segments(idx):
     return out
 
 
-def fw_noise_naive(x, m, lo, hi, ex_n, clip_k):
-    """Twin of _kernels.fw_noise, written from its docstring: kept-sample lists, NumPy sums."""
-    idx = np.arange(lo, hi)
-    r = np.asarray(x, float)[lo:hi] - np.asarray(m, float)[lo:hi]
-    rbar = r.sum() / r.size
-    u = r - rbar
-    e = int(idx[np.argmax(np.abs(u))])  # first of the largest |r - rbar|
-
-    def sd(keep):
-        v = r[keep]
-        return math.sqrt(max(0.0, float(np.mean(v * v) - np.mean(v) ** 2)))
-
-    keep1 = np.abs(idx - e) > ex_n
-    if keep1.sum() < 2:
-        keep1[:] = True
-    sd1 = sd(keep1)
-    exc = idx[np.abs(u) > clip_k * sd1]
-    if exc.size == 0:
-        return sd1
-    keep2 = np.array([not np.any(np.abs(exc - i) <= ex_n) for i in idx])
-    return sd(keep2) if keep2.sum() >= 2 else sd1
+def fw_noise_naive(x, lo, hi, blk):
+    """Twin of _kernels.fw_noise: sqrt of the lower quartile ((nb - 1) // 4-th smallest) over blocks
+    of blk samples (the last block takes the remainder) of the mean square about the window mean."""
+    r = np.asarray(x, float)[lo:hi]
+    n_all = hi - lo
+    rbar = (r[0::2].sum() + r[1::2].sum()) / n_all  # the kernel's two-lane order
+    nb = max(1, n_all // blk)
+    edges = [b * blk for b in range(nb)] + [n_all]
+    ms = [float(np.sum((r[a:e] - rbar) ** 2)) / (e - a) for a, e in zip(edges[:-1], edges[1:])]
+    return math.sqrt(sorted(ms)[(nb - 1) // 4])
 
 
-def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
+def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, gap_n):
     """Return (out[10] without the guard columns, flags) as _kernels.fw_sweep defines them."""
     from ncs_emg import _kernels as K
 
@@ -411,16 +401,18 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
     out[K.FS_MIN_I] = idx[int(np.argmin(v))]
     pk = idx[int(np.argmax(np.abs(d)))]
     out[K.FS_PEAK_I] = pk
-    # deflections: within each unmasked segment clipped to start at pk - lead_n, maximal runs of one
-    # nonzero sign of d beyond the band; significant with hold_n samples beyond thr_on in a streak
-    # that starts at or before the peak
-    first = None
-    for seg in _segments([i for i in idx if i >= pk - lead_n]):
+    # deflections: within each unmasked segment, maximal runs of one nonzero sign of d beyond the
+    # band; significant with hold_n samples beyond thr_on in a streak that starts at or before the
+    # peak. Chains: consecutive significant deflections with fewer than gap_n samples between them.
+    # The F response: the first chain with its own max - min >= thr_pp, else the last chain when it
+    # reaches the peak.
+    sig = []  # (start, end, starts at its segment's start)
+    for seg in _segments(idx):
         if seg[0] > pk:
             break
         sgn = [1 if x[i] - base > band else (-1 if x[i] - base < -band else 0) for i in seg]
         k = 0
-        while k < len(seg) and first is None:
+        while k < len(seg):
             j = k
             while j + 1 < len(seg) and sgn[j + 1] == sgn[k]:
                 j += 1
@@ -432,10 +424,22 @@ def fw_sweep_naive(x, mask, fs, fe, base, thr_pp, thr_on, band, hold_n, lead_n):
                         break  # streaks must start at or before the peak
                     streak = streak + 1 if above else 0
                     if streak >= hold_n:
-                        first = (seg[k], k == 0)
+                        sig.append((seg[k], seg[j], k == 0))
                         break
             k = j + 1
-        if first is not None:
+    chains = []  # [[deflections], max, min]
+    for d in sig:
+        if chains and d[0] - chains[-1][0][-1][1] - 1 < gap_n:
+            chains[-1][0].append(d)
+        else:
+            chains.append([[d]])
+    first = None
+    for c in chains:
+        vals = np.concatenate([x[d[0] : d[1] + 1] for d in c[0]])
+        last_end = c[0][-1][1]
+        reaches_peak = last_end >= pk or pk - last_end - 1 < gap_n
+        if vals.max() - vals.min() >= thr_pp or (c is chains[-1] and reaches_peak):
+            first = (c[0][0][0], c[0][0][2])
             break
     if not out[K.FS_PP] >= thr_pp:
         return out, 0
@@ -548,6 +552,30 @@ def fw_repeaters_naive(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min,
             out_s[i, K.FS_GROUP] = min(comp)
 
 
+def fw_smooth_naive(X, lo, hi, h):
+    """Twin of _kernels.fw_smooth: (smoothed sweeps, their mean), defined over [lo, hi) only.
+
+    Centred moving average of 2h + 1 samples clipped to the sweep; window sums as differences of a
+    cumulative sum started at max(lo - h, 0) (so that runs of exact zeros stay exact zeros), times
+    1 / (window length).
+    """
+    X = np.asarray(X, float)
+    n_s, n = X.shape
+    Y = X.copy()
+    if h > 0:
+        j0, j1 = max(lo - h, 0), min(hi + h + 1, n)
+        for s in range(n_s):
+            c = np.concatenate([[0.0], np.cumsum(X[s, j0:j1])])
+            for i in range(lo, hi):
+                a, b = max(i - h, 0), min(i + h + 1, n)
+                Y[s, i] = (c[b - j0] - c[a - j0]) * (1.0 / (b - a))
+    ym = np.zeros(n)
+    for s in range(n_s):
+        ym[lo:hi] = ym[lo:hi] + Y[s, lo:hi]
+    ym[lo:hi] = ym[lo:hi] / n_s
+    return Y, ym
+
+
 def fw_train_naive(X, ip, fp, m_end_given, max_a):
     """Twin of _kernels.fw_train: returns (out_s, flags_s, out_t, a_out, train flags)."""
     from ncs_emg import _kernels as K
@@ -598,14 +626,15 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
     out_t[K.FT_F_STOP] = f_stop
     if f_stop - fs < ip[K.FIP_MIN_WIN]:
         return out_s, flags_s, out_t, a_out, tflags | K.FTF_SHORT
+    # the F analysis runs on the smoothed sweeps and their mean
+    fit = int(ip[K.FIP_A_FIT])
+    X, m = fw_smooth_naive(X, max(m_end - fit, 0), min(f_stop + fit, n), int(ip[K.FIP_SMOOTH]))
+    gb = min(m_end + int(ip[K.FIP_SMOOTH]), fs - 1)  # baseline window after the smoothed M end
     for s in range(n_s):
-        out_s[s, K.FS_BASE] = _fw_mean_sd_naive(X[s, m_end:fs])[0]
-        # residual about the mean sweep (one sweep: the sweep itself), times sqrt(n / (n - 1))
-        ref = m if n_s >= 2 else np.zeros(n)
-        sd = fw_noise_naive(X[s], ref, fs, f_stop, ip[K.FIP_NOISE_EX], fp[K.FFP_NOISE_CLIP])
-        out_s[s, K.FS_NOISE] = (math.sqrt(n_s / (n_s - 1.0)) if n_s >= 2 else 1.0) * sd
+        out_s[s, K.FS_BASE] = _fw_mean_sd_naive(X[s, gb:fs])[0]
+        out_s[s, K.FS_NOISE] = fw_noise_naive(X[s], fs, f_stop, max(int(ip[K.FIP_NOISE_BLK]), 2))
     noise = float(np.median(out_s[:, K.FS_NOISE]))
-    base_m = _fw_mean_sd_naive(m[m_end:fs])[0]
+    base_m = _fw_mean_sd_naive(m[gb:fs])[0]
     out_t[K.FT_NOISE] = noise
     out_t[K.FT_BASE_MEAN] = base_m
     thr_pp = max(fp[K.FFP_NOISE_K] * noise, fp[K.FFP_THR])
@@ -650,7 +679,7 @@ def fw_train_naive(X, ip, fp, m_end_given, max_a):
             thr_on,
             band,
             ip[K.FIP_HOLD],
-            ip[K.FIP_ON_LEAD],
+            ip[K.FIP_ON_GAP],
         )
         row[K.FS_BASE], row[K.FS_NOISE] = out_s[s, K.FS_BASE], out_s[s, K.FS_NOISE]
         out_s[s], flags_s[s] = row, fl

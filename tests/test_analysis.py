@@ -152,14 +152,6 @@ def test_public_api():
         assert name in ncs_emg.__all__ and hasattr(ncs_emg, name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "simulate_study's F-wave trains come out 'noise-limited' (train noise ~12-14 uV x noise_k_sd 10 "
-        "> 2 x 40 uV) in the arm and tibial nerves, so every F rule is not evaluable there; to be "
-        "settled between the simulator's noise level and the F-wave interpretability guard"
-    ),
-)
 def test_normal_preset_f_wave_rules_are_evaluable_in_every_nerve(normal):
     for n in normal.nerves:
         f = next(

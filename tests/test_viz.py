@@ -81,13 +81,13 @@ def test_fwave_raster_marks_onsets_repeaters_and_a_waves():
     fm = ncs_emg.measure_nerve_fwaves(nerve)
     (ax,) = viz.plot_fwaves(nerve, fm).axes
     (on,) = [ln for ln in ax.get_lines() if ln.get_gid() == "F onset"]
-    lat = fm.latency_ms[np.isfinite(fm.latency_ms)]
+    lat = fm.onset_latency_ms[np.isfinite(fm.onset_latency_ms)]
     assert np.allclose(on.get_xdata(), lat) and len(lat) > 0
     (rep,) = [ln for ln in ax.get_lines() if ln.get_gid() == "repeater"]
     want = fm.peak_latency_ms[fm.repeater & np.isfinite(fm.peak_latency_ms)]
     assert np.allclose(rep.get_xdata(), want)
     a = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_gid() == "A-wave"]
-    assert np.allclose(a, fm.a_wave_latencies_ms)
+    assert np.allclose(a, [w.onset_latency_ms for w in fm.a_waves])
     n = int(nerve.fwaves.accepted.sum())
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == str(n)  # one row per sweep
 

@@ -44,6 +44,7 @@ from .errors import (
 from .findings import Finding
 from .fwave import (
     FWaveMeasures,
+    FWaveParams,
     FWaveTrains,
     f_estimate_ms,
     f_ratio,
@@ -120,6 +121,7 @@ __all__ = [
     "simulate_study",
     # F-waves
     "FWaveMeasures",
+    "FWaveParams",
     "FWaveTrains",
     "measure_fwaves",
     "measure_fwave_trains",

@@ -756,11 +756,12 @@ FIP_A_PAD = N_CIP + 6  # samples added on both sides of an A-wave candidate (com
 FIP_A_MIN_SWEEPS = N_CIP + 7  # fewer sweeps: no A-wave detection ("most sweeps" is not defined)
 FIP_R_PAD = N_CIP + 8  # samples added on both sides of a response for the repeater correlation
 FIP_A_FIT = N_CIP + 9  # A-waves: half-width of the parabolic peak fit of template and sweep peaks
-FIP_ON_LEAD = (
-    N_CIP + 10
-)  # F onset: the onset search starts at most this many samples before the peak
-FIP_NOISE_EX = N_CIP + 11  # per-sweep noise: samples excluded on each side of the largest excursion
-N_FIP = N_CIP + 12
+FIP_ON_GAP = N_CIP + 10  # F onset: significant deflections closer than this (samples): one response
+FIP_NOISE_BLK = N_CIP + 11  # per-sweep noise: block length, samples
+FIP_SMOOTH = (
+    N_CIP + 12
+)  # F analysis on sweeps smoothed by a centred moving average of 2h + 1 samples
+N_FIP = N_CIP + 13
 
 # fp: float parameters (mV unless stated)
 FFP_CMAP = 0  # fp[FFP_CMAP : FFP_CMAP + N_CFP]: the CMAP floats (CFP_*) of the M-wave step
@@ -780,12 +781,11 @@ FFP_A_PCT = N_CFP + 12  # A-wave: minimal % of sweeps that match (>=)
 FFP_R_TOL = N_CFP + 13  # repeaters: peak-latency difference < this, samples
 FFP_R_AMP = N_CFP + 14  # repeaters: |pp_i - pp_j| < this * max(pp_i, pp_j)
 FFP_R_CORR = N_CFP + 15  # repeaters: correlation > this
-FFP_NOISE_CLIP = N_CFP + 16  # per-sweep noise: excursions beyond this many first-pass SDs excluded
-N_FFP = N_CFP + 17
+N_FFP = N_CFP + 16
 
 # per-sweep float output columns
 FS_BASE = 0  # guard-window mean, mV
-FS_NOISE = 1  # SD of the residual x - mean sweep over the F window, excursions excluded, mV
+FS_NOISE = 1  # noise SD: lower-quartile block RMS of the smoothed sweep over the F window, mV
 FS_PP = 2  # peak-to-peak amplitude over the unmasked F window, mV
 FS_MAX_I = 3  # index of the maximum
 FS_MIN_I = 4  # index of the minimum
@@ -839,161 +839,50 @@ N_FA_COLS = 5
 
 
 @jit
-def _fw_sums(x, m, a, b, c, s1, s2):
-    """Add the sums of u = x - m - c and u^2 over [a, b) to (s1, s2) (two lanes).
-
-    The loop indexes views from 0, so that numba can drop its negative-index check (faster).
-    """
-    xs = x[a:b]
-    ms = m[a:b]
-    n = b - a
-    p0 = 0.0
-    p1 = 0.0
-    q0 = 0.0
-    q1 = 0.0
-    for j in range(n // 2):
-        u0 = xs[2 * j] - ms[2 * j] - c
-        u1 = xs[2 * j + 1] - ms[2 * j + 1] - c
-        p0 += u0
-        p1 += u1
-        q0 += u0 * u0
-        q1 += u1 * u1
-    if n % 2 == 1:
-        u0 = xs[n - 1] - ms[n - 1] - c
-        p0 += u0
-        q0 += u0 * u0
-    return s1 + (p0 + p1), s2 + (q0 + q1)
+def _fw_insertion_sort(a, n):
+    """Sort a[:n] in place (ascending). The arrays are short (blocks of a window, sweeps of a train),
+    and a plain loop compiles in a fraction of the time of numba's np.sort."""
+    for i in range(1, n):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
 
 
 @jit
-def fw_noise(x, m, lo, hi, ex_n, clip_k, iv):
-    """Noise SD of one sweep over the F window [lo, hi), F-wave-like excursions excluded.
+def fw_noise(x, lo, hi, blk, work):
+    """Noise SD of one (smoothed) sweep over the F window [lo, hi): the lower quartile over blocks of
+    the RMS about the window mean.
 
-    r = x - m, the residual about the mean sweep m (removes what is time-locked: the M tail and
-    A-waves); rbar = mean of r over [lo, hi); u = r - rbar. The largest excursion e is the first max
-    of r when max - rbar > rbar - min, the first min when smaller, the earlier of the two on a tie.
-    SD1 = SD of u outside [e - ex_n, e + ex_n] (all of [lo, hi) when fewer than 2 samples remain).
-    One clipping round: every sample with |u| > clip_k * SD1 is an excursion; SD2 = SD of u outside
-    +-ex_n of every excursion is returned (SD1 when there is no excursion or fewer than 2 samples
-    remain). SD of k kept samples = sqrt(max(0, S2/k - (S1/k)^2)), S1 and S2 the sums of u and u^2
-    over the kept samples (summed directly, never as differences of totals, which would cancel).
-    O(n) passes only; ``iv`` is an int64 work array of shape (>= (hi - lo + 1) // 2 + 1, 2) for the
-    merged exclusion intervals. Low-frequency hum and drift stay below clip_k * SD1 and enter the SD.
-
-    Speed: every loop runs over the views x[lo:hi], m[lo:hi] with indices from 0 (numba then drops
-    its negative-index check); only the winning extreme is searched for its first index; the second
-    sums pass is skipped when the clipping round excludes exactly [e - ex_n, e + ex_n] again.
+    xbar = mean of x over [lo, hi). The window is cut into nb = max(1, (hi - lo) // blk) blocks of
+    blk samples (the last block takes the remainder); each block's mean square of x - xbar goes to
+    ``work``; the result is the square root of the ((nb - 1) // 4)-th smallest. Responses (the
+    sweep's F-wave, an A-wave) occupy a minority of blocks and do not reach the lower quartile; white
+    noise is in every block, and so are hum and drift (which count at part of their RMS).
     """
     xs = x[lo:hi]
-    ms = m[lo:hi]
     n_all = hi - lo
-    # pass 1: sum (two lanes, even and odd samples: the summation order of the naive-checked
-    # version) and max and min (four lanes) of r
     p0 = 0.0
     p1 = 0.0
-    mx0 = -np.inf
-    mx1 = -np.inf
-    mx2 = -np.inf
-    mx3 = -np.inf
-    mn0 = np.inf
-    mn1 = np.inf
-    mn2 = np.inf
-    mn3 = np.inf
-    for j in range(n_all // 4):
-        i = 4 * j
-        v0 = xs[i] - ms[i]
-        v1 = xs[i + 1] - ms[i + 1]
-        v2 = xs[i + 2] - ms[i + 2]
-        v3 = xs[i + 3] - ms[i + 3]
-        p0 += v0
-        p1 += v1
-        p0 += v2
-        p1 += v3
-        mx0 = v0 if v0 > mx0 else mx0
-        mx1 = v1 if v1 > mx1 else mx1
-        mx2 = v2 if v2 > mx2 else mx2
-        mx3 = v3 if v3 > mx3 else mx3
-        mn0 = v0 if v0 < mn0 else mn0
-        mn1 = v1 if v1 < mn1 else mn1
-        mn2 = v2 if v2 < mn2 else mn2
-        mn3 = v3 if v3 < mn3 else mn3
-    for i in range(n_all - n_all % 4, n_all):
-        v0 = xs[i] - ms[i]
-        if i % 2 == 0:
-            p0 += v0
-        else:
-            p1 += v0
-        mx0 = v0 if v0 > mx0 else mx0
-        mn0 = v0 if v0 < mn0 else mn0
-    rbar = (p0 + p1) / n_all
-    mx0 = mx0 if mx0 > mx1 else mx1
-    mx2 = mx2 if mx2 > mx3 else mx3
-    mx = mx0 if mx0 > mx2 else mx2
-    mn0 = mn0 if mn0 < mn1 else mn1
-    mn2 = mn2 if mn2 < mn3 else mn3
-    mn = mn0 if mn0 < mn2 else mn2
-    # the largest excursion (local index): the first index of the winning extreme, both on a tie
-    a1 = mx - rbar
-    a2 = rbar - mn
-    imx = n_all
-    imn = n_all
-    if a1 >= a2:
-        for i in range(n_all):
-            if xs[i] - ms[i] == mx:
-                imx = i
-                break
-    if a2 >= a1:
-        for i in range(n_all):
-            if xs[i] - ms[i] == mn:
-                imn = i
-                break
-    e = imx if imx < imn else imn
-    e0 = max(e - ex_n, 0)
-    e1 = min(e + ex_n, n_all - 1)
-    k = n_all - (e1 - e0 + 1)
-    if k >= 2:
-        s1, s2 = _fw_sums(xs, ms, 0, e0, rbar, 0.0, 0.0)
-        s1, s2 = _fw_sums(xs, ms, e1 + 1, n_all, rbar, s1, s2)
-    else:
-        s1, s2 = _fw_sums(xs, ms, 0, n_all, rbar, 0.0, 0.0)
-        k = n_all
-    mu = s1 / k
-    var = s2 / k - mu * mu
-    sd1 = math.sqrt(var) if var > 0.0 else 0.0
-    # one clipping round: merged intervals [a, b] (local) of +-ex_n around every excursion
-    lim = clip_k * sd1
-    n_iv = 0
-    for i in range(n_all):
-        if abs(xs[i] - ms[i] - rbar) > lim:
-            a = max(i - ex_n, 0)
-            b = min(i + ex_n, n_all - 1)
-            if n_iv > 0 and a <= iv[n_iv - 1, 1] + 1:
-                iv[n_iv - 1, 1] = b
-            else:
-                iv[n_iv, 0] = a
-                iv[n_iv, 1] = b
-                n_iv += 1
-    if n_iv == 0:
-        return sd1
-    if n_iv == 1 and iv[0, 0] == e0 and iv[0, 1] == e1:
-        return sd1  # the same kept samples as SD1, summed in the same order
-    k2 = 0
-    s1 = 0.0
-    s2 = 0.0
-    start = 0
-    for j in range(n_iv):
-        if iv[j, 0] > start:
-            s1, s2 = _fw_sums(xs, ms, start, iv[j, 0], rbar, s1, s2)
-            k2 += iv[j, 0] - start
-        start = iv[j, 1] + 1
-    if n_all > start:
-        s1, s2 = _fw_sums(xs, ms, start, n_all, rbar, s1, s2)
-        k2 += n_all - start
-    if k2 < 2:
-        return sd1
-    mu = s1 / k2
-    var = s2 / k2 - mu * mu
-    return math.sqrt(var) if var > 0.0 else 0.0
+    for j in range(n_all // 2):
+        p0 += xs[2 * j]
+        p1 += xs[2 * j + 1]
+    if n_all % 2 == 1:
+        p0 += xs[n_all - 1]
+    xbar = (p0 + p1) / n_all
+    nb = n_all // blk if n_all >= blk else 1
+    for b in range(nb):
+        a = b * blk
+        e = a + blk if b < nb - 1 else n_all
+        q = 0.0
+        for i in range(a, e):
+            u = xs[i] - xbar
+            q += u * u
+        work[b] = q / (e - a)
+    _fw_insertion_sort(work, nb)
+    return math.sqrt(work[(nb - 1) // 4])
 
 
 @jit
@@ -1014,7 +903,7 @@ def fw_quiet_start(m, base, start, stop, band, quiet_n):
 def fw_corr(a, b, mask, lo, hi):
     """(Pearson r of a[lo:hi] and b[lo:hi], population variance of a) over unmasked samples.
 
-    r is NaN when undefined (fewer than 2 samples or a constant window).
+    r is NaN when undefined (fewer than 2 samples, or a window constant to within 1e-12 mV).
 
     One pass over sums of values shifted by the first sample of the window (limits cancellation).
     """
@@ -1040,7 +929,8 @@ def fw_corr(a, b, mask, lo, hi):
         return np.nan, 0.0
     vaa = saa - sa * sa / n
     vbb = sbb - sb * sb / n
-    if vaa <= 0.0 or vbb <= 0.0:
+    # variances below (1e-12 mV)^2 per sample are rounding of a constant window: undefined
+    if vaa <= 1e-24 * n or vbb <= 1e-24 * n:
         return np.nan, 0.0
     return (sab - sa * sb / n) / math.sqrt(vaa * vbb), vaa / n
 
@@ -1066,19 +956,74 @@ def fw_segments(mask, fs, fe, seg):
 
 
 @jit
-def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
+def fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk):
+    """Start of the sweep's first F response: (index, hidden) or (-1, False) when none is found.
+
+    d = x - base. A streak is a run of samples of one sign with |d| > te = max(thr_on, band); a
+    streak of >= hold_n samples that starts at or before the peak ``pk`` makes its deflection
+    significant; the deflection spans [r, e], the run of that sign beyond the band around the streak.
+    Significant deflections with fewer than gap_n samples between them form one response (a chain).
+    The F response is the first chain whose own peak-to-peak (max - min over its deflections) is
+    >= thr_pp, else the chain that reaches the peak (its last deflection ends fewer than gap_n
+    samples before pk, or after it); its onset is the start of its first deflection, hidden when that
+    is the start of an unmasked segment (F-window start or the end of an A-wave window). One forward
+    scan over [fs, pk]; quiet samples cost one comparison each.
+    """
+    first = -1
+    hid = False
+    ch_end = -1
+    cmax = -np.inf
+    cmin = np.inf
+    te = thr_on if thr_on > band else band
+    for k in range(n_seg):
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        if lo > pk:
+            break
+        i = lo
+        while i < hi:
+            while i < hi and abs(x[i] - base) <= te:
+                i += 1
+            if i >= hi or i > pk:
+                break
+            sg = 1.0 if x[i] - base > 0.0 else -1.0
+            j = i
+            while j < hi and sg * (x[j] - base) > te:
+                j += 1
+            if j - i >= hold_n:
+                r = i
+                while r > lo and sg * (x[r - 1] - base) > band:
+                    r -= 1
+                while j < hi and sg * (x[j] - base) > band:
+                    j += 1
+                if first >= 0 and r - ch_end - 1 >= gap_n:
+                    if cmax - cmin >= thr_pp:
+                        return first, hid  # an earlier response that is an F-wave on its own
+                    first = -1
+                if first < 0:
+                    first = r
+                    hid = r == lo
+                    cmax = -np.inf
+                    cmin = np.inf
+                for q in range(r, j):
+                    cmax = x[q] if x[q] > cmax else cmax
+                    cmin = x[q] if x[q] < cmin else cmin
+                ch_end = j - 1
+            i = j if j > i else i + 1
+    if first >= 0 and (ch_end >= pk or pk - ch_end - 1 < gap_n or cmax - cmin >= thr_pp):
+        return first, hid
+    return -1, False
+
+
+@jit
+def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, out):
     """F detection on one sweep over the unmasked segments ``seg[:n_seg]`` ([lo, hi) rows).
 
     d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak p is the
     first sample of largest |d| (the max or the min). For present sweeps only: the last sample with
-    |d| > thr_on, and the onset. The onset is searched only in the lead window [p - lead_n, p]: each
-    segment is clipped to start at lo' = max(lo, p - lead_n). A deflection is a maximal run (within a
-    clipped segment) of samples with the same sign s of d and |d| > band; it is significant when
-    |d| > thr_on for hold_n consecutive samples of the run, the streak starting at or before p (it may
-    continue after p). The onset is where the first significant deflection left the band (linear
-    interpolation between its first sample and the one before); when it begins at a clipped segment
-    start (lead-window start, F-window start or the end of an A-wave window) the onset is hidden
-    (NaN). Returns the flag word.
+    |d| > thr_on, and the onset: where the first deflection of the F response (fw_onset) left the band
+    (linear interpolation between its first sample and the one before); NaN when that deflection
+    begins at a segment start (hidden). Returns the flag word.
     """
     for c in range(N_FS_COLS):
         if c != FS_BASE and c != FS_NOISE:
@@ -1151,43 +1096,8 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, lead_n, out):
                 break
         if found:
             break
-    # first significant deflection (forward scan). A streak is a run of samples of one sign with
-    # |d| > te = max(thr_on, band); the first streak of >= hold_n samples makes its deflection
-    # significant, and the deflection starts where that sign's run began (scan back while |d| > band).
-    # Quiet samples cost one comparison each.
-    first_sig = -1
-    hidden = False
-    te = thr_on if thr_on > band else band
     pk = int(out[FS_PEAK_I])
-    for k in range(n_seg):
-        lo = seg[k, 0]
-        hi = seg[k, 1]
-        if lo > pk:
-            break
-        if hi <= pk - lead_n:
-            continue
-        if lo < pk - lead_n:
-            lo = pk - lead_n
-        i = lo
-        while i < hi:
-            while i < hi and abs(x[i] - base) <= te:
-                i += 1
-            if i >= hi or i > pk:
-                break
-            sg = 1.0 if x[i] - base > 0.0 else -1.0
-            j = i
-            while j < hi and sg * (x[j] - base) > te:
-                j += 1
-            if j - i >= hold_n:
-                r = i
-                while r > lo and sg * (x[r - 1] - base) > band:
-                    r -= 1
-                first_sig = r
-                hidden = r == lo
-                break
-            i = j if j > i else i + 1
-        if first_sig >= 0:
-            break
+    first_sig, hidden = fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk)
     if first_sig < 0:
         return flags | FF_ONSET_NOT_FOUND
     out[FS_FIRST_SIG] = float(first_sig)
@@ -1365,17 +1275,74 @@ def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n
 
 
 @jit
-def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
+def fw_smooth(X, lo, hi, h, Y, ym):
+    """Centred moving average of every sweep over [lo, hi): Y[s, i] = mean of X[s, a:b] with
+    a = max(i - h, 0), b = min(i + h + 1, n); ym = the mean of the smoothed sweeps over [lo, hi).
+
+    Window sums are differences of two prefix sums accumulated in order from sample max(lo - h, 0)
+    (one running sum reaches b, the other trails at a: the same additions as a prefix-sum array), so
+    a run of exact zeros stays exactly zero; the mean is that difference times 1 / (b - a) (a
+    multiplication, not a division: faster, and the naive twin does the same); h = 0 copies.
+    """
+    n_s = X.shape[0]
+    n = X.shape[1]
+    j0 = lo - h if lo > h else 0
+    for i in range(lo, hi):
+        ym[i] = 0.0
+    for s in range(n_s):
+        x = X[s]
+        y = Y[s]
+        if h == 0:
+            for i in range(lo, hi):
+                y[i] = x[i]
+                ym[i] += x[i]
+            continue
+        # p_b = sum of x[j0:b], p_a = sum of x[j0:a], both accumulated in index order; a window of
+        # w samples contributes (p_b - p_a) * (1 / w)
+        b = j0
+        a = j0
+        p_b = 0.0
+        p_a = 0.0
+        inv = 1.0 / (2 * h + 1)
+        mid_lo = h + 1 if h + 1 > lo else lo  # from here a advances by one per sample
+        mid_hi = n - h - 1 if n - h - 1 < hi else hi  # up to here b advances by one per sample
+        for i in range(lo, hi):
+            if mid_lo <= i < mid_hi and b == i + h and a == i - h - 1:
+                p_b += x[b]
+                b += 1
+                p_a += x[a]
+                a += 1
+                v = (p_b - p_a) * inv
+            else:
+                bi = i + h + 1 if i + h + 1 < n else n
+                ai = i - h if i > h else 0
+                while b < bi:
+                    p_b += x[b]
+                    b += 1
+                while a < ai:
+                    p_a += x[a]
+                    a += 1
+                v = (p_b - p_a) * (1.0 / (b - a))
+            y[i] = v
+            ym[i] += v
+    for i in range(lo, hi):
+        ym[i] = ym[i] / n_s
+
+
+@jit
+def fw_train(X, m, cm, cf, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
     """Analyse one F-wave train X (n_sweeps, n_samples, mV). Returns the train flag word.
 
-    1. Mean sweep m (sequential sum over sweeps / n_sweeps); M-wave = cmap_sweep on m.
+    1. ``m``: the mean sweep (sequential sum over sweeps / n_sweeps), ``cm``/``cf``: the CMAP kernel's
+       output row and flags on it (the M-wave; computed by the caller with cmap_serial/cmap_batch, so
+       that this kernel does not link, and recompile, the CMAP kernel).
     2. M end = ``m_end_given`` when >= 0, else the first index after the M negative peak from which m
        stays within max(tail_band, tail_k * SD) of the M baseline for ``quiet`` samples.
-    3. F window = [M end + guard, f_stop). Per-sweep baseline = mean of the guard window
-       [M end, M end + guard); per-sweep noise = fw_noise of the residual x - m over the F window
-       (largest excursion, then every excursion beyond FFP_NOISE_CLIP SDs, +- FIP_NOISE_EX excluded)
-       times sqrt(n/(n-1)); one sweep: x itself, no factor. Train noise = median of the sweeps.
-    4. A-waves on m (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
+    3. The sweeps are smoothed (fw_smooth) into Y (workspace), their mean into ym. F window =
+       [M end + guard, f_stop). Per-sweep baseline = mean of the smoothed guard window
+       [M end + h, M end + guard); per-sweep noise = fw_noise over the F window; train noise = the
+       median over the sweeps.
+    4. A-waves on ym (fw_awaves) are masked; 5. F per sweep (fw_sweep); 6. repeaters (fw_repeaters).
     """
     n_s = X.shape[0]
     n = X.shape[1]
@@ -1390,18 +1357,8 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
             a_out[k, c] = np.nan
     out_t[FT_N_A] = 0.0
     tflags = 0
-    # 1. mean sweep (also the finiteness check: any NaN/inf sample makes its column non-finite)
-    m = np.zeros(n)
-    for s in range(n_s):
-        for i in range(n):
-            m[i] += X[s, i]
-    for i in range(n):
-        m[i] = m[i] / n_s
-    for i in range(n):
-        if not math.isfinite(m[i]):
-            return FTF_NONFINITE
-    cm = np.empty(N_CMAP_COLS)
-    cf = cmap_sweep(m, ip[FIP_CMAP : FIP_CMAP + N_CIP], fp[FFP_CMAP : FFP_CMAP + N_CFP], cm)
+    if (cf & F_NONFINITE) != 0:  # a NaN or inf sample makes its column of the mean non-finite
+        return FTF_NONFINITE
     out_t[FT_M_ONSET] = cm[C_ONSET]
     out_t[FT_M_NEG_AMP] = cm[C_NEG_AMP]
     out_t[FT_M_P2P] = cm[C_P2P]
@@ -1427,23 +1384,28 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     out_t[FT_F_STOP] = float(f_stop)
     if f_stop - fs < ip[FIP_MIN_WIN]:
         return tflags | FTF_SHORT
-    # 3. per-sweep baseline (guard-window mean) and noise (SD over the F window, excursions excluded)
+    # 3. the F analysis runs on smoothed sweeps Y (and their mean ym) over [ys, ye): the guard and
+    # F windows plus the A-wave peak-fit margin
+    ys = m_end - ip[FIP_A_FIT] if m_end > ip[FIP_A_FIT] else 0
+    ye = f_stop + ip[FIP_A_FIT] if f_stop + ip[FIP_A_FIT] < n else n
+    fw_smooth(X, ys, ye, ip[FIP_SMOOTH], Y, ym)
+    # per-sweep baseline (guard-window mean) and noise (SD over the F window, excursions excluded)
     sds = np.empty(n_s)
-    # the residual of n i.i.d. sweeps about their mean has variance (1 - 1/n) sigma^2; with one
-    # sweep the residual is zero: use a zero "mean" (the sweep itself)
-    corr = math.sqrt(n_s / (n_s - 1.0)) if n_s >= 2 else 1.0
-    m0 = m if n_s >= 2 else np.zeros(n)
-    iv = np.empty(((f_stop - fs + 1) // 2 + 1, 2), dtype=np.int64)
+    blk = ip[FIP_NOISE_BLK] if ip[FIP_NOISE_BLK] > 1 else 2
+    work = np.empty((f_stop - fs) // blk + 1)
+    # the smoothing spreads the M-wave by h samples past its end: the baseline window starts after
+    gb = m_end + ip[FIP_SMOOTH] if m_end + ip[FIP_SMOOTH] < fs - 1 else fs - 1
     for s in range(n_s):
-        mu, _sd = mean_sd(X[s], m_end, fs)
-        sd = corr * fw_noise(X[s], m0, fs, f_stop, ip[FIP_NOISE_EX], fp[FFP_NOISE_CLIP], iv)
+        mu, _sd = mean_sd(Y[s], gb, fs)
+        sd = fw_noise(Y[s], fs, f_stop, blk, work)
         out_s[s, FS_BASE] = mu
         out_s[s, FS_NOISE] = sd
         sds[s] = sd
-    srt = np.sort(sds)
+    _fw_insertion_sort(sds, n_s)
+    srt = sds
     h = n_s // 2
     noise = srt[h] if n_s % 2 == 1 else (srt[h - 1] + srt[h]) * 0.5
-    base_m, _sd_m = mean_sd(m, m_end, fs)
+    base_m, _sd_m = mean_sd(ym, gb, fs)
     out_t[FT_NOISE] = noise
     out_t[FT_BASE_MEAN] = base_m
     thr_pp = fp[FFP_NOISE_K] * noise
@@ -1466,8 +1428,8 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     out_t[FT_A_LEVEL] = a_hi
     if n_s >= ip[FIP_A_MIN_SWEEPS]:
         n_a, over = fw_awaves(
-            X,
-            m,
+            Y,
+            ym,
             base_m,
             mask,
             fs,
@@ -1491,7 +1453,7 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
     n_seg = fw_segments(mask, fs, f_stop, seg)
     for s in range(n_s):
         flags_s[s] = fw_sweep(
-            X[s],
+            Y[s],
             seg,
             n_seg,
             out_s[s, FS_BASE],
@@ -1499,12 +1461,12 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
             thr_on,
             band,
             ip[FIP_HOLD],
-            ip[FIP_ON_LEAD],
+            ip[FIP_ON_GAP],
             out_s[s],
         )
     # 6. repeaters
     fw_repeaters(
-        X,
+        Y,
         mask,
         fs,
         f_stop,
@@ -1519,14 +1481,51 @@ def fw_train(X, ip, fp, m_end_given, out_s, flags_s, out_t, a_out):
 
 
 @jit
-def fw_serial(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
-    """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples)."""
+def fw_serial(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+    """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples); M, CM, CF: the
+    mean sweeps and their CMAP rows and flags. One smoothed-sweep workspace serves every train."""
+    Y = np.empty((X3.shape[1], X3.shape[2]))
+    ym = np.empty(X3.shape[2])
     for t in range(X3.shape[0]):
-        tflags[t] = fw_train(X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t])
+        tflags[t] = fw_train(
+            X3[t],
+            M[t],
+            CM[t],
+            CF[t],
+            ip,
+            fp,
+            m_end[t],
+            out_s[t],
+            flags_s[t],
+            out_t[t],
+            a_out[t],
+            Y,
+            ym,
+        )
 
 
 @jit_parallel
-def fw_batch(X3, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
-    """Parallel loop of fw_train over trains; each iteration writes only its own train's rows."""
-    for t in prange(X3.shape[0]):
-        tflags[t] = fw_train(X3[t], ip, fp, m_end[t], out_s[t], flags_s[t], out_t[t], a_out[t])
+def fw_batch(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+    """Parallel loop of fw_train over chunks of trains; each chunk has its own workspace and writes
+    only its own trains' rows (a fresh 300-kB workspace per train costs page faults)."""
+    n_t = X3.shape[0]
+    n_chunks = 64 if n_t > 64 else n_t
+    for c in prange(n_chunks):
+        Y = np.empty((X3.shape[1], X3.shape[2]))
+        ym = np.empty(X3.shape[2])
+        for t in range(c * n_t // n_chunks, (c + 1) * n_t // n_chunks):
+            tflags[t] = fw_train(
+                X3[t],
+                M[t],
+                CM[t],
+                CF[t],
+                ip,
+                fp,
+                m_end[t],
+                out_s[t],
+                flags_s[t],
+                out_t[t],
+                a_out[t],
+                Y,
+                ym,
+            )

@@ -734,3 +734,46 @@ def evaluate_f_absent(
         + f"; distal CMAP {pct_lln:.0f} % of LLN (>= {min_pct_lln:g} %)"
     )
     return Finding(rule, met, per, 0.0, unit, reason, src, details=details)
+
+
+def required_f_sweep_end_ms(
+    nerve: str, table: NormativeTable | None = None, *, percent_of_uln: float = 150.0
+) -> float | None:
+    """The latest time an F-wave search must reach for a train of ``nerve`` to be read (ms).
+
+    Sweeps that end earlier cannot show a prolonged, or even a normal, minimal F latency: pass the
+    result as ``min_sweep_end_ms`` to :func:`ncs_emg.fwave.measure_nerve_fwaves` (the F-wave analysis
+    then marks such trains not interpretable). It is ``percent_of_uln`` % of the nerve's upper limit
+    of normal for the minimal F latency in ``table``: CIDP criteria count F latencies up to 150 % of
+    the ULN (see ``docs/fwaves.md``, "When a train is not interpretable").
+
+    Parameters
+    ----------
+    nerve : str
+        Nerve name as in the table (``"ulnar"``, ``"tibial"``, ...).
+    table : NormativeTable or None
+        Normal limits (default :data:`DEFAULT_TABLE`).
+    percent_of_uln : float, %
+        Multiple of the ULN the search must reach (150).
+
+    Returns
+    -------
+    float or None, ms
+        None when the table has no minimal-F-latency upper limit for ``nerve`` (not checked).
+
+    Raises
+    ------
+    ParameterError
+        For a ``percent_of_uln`` that is not a positive finite number.
+
+    Examples
+    --------
+    >>> required_f_sweep_end_ms("ulnar")
+    47.25
+    """
+    if isinstance(percent_of_uln, bool) or not isinstance(percent_of_uln, (int, float)):
+        raise ParameterError(f"percent_of_uln: expected a number, got {percent_of_uln!r}")
+    if not (math.isfinite(percent_of_uln) and percent_of_uln > 0):
+        raise ParameterError(f"percent_of_uln: expected a positive number, got {percent_of_uln!r}")
+    lim = (DEFAULT_TABLE if table is None else table).get(nerve, "min_f_latency_ms", kind="upper")
+    return None if lim is None else percent_of_uln / 100.0 * lim.value

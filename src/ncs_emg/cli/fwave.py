@@ -13,56 +13,41 @@ from ..errors import NcsEmgError
 from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 
-FWAVE_COLUMNS = [
-    "nerve",
-    "side",
-    "muscle",
-    "n_sweeps",
-    "n_present",
-    "persistence_pct",
-    "min_latency_ms",
-    "mean_latency_ms",
-    "median_latency_ms",
-    "max_latency_ms",
-    "chronodispersion_ms",
-    "mean_amplitude_mv",
-    "f_m_ratio_pct",
-    "repeater_pct",
-    "n_a_waves",
-    "interpretable",
-    "reason",
-]
-FWAVE_HEADERS = [
-    "nerve",
-    "side",
-    "muscle",
-    "sweeps",
-    "F",
-    "persist_%",
-    "min_ms",
-    "mean_ms",
-    "median_ms",
-    "max_ms",
-    "chrono_ms",
-    "amp_mv",
-    "F/M_%",
-    "repeat_%",
-    "A",
-    "ok",
-    "reason",
-]
+
+def _columns(kind: str) -> tuple[list[str], list[str]]:
+    """Column names and table headers from the F-wave result metadata (``fwave_columns``)."""
+    from ..fwave_results import fwave_columns
+
+    cols = fwave_columns(kind, table=True)
+    return [c["name"] for c in cols], [c["header"] for c in cols]
+
+
+_TRAIN_COLS, _TRAIN_HEADERS = _columns("train")
+_SWEEP_COLS, _SWEEP_HEADERS = _columns("sweep")
+_IDS = ["nerve", "side", "muscle"]
+#: Per-train columns of the F-wave table/CSV and their table headers (derived from the results).
+FWAVE_COLUMNS = _IDS + _TRAIN_COLS + ["n_a_waves", "interpretable", "reason"]
+FWAVE_HEADERS = _IDS + _TRAIN_HEADERS + ["A", "ok", "reason"]
+#: Per-sweep columns (``--sweeps``) and headers.
+FWAVE_SWEEP_COLUMNS = _IDS + ["sweep"] + _SWEEP_COLS
+FWAVE_SWEEP_HEADERS = _IDS + ["sweep"] + _SWEEP_HEADERS
 
 
 def fwave_results(study, **kwargs: Any) -> list:
-    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train."""
-    from ..fwave import measure_nerve_fwaves
+    """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train.
 
-    out = []
+    Trains whose F search ends before 150 % of the nerve's minimal-F-latency ULN are marked not
+    interpretable (``normative.required_f_sweep_end_ms``)."""
+    from ..fwave import measure_nerve_fwaves
+    from ..normative import required_f_sweep_end_ms
+
+    out: list[tuple[int, Any, Any]] = []
     for ni, n in enumerate(study.nerves):
         if n.fwaves is None:
             continue
         try:
-            out.append((ni, n, measure_nerve_fwaves(n, **kwargs)))
+            end = required_f_sweep_end_ms(n.nerve)
+            out.append((ni, n, measure_nerve_fwaves(n, min_sweep_end_ms=end, **kwargs)))
         except NcsEmgError as exc:  # one bad train must not hide the others
             out.append((ni, n, str(exc)))
     return out
@@ -113,36 +98,22 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
             print(json.dumps(json_safe(doc), indent=2))
             return 0
         if args.sweeps:
-            cols = ["nerve", "side", "muscle", "sweep", "present", "latency_ms", "amplitude_mv"]
-            cols += ["peak_latency_ms", "onset_hidden", "repeater"]
-            rows = []
-            for _ni, n, fm in results:
-                if isinstance(fm, str):
-                    continue
-                for i in range(fm.n_sweeps):
-                    rows.append(
-                        {
-                            "nerve": n.nerve,
-                            "side": n.side,
-                            "muscle": n.muscle,
-                            "sweep": i,
-                            "present": bool(fm.present[i]),
-                            "latency_ms": float(fm.latency_ms[i]),
-                            "amplitude_mv": float(fm.amplitude_mv[i]),
-                            "peak_latency_ms": float(fm.peak_latency_ms[i]),
-                            "onset_hidden": bool(fm.onset_hidden[i]),
-                            "repeater": bool(fm.repeater[i]),
-                        }
-                    )
+            cols, headers = FWAVE_SWEEP_COLUMNS, FWAVE_SWEEP_HEADERS
+            rows = [
+                {"nerve": n.nerve, "side": n.side, "muscle": n.muscle, **fm.sweep(i)}
+                for _ni, n, fm in results
+                if not isinstance(fm, str)
+                for i in range(fm.n_sweeps)
+            ]
         else:
-            cols = FWAVE_COLUMNS
+            cols, headers = FWAVE_COLUMNS, FWAVE_HEADERS
             rows = [fwave_row(ni, n, fm) for ni, n, fm in results]
         if args.format == "csv":
             sys.stdout.write(format_csv(rows, cols))
             return 0
         print(f"{args.file}: subject {study.subject_id}, F-wave trains: {len(results)}")
         if rows:
-            print(format_table(rows, cols, None if args.sweeps else FWAVE_HEADERS))
+            print(format_table(rows, cols, headers))
         return 0
 
     return run

@@ -101,7 +101,7 @@ def _fwave_section(nerve: Any, nr: Any, fig: _Figures) -> str:
         return f"<h3>F-waves</h3><p>Train not analysed: {esc(exc)}</p>"
     s = fm.summary()
     keys = ("n_sweeps", "n_present", "persistence_pct", "min_latency_ms", "mean_latency_ms",
-            "max_latency_ms", "chronodispersion_ms", "mean_amplitude_mv", "repeater_pct",
+            "max_latency_ms", "chronodispersion_ms", "mean_peak_to_peak_amp_mv", "repeater_pct",
             "n_a_waves", "interpretable", "reason")  # fmt: skip
     used = (
         ""

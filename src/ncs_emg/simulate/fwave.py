@@ -1,4 +1,4 @@
-"""Simulated F-wave trains with per-sweep ground truth (``domain.md`` sections 4 and 8)."""
+"""Simulated F-wave trains with per-sweep ground truth (model: `docs/fwaves.md`, "Simulated trains")."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..errors import ParameterError
 from ..types import Sweeps
 from . import _core as C
 from ._presets import PRESETS
+from .conditions import RecordingConditions, resolve_conditions
 
 __all__ = ["FWaveTruth", "SimulatedFWaves", "simulate_fwave_train"]
 
@@ -43,6 +44,8 @@ class FWaveTruth:
         Back-firing probability of every unit (0 for units blocked on the path).
     unit_f_latency_ms : ndarray, ms, shape (n_units,)
         F onset each unit would produce (NaN for blocked units).
+    unit_size_mv : ndarray, mV, shape (n_units,)
+        Negative-peak amplitude of every unit's MUAP (its F-wave when it back-fires alone).
     expected_persistence_pct : float, %
         ``100 * (1 - prod(1 - unit_p))``: the probability that a sweep carries an F-wave
         (``1 - (1 - p)^N`` for N units of equal p).
@@ -69,6 +72,7 @@ class FWaveTruth:
     repeater_units: np.ndarray
     unit_p: np.ndarray
     unit_f_latency_ms: np.ndarray
+    unit_size_mv: np.ndarray
     expected_persistence_pct: float
     persistence_pct: float
     m_onset_ms: float
@@ -147,14 +151,17 @@ def fwave_train(
     dt: float,
     t0: float,
     n: int,
-    snr_db: float,
     display_polarity: bool,
     rec: dict[str, Any],
     repeater_units: np.ndarray,
     cord_distance_mm: float,
     option_of: str = "",
+    conditions: RecordingConditions | None = None,
+    snr_db: float | None = None,
 ) -> tuple[Sweeps, FWaveTruth]:
     """Build a train from a population (shared by :func:`simulate_fwave_train` and simulate_study).
+
+    The noise SD is ``conditions.noise_mv(M-wave negative peak)`` unless ``snr_db`` is given.
 
     Raises ParameterError (parameters named ``option_of['name']`` when ``option_of`` is set) when the F-waves would start inside the
     M-wave, when ``a_wave_latency_ms`` is outside ``(0, sweep end)``, or when the sweep ends before the
@@ -215,11 +222,16 @@ def fwave_train(
             f_lat[k] = float(f_arrival_ms[u].min())
             f_amp[k] = float(f.max() - f.min())
         clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
-    noise = C.noise_sd_mv(m_amp, snr_db)
+    # recording noise: ``snr_db`` (re the M-wave negative peak) when given, else the conditions'
+    # (absolute by default)
+    if snr_db is not None:
+        noise = C.noise_sd_mv(m_amp, snr_db)
+    else:
+        noise = (conditions or RecordingConditions()).noise_mv(m_amp)
     x = C.add_recording(rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, **rec)
     if display_polarity:
         x = -x
-    present = fires.any(axis=1)
+    present = np.asarray(fires.any(axis=1))
     truth = FWaveTruth(
         f_present=C.readonly(present),
         f_latency_ms=C.readonly(f_lat),
@@ -230,6 +242,7 @@ def fwave_train(
         repeater_units=C.readonly(repeater_units),
         unit_p=C.readonly(p),
         unit_f_latency_ms=C.readonly(np.where(conducting, f_arrival_ms, np.nan)),
+        unit_size_mv=C.readonly(np.asarray(pop.size_mv, dtype=float)),
         expected_persistence_pct=float(100.0 * (1.0 - np.prod(1.0 - p))),
         persistence_pct=float(100.0 * present.mean()),
         m_onset_ms=m_onset,
@@ -346,19 +359,10 @@ def simulate_fwave_train(
     distal_distance_mm: float | None = None,
     cord_distance_mm: float | None = None,
     turnaround_ms: float = 1.0,
-    sfreq_hz: float = 20000.0,
-    pre_ms: float = 5.0,
     sweep_ms: float | None = None,
-    snr_db: float = 60.0,
-    hum_mv: float = 0.0,
-    mains_hz: float = 50.0,
-    baseline_offset_mv: float = 0.0,
-    drift_mv_per_s: float = 0.0,
-    artefact_mv: float = 1.0,
-    artefact_tau_ms: float = 0.3,
-    clip_mv: float | None = None,
-    display_polarity: bool = False,
     rng: Any = None,
+    conditions: RecordingConditions | None = None,
+    **recording: Any,
 ) -> SimulatedFWaves:
     """Simulate a train of F-wave sweeps from a motor-unit population, with per-sweep truth.
 
@@ -374,7 +378,7 @@ def simulate_fwave_train(
     n_stimuli : int
         Number of stimuli / sweeps (1 to 1000; 10-100 in practice, default 20).
     p_backfire : float
-        Back-firing probability per unit and stimulus, in [0, 1] (domain.md: about 0.01-0.03).
+        Back-firing probability per unit and stimulus, in [0, 1] (physiologically about 0.01-0.03).
     n_repeaters : int
         Number of repeater units (>= 0).
     repeater_p : (float, float)
@@ -407,17 +411,22 @@ def simulate_fwave_train(
         starts after the M-wave has ended.
     turnaround_ms : float, ms
         Time for the antidromic volley to re-excite the motor neuron (about 1 ms).
-    sfreq_hz : float, Hz
-        Sampling rate; at least 10 samples over the shortest MUAP negative lobe.
-    pre_ms, sweep_ms : float, ms
-        Pre-trigger length and sweep length after the stimulus (default 50 ms arm, 100 ms leg,
-        lengthened in 10 ms steps when the population's latest F-wave would end later). The sweep must
-        hold the latest possible F-wave (latest F arrival + its MUAP duration) and the
-        A-wave, otherwise the truth would describe waves the sweep does not record.
-    display_polarity : bool
-        Export flipped (negative up), as a display-polarity file would hold it.
+    sweep_ms : float or None, ms
+        Sweep length after the stimulus (default 50 ms arm, 100 ms leg, lengthened in 10 ms steps when
+        the population's latest F-wave would end later). The sweep must hold the latest possible
+        F-wave (latest F arrival + its MUAP duration) and the A-wave, otherwise the truth would
+        describe waves the sweep does not record.
     rng : None, int >= 0 or numpy.random.Generator
         Seed or generator (``np.random.default_rng(rng)``); the same seed gives the same train.
+    conditions : RecordingConditions or None
+        Sampling rate (at least 10 samples over the shortest MUAP negative lobe), pre-trigger, noise,
+        hum, drift, artefact, clipping and polarity (default
+        :data:`~ncs_emg.simulate.DEFAULT_CONDITIONS`: 20 kHz, 10 µV RMS white noise whatever the
+        response size, 5 µV hum). With ``snr_db`` set, the noise SD is the M-wave's negative peak
+        divided by ``10^(snr_db / 20)``.
+    **recording
+        :class:`~ncs_emg.simulate.RecordingConditions` fields by name (``noise_uv=20``,
+        ``snr_db=60``, ``hum_mv=0``, ...), applied on top of ``conditions``.
 
     Raises
     ------
@@ -425,19 +434,10 @@ def simulate_fwave_train(
         Naming the parameter, for any value outside the ranges above (booleans are not counts), an
         invalid ``rng``, a sweep too short for the F- and A-waves or F-waves inside the M-wave.
     """
-    sweeps, truth, params = _simulate_fwave_train(**{k: v for k, v in locals().items()})
+    kw = {k: v for k, v in locals().items() if k not in ("conditions", "recording")}
+    kw["conditions"] = resolve_conditions(conditions, recording)
+    sweeps, truth, params = _simulate_fwave_train(**kw)
     return SimulatedFWaves(sweeps, truth, params)
-
-
-_RECORDING_NAMES = (
-    "hum_mv",
-    "mains_hz",
-    "baseline_offset_mv",
-    "drift_mv_per_s",
-    "artefact_mv",
-    "artefact_tau_ms",
-    "clip_mv",
-)
 
 
 def _simulate_fwave_train(**kw: Any):
@@ -498,10 +498,9 @@ def _simulate_fwave_train(**kw: Any):
         sweep_ms = default_fwave_sweep(pre.fwave_sweep_ms, f_arr, pop, np.ones(n_units, bool))
     else:
         sweep_ms = kw["sweep_ms"]
-    fs, dt, t0, n = C.time_base(kw["sfreq_hz"], kw["pre_ms"], sweep_ms)
+    cond: RecordingConditions = kw["conditions"]
+    fs, dt, t0, n = C.time_base(cond.sfreq_hz, cond.pre_ms, sweep_ms)
     C.check_sampling(fs, dur[0] / (1.0 + ratio))
-    snr = C.check_snr_db(kw["snr_db"])
-    rec = C.recording_kwargs(**{k: kw[k] for k in _RECORDING_NAMES})
     unit_p, rep = draw_unit_p(g, n_units, p_bf, n_rep, rep_p)
     sweeps, truth = fwave_train(
         g,
@@ -519,13 +518,14 @@ def _simulate_fwave_train(**kw: Any):
         dt=dt,
         t0=t0,
         n=n,
-        snr_db=snr,
-        display_polarity=bool(kw["display_polarity"]),
-        rec=rec,
+        conditions=cond,
+        display_polarity=cond.display_polarity,
+        rec=cond.realism(),
         repeater_units=rep,
         cord_distance_mm=dc,
     )
-    params = {k: v for k, v in kw.items() if k != "rng"}
+    params = {k: v for k, v in kw.items() if k not in ("rng", "conditions")}
+    params["conditions"] = cond.to_dict()
     params.update(nerve=pre.nerve, n_units=n_units, cv_mean_m_s=cv_mean, cv_sd_m_s=cv_sd)
     params.update(distal_distance_mm=d0, cord_distance_mm=dc, sweep_ms=sweep_ms)
     params.update(unit_size_mv=size, terminal_delay_ms=td)

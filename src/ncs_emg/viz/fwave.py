@@ -29,7 +29,7 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
     -------
     matplotlib.figure.Figure
         One trace per sweep from shortly before the end of the M-wave (the M-wave is off scale),
-        negative up; F onsets (gid ``"F onset"``) at ``measures.latency_ms``, repeaters (gid
+        negative up; F onsets (gid ``"F onset"``) at ``measures.onset_latency_ms``, repeaters (gid
         ``"repeater"``) at their F peak, A-wave onsets as dashed lines (gid ``"A-wave"``).
 
     Raises
@@ -48,7 +48,7 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
     t = sw.t0_ms + np.arange(x.shape[1]) * 1000.0 / sw.sfreq_hz
     t_start = measures.m_end_ms - 2.0 if np.isfinite(measures.m_end_ms) else 0.0
     keep = t >= t_start
-    amp = measures.amplitude_mv[np.asarray(measures.present, bool)]
+    amp = measures.peak_to_peak_amp_mv[np.asarray(measures.present, bool)]
     step = float(np.median(amp)) * 1.5 if amp.size and np.median(amp) > 0 else 0.5
     fig = new_figure(7.0, 1.5 + 0.22 * x.shape[0], left_in=0.8)
     ax = fig.add_subplot()
@@ -62,7 +62,7 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
         tt, yy = display_points(t[keep], y[keep], max_points=400)
         xs_all += [tt, [np.nan]]
         ys_all += [yy, [np.nan]]
-        lat = measures.latency_ms[i]
+        lat = measures.onset_latency_ms[i]
         if np.isfinite(lat):
             on_x.append(lat)
             on_y.append(float(np.interp(lat, t, y)))
@@ -76,7 +76,7 @@ def plot_fwaves(nerve: Nerve, measures: Any = None, *, title: str | None = None)
             label="F onset", gid="F onset")  # fmt: skip
     ax.plot(rep_x, rep_y, ls="none", marker="*", ms=8, color=COLORS["repeater"],
             label="repeater", gid="repeater")  # fmt: skip
-    for j, a in enumerate(measures.a_wave_latencies_ms):
+    for j, a in enumerate(w.onset_latency_ms for w in measures.a_waves):
         ax.axvline(a, color=COLORS["a_wave"], ls="--", lw=1, gid="A-wave",
                    label="A-wave" if j == 0 else None)  # fmt: skip
     shown = sorted({0, *range(4, x.shape[0], 5), x.shape[0] - 1})  # sweeps 1, 5, 10, ... and last
