@@ -304,10 +304,15 @@ def _as_trains(x: Any, name: str) -> np.ndarray:
         )
     if 0 in arr.shape:
         raise ParameterError(f"{name}: empty array of shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
-    # one kernel variant: numba types read-only arrays (Sweeps.data) apart from writable ones and
-    # would compile the whole F kernel twice
-    return out if out.flags.writeable else out.copy()
+    return _read_only(np.ascontiguousarray(arr, dtype=np.float64))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view: numba types read-only arrays (``Sweeps.data``) apart from writable ones, so
+    the kernels always get read-only input and compile one variant (as ``measure_cmap`` does)."""
+    v = a.view()
+    v.setflags(write=False)
+    return v
 
 
 def _nonfinite_error(X3: np.ndarray, name: str, single: bool) -> ParameterError:
@@ -459,6 +464,7 @@ def fwave_m_inputs(
     for s in range(1, X3.shape[1]):
         M += X3[:, s, :]
     M /= X3.shape[1]
+    M = _read_only(M)  # the CMAP kernel variant measure_cmap compiled
     CM = np.empty((X3.shape[0], K.N_CMAP_COLS))
     CF = np.zeros(X3.shape[0], dtype=np.int64)
     cip = np.ascontiguousarray(ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP])
@@ -506,7 +512,7 @@ def _run_kernel(
     elif run.any():
         sel = np.flatnonzero(run)
         sub = _Raw(*(np.empty((sel.size,) + a.shape[1:], a.dtype) for a in raw.arrays()))
-        Xs = np.ascontiguousarray(X3[sel])
+        Xs = _read_only(np.ascontiguousarray(X3[sel]))
         kernel(Xs, *fwave_m_inputs(Xs, ip, fp, use_par), ip, fp, m_end_idx[sel], *sub.arrays())
         for a, b in zip(raw.arrays(), sub.arrays(), strict=True):
             a[sel] = b
