@@ -206,13 +206,20 @@ class StudyReport:
 # ---- sites from waveforms or values -------------------------------------------------------------
 
 
-def _fwave_from_waveforms(nerve: Nerve, issues: list[str]) -> FWaveValues | None:
+def _fwave_from_waveforms(
+    nerve: Nerve, table: NormativeTable, issues: list[str]
+) -> FWaveValues | None:
+    """The F-wave values of ``nerve``'s train; a train whose sweeps end before 150 % of the ULN of
+    the minimal F latency (``table``) is not interpretable (see ``docs/fwaves.md``)."""
     if nerve.fwaves is None:
         return None
     from .fwave import measure_nerve_fwaves
+    from .normative import required_f_sweep_end_ms
 
     try:
-        fm = measure_nerve_fwaves(nerve)
+        fm = measure_nerve_fwaves(
+            nerve, min_sweep_end_ms=required_f_sweep_end_ms(nerve.nerve, table)
+        )
     except ParameterError as exc:
         issues.append(f"F-wave train not analysed: {exc}")
         return FWaveValues(math.nan, math.nan, False, str(exc), "waveforms")
@@ -391,7 +398,7 @@ def analyze_nerve(
     if isinstance(nerve_or_values, Nerve):
         nv = nerve_or_values
         sites = _sites_from_nerve(nv, _coerce_sweep(sweep), dict(measure_options or {}))
-        fwave = _fwave_from_waveforms(nv, issues)
+        fwave = _fwave_from_waveforms(nv, table, issues)
         return _report(
             nv.nerve, nv.side, nv.muscle, sites, fwave,
             sets=sets, limits=table, height_cm=h, issues=issues,
