@@ -441,6 +441,15 @@ def test_any_finite_sweep_gives_a_result_or_a_typed_error(x, t0, fs, method):
     )
 
 
+def test_resolution_grid_test_survives_steps_far_below_the_sample_values():
+    """Samples 1e45 grid steps from the first one (a 1.4e-45 mV step next to 1 mV samples): the grid
+    test divides by the step, and an integer floor of 7e44 overflowed in the compiled kernel (numba's
+    math.floor returns int64), so kernel and twin disagreed on the resolution and the phase end. Found
+    by hypothesis; the kernel now floors in floating point."""
+    x = np.array([1.4e-45] * 20 + [-1.0, -1.0, 1.0, 1.0, 1.4e-45])
+    _kernel_vs_naive(np.r_[np.zeros(100), x, np.zeros(800 - len(x))][:900], **{**WIN, "method": 0})
+
+
 @settings(max_examples=60, deadline=None)
 @given(pos=st.integers(0, 599), bad=st.sampled_from([np.nan, np.inf, -np.inf]))
 def test_any_non_finite_sample_is_reported_where_it_is(pos, bad):

@@ -283,7 +283,7 @@ def resolution(x: NDArray[np.float64], lo: int, hi: int, max_frac: float) -> flo
     x0 = x[lo]
     for i in range(lo, hi):
         r = (x[i] - x0) / q
-        if not abs(r - math.floor(r + 0.5)) <= 1e-6:
+        if not abs(r - np.floor(r + 0.5)) <= 1e-6:
             return 0.0
     return q
 
