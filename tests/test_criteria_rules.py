@@ -234,6 +234,23 @@ def test_aan_partial_cb_needs_less_than_15_pct_duration_change_and_only_listed_s
     assert not [f for f in rep.findings if f.rule.startswith("cb_")]
 
 
+@pytest.mark.parametrize(
+    ("area_p", "dur_p", "td"),
+    [
+        (15.0, 6.0, "present"),  # area drop 25 % > 20 %, duration +20 % >= 15 %
+        (16.0, 6.0, "none"),  # area drop exactly 20 %: not "> 20 %"
+        (15.0, 5.74, "none"),  # duration +14.8 %: partial CB, not TD
+    ],
+)
+def test_aan_abnormal_td_with_a_more_than_20_pct_drop_of_area_or_p2p_amplitude(area_p, dur_p, td):
+    # peak-to-peak drop only 10 % (amp 10 -> 9): before td_area only the p2p drop counted, so a
+    # dispersed response whose > 20 % drop is in the negative-peak area gave no TD
+    rep = analyze_nerve(_forearm(amp_p=9.0, area_p=area_p, dur_p=dur_p), criteria="aan1991")
+    assert _find(rep, "td_duration").met is False  # p2p drop 10 %
+    assert _find(rep, "td_area").met is (td == "present")
+    assert rep.summary["aan1991"].temporal_dispersion == td
+
+
 # ---- Pfeiffer, Wicklein, Wittig 2000 ---------------------------------------------------------------
 
 
