@@ -417,6 +417,34 @@ def analyze_nerve(
     )
 
 
+def _counted_state(
+    cset: CriteriaSet, nerves: Sequence[NerveReport], cat: str, states: Sequence[str]
+) -> str:
+    """Study state of a category: ``present`` when an item (rules sharing ``item``, else one rule)
+    is met in at least ``min_nerves`` nerves; ``not_evaluable`` when the not-evaluable nerves could
+    still bring an item there; else ``none`` (some nerve evaluated) or ``not_evaluable``."""
+    groups: dict[str, list[Any]] = {}
+    for r in cset.rules:
+        if r.category == cat:
+            groups.setdefault(r.item or r.id, []).append(r)
+    open_ = False
+    for rules in groups.values():
+        ids, need = {r.id for r in rules}, max(r.min_nerves for r in rules)
+        met = unknown = 0
+        for n in nerves:
+            fs = [f for f in n.findings if f.criteria == cset.id and f.rule in ids]
+            if any(f.met is True for f in fs):
+                met += 1
+            elif any(f.met is None and not f.details.get("excluded") for f in fs):
+                unknown += 1
+        if met >= need:
+            return "present"
+        open_ = open_ or met + unknown >= need
+    if open_:
+        return "not_evaluable"
+    return "none" if "none" in states or "present" in states else "not_evaluable"
+
+
 def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySummary:
     sums = [n.summary[cset.id] for n in nerves]
     grades = [s.conduction_block for s in sums]
@@ -430,13 +458,8 @@ def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySum
             counts[rid] += 1
     cat_states = {}
     for cat in ("td", "demyelinating"):
-        rules = [r for r in cset.rules if r.category == cat]
-        if any(counts[r.id] >= r.min_nerves for r in rules):
-            cat_states[cat] = "present"
-        else:
-            key = "temporal_dispersion" if cat == "td" else "demyelinating"
-            states = [getattr(s, key) for s in sums]
-            cat_states[cat] = "none" if "none" in states or "present" in states else "not_evaluable"
+        key = "temporal_dispersion" if cat == "td" else "demyelinating"
+        cat_states[cat] = _counted_state(cset, nerves, cat, [getattr(s, key) for s in sums])
     with_cb = tuple(
         n.label for n, s in zip(nerves, sums, strict=True) if s.conduction_block in _CB_ORDER
     )

@@ -271,7 +271,7 @@ class EntrapmentSite:
     site_pairs: tuple[tuple[str, str], ...] = ()
 
 
-_AAEM_2003 = "AAEM consensus criteria for motor conduction block (Olney, Muscle Nerve 2003;27:117)"
+_AAEM_2003 = "AAEM consensus criteria for the diagnosis of multifocal motor neuropathy (Olney, Lewis, Putnam, Campellone, Muscle Nerve 2003;27:117-121)"
 
 #: Entrapment sites excluded from conduction-block rules (``docs/segments.md``).
 ENTRAPMENT_SITES: tuple[EntrapmentSite, ...] = (
