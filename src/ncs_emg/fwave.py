@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_finite, check_positive, check_range
+from ._validate import check_finite, check_positive, check_range, describe_fields
 from .errors import ParameterError
 from .fwave_results import (
     FWAVE_SUMMARY_NAMES,
@@ -214,15 +214,7 @@ class FWaveParams:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per option: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
     def a_floor_mv(self) -> float:
         """The A-wave candidate floor (``a_min_mv`` or a quarter of ``threshold_mv``)."""

@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_sweeps, check_finite, check_option, check_positive, raise_nonfinite
+from ._validate import (
+    as_sweeps,
+    check_finite,
+    check_option,
+    check_positive,
+    describe_fields,
+    raise_nonfinite,
+)
 from .cmap_results import (
     CMAP_FLAG_NAMES,
     CMAP_LEVEL_NAMES,
@@ -322,15 +329,7 @@ class CmapParams:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per option: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
     def hold_samples(self, dt_ms: float) -> int:
         """``hold_ms`` in samples (at least ``min_hold_samples``)."""

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .._validate import describe_fields
 from ..errors import ParameterError
 from . import _core as C
 
@@ -153,15 +154,7 @@ class RecordingConditions:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per field: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
 
 #: The default recording conditions.
