@@ -65,7 +65,7 @@ MEASURES = (
     ("total_duration_ms", "ms", False),
     ("neg_peak_latency_ms", "ms", False),
 )
-TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector (issue 3)
+TARGETS = {  # at 20 kHz and SNR >= 30 dB, default detector
     "onset (first arrival)": 0.1,
     "onset (detectable)": 0.1,
     "neg_peak_amp_mv": 2.0,
@@ -87,7 +87,7 @@ def run(seeds: int, sweeps: int, rates: tuple = RATES, snrs: tuple = SNRS) -> di
                     sim = ncs_emg.simulate_nerve(
                         "median", sfreq_hz=fs, snr_db=snr, n_sweeps=sweeps, rng=seed, **extra
                     )
-                    for site, tr in zip(sim.nerve.sites, sim.truth.sites):
+                    for site, tr in zip(sim.nerve.sites, sim.truth.sites, strict=True):
                         sw = site.sweeps
                         if fs == 20000.0 and snr == SNRS[0]:
                             gap.append(
@@ -150,8 +150,8 @@ def table(title: str, rows: list[list[str]], markdown: bool) -> str:
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
     w = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines = [title, "  ".join(h.rjust(x) for h, x in zip(head, w))]
-    lines += ["  ".join(c.rjust(x) for c, x in zip(r, w)) for r in rows]
+    lines = [title, "  ".join(h.rjust(x) for h, x in zip(head, w, strict=True))]
+    lines += ["  ".join(c.rjust(x) for c, x in zip(r, w, strict=True)) for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -263,8 +263,8 @@ def check(text: str, res: dict) -> list[str]:
             if old is None or len(old) != len(row):
                 diffs.append(f"{title} {key}: README {old!r}, code {row!r}")
                 continue
-            for a, b in zip(old, row):
-                if b != "(not computed)" and a != b:
+            for a, b in zip(old, row, strict=True):
+                if b not in ("(not computed)", a):
                     diffs.append(f"{title} {key}: README {a!r}, code {b!r}")
     if 30.0 not in res["snrs"] or 40.0 not in res["snrs"]:
         return diffs

@@ -19,6 +19,7 @@ ratio of the median to edfio's and to the raw floor's median, all measured in th
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import statistics
 import tempfile
@@ -71,7 +72,7 @@ def floor_reader(path: Path):
             fh.seek(hdr)
             a = np.fromfile(fh, dtype="<i2").reshape(-1, per_record)
         out = []
-        for o, n, g, c in zip(offs, spr, gains, offsets):
+        for o, n, g, c in zip(offs, spr, gains, offsets, strict=True):
             x = np.multiply(a[:, o : o + n], g)  # one allocation, scaled in place
             x += c
             out.append(x.reshape(-1))
@@ -176,7 +177,7 @@ def main(argv=None) -> int:
     print("| case | reader | median ms | min ms | / edfio | / raw floor | repeats |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for case, k, med, mn, r1, r2, reps in rows:
-        r2s = "-" if r2 != r2 else f"{r2:.2f}"
+        r2s = "-" if math.isnan(r2) else f"{r2:.2f}"
         print(f"| {case} | {k} | {med * 1e3:.2f} | {mn * 1e3:.2f} | {r1:.2f} | {r2s} | {reps} |")
     return 0
 

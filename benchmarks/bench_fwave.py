@@ -24,7 +24,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
-import ncs_emg  # noqa: E402
 from ncs_emg import measure_fwave_trains, measure_fwaves, simulate_fwave_train  # noqa: E402
 
 
@@ -67,9 +66,9 @@ def speed(n_trains, repeats):
     )
     scale = n_trains / n_naive
     print(f"\n## speed: {n_trains} trains x 20 sweeps x 2000 samples ({X3.nbytes / 1e6:.0f} MB)")
-    print(
-        f"threads: numba {ncs_emg._kernels.numba.get_num_threads() if hasattr(ncs_emg._kernels, 'numba') else 'default'}"
-    )
+    import numba
+
+    print(f"threads: numba {numba.get_num_threads()}")
     rows = [
         ("measure_fwave_trains (parallel kernel)", t_med, t_min),
         ("np.min over the last axis (one pass)", np_med, np_min),

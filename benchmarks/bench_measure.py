@@ -45,7 +45,7 @@ def make_sweeps(n_sweeps: int, rng: np.random.Generator, n_base: int = 256) -> n
     for b in range(n_base):
         arrive = 70.0 / rng.normal(55, 4, 120) + 1.5 + rng.uniform(0, 5)
         sizes = 0.05 * rng.lognormal(0, 0.5, 120)
-        for a, s in zip(arrive, sizes):
+        for a, s in zip(arrive, sizes, strict=True):
             u = (t - a) / 6.0
             base[b] -= np.where((u > 0) & (u < 1), s * np.sin(2 * np.pi * u), 0.0)
     reps = -(-n_sweeps // n_base)

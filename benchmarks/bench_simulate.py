@@ -49,8 +49,12 @@ def main() -> None:
     size = 0.05 * g.lognormal(0, 0.6, 200)
     neg = g.uniform(3.2, 4.5, 200)
     pos = 1.2 * neg
-    fast = _time(lambda: C.sum_muaps(arr, size, neg, pos, -5.0, 0.05, 900), 50)
-    naive = _time(lambda: C.sum_muaps_naive(arr, size, neg, pos, -5.0, 0.05, 900), 10)
+    fast = _time(
+        lambda: C.sum_muaps(arr, size, neg, pos, t0_ms=-5.0, dt_ms=0.05, n_samples=900), 50
+    )
+    naive = _time(
+        lambda: C.sum_muaps_naive(arr, size, neg, pos, t0_ms=-5.0, dt_ms=0.05, n_samples=900), 10
+    )
     rows.append(("sum_muaps (bincount over supports), 1 site", *fast))
     rows.append(("sum_muaps_naive (every unit x every sample), 1 site", *naive))
     print(

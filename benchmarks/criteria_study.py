@@ -110,7 +110,7 @@ def print_rates(name: str, hits: np.ndarray, ids) -> None:
     pct = 100 * hits.mean(axis=0)
     print(
         f"{name:32s} (n={len(hits):4d}) "
-        + " ".join(f"{short(i)} {p:5.1f}%" for i, p in zip(ids, pct))
+        + " ".join(f"{short(i)} {p:5.1f}%" for i, p in zip(ids, pct, strict=True))
     )
 
 

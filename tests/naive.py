@@ -38,7 +38,7 @@ def _integral(x, base, a, b, rectify):
     knots = [a] + [float(k) for k in range(int(math.floor(a)) + 1, int(math.ceil(b)))] + [b]
     knots = [t for t in knots if a <= t <= b and t <= n - 1]
     total = 0.0
-    for lo, hi in zip(knots[:-1], knots[1:]):
+    for lo, hi in zip(knots[:-1], knots[1:], strict=True):
         v0, v1 = val(lo), val(hi)
         if rectify and v0 * v1 < 0:
             z = lo + (hi - lo) * v0 / (v0 - v1)  # zero crossing
@@ -325,7 +325,7 @@ def cmap_sweep_naive(x, ip, fp):
 
 
 # =================================================================================================
-# ---- F-waves (twins of the _kernels "F-waves" section; issue 5) --------------------------------
+# ---- F-waves (twins of the _kernels "F-waves" section) --------------------------------
 # =================================================================================================
 # Same calling convention as the kernels (ip/fp parameter arrays indexed by the K.FIP_*/K.FFP_*
 # constants); every step is written from its definition with lists and whole-array NumPy operations.
@@ -380,7 +380,10 @@ def fw_noise_naive(x, lo, hi, blk):
     rbar = (r[0::2].sum() + r[1::2].sum()) / n_all  # the kernel's two-lane order
     nb = max(1, n_all // blk)
     edges = [b * blk for b in range(nb)] + [n_all]
-    ms = [float(np.sum((r[a:e] - rbar) ** 2)) / (e - a) for a, e in zip(edges[:-1], edges[1:])]
+    ms = [
+        float(np.sum((r[a:e] - rbar) ** 2)) / (e - a)
+        for a, e in zip(edges[:-1], edges[1:], strict=True)
+    ]
     return math.sqrt(sorted(ms)[(nb - 1) // 4])
 
 

@@ -108,9 +108,9 @@ def test_values_and_waveforms_of_the_same_study_give_the_same_findings(tmp_path,
     write_values_csv(path, values_rows(mmn.nerves))
     rep = analyze(read_values_csv(path))
     assert [n.label for n in rep.nerves] == [n.label for n in mmn.nerves]
-    for a, b in zip(mmn.nerves, rep.nerves):
+    for a, b in zip(mmn.nerves, rep.nerves, strict=True):
         assert len(a.findings) == len(b.findings)
-        for fa, fb in zip(a.findings, b.findings):
+        for fa, fb in zip(a.findings, b.findings, strict=True):
             assert (fa.criteria, fa.rule, fa.from_site, fa.to_site, fa.met) == (
                 fb.criteria, fb.rule, fb.from_site, fb.to_site, fb.met
             )  # fmt: skip
@@ -158,3 +158,25 @@ def test_normal_preset_f_wave_rules_are_evaluable_in_every_nerve(normal):
             x for x in n.findings if x.criteria == "aan1991" and x.rule == "f_latency_prolonged"
         )
         assert f.met is False, (n.label, f.reason)
+
+
+def test_f_train_ending_before_150_pct_of_uln_is_not_interpretable_in_the_analysis():
+    """A train whose sweeps end before 150 % of the nerve's minimal-F ULN cannot show a prolonged F
+    latency: analyze reports the F rules as not evaluable instead of reading the short train."""
+    import dataclasses
+
+    from ncs_emg import Sweeps, analyze_nerve, simulate_nerve
+    from ncs_emg.normative import required_f_sweep_end_ms
+
+    nerve = simulate_nerve("ulnar", fwaves=True, rng=4).nerve
+    full = analyze_nerve(nerve, criteria="aan1991")
+    assert full.fwave is not None and full.fwave.interpretable
+
+    fw = nerve.fwaves
+    end_ms = required_f_sweep_end_ms("ulnar")  # 150 % of the ULN
+    keep = int((end_ms - 5.0 - fw.t0_ms) * fw.sfreq_hz / 1000.0)  # sweeps stop 5 ms short of it
+    short = Sweeps(fw.data[:, :keep].copy(), fw.sfreq_hz, t0_ms=fw.t0_ms)
+    rep = analyze_nerve(dataclasses.replace(nerve, fwaves=short), criteria="aan1991")
+    assert rep.fwave is not None and not rep.fwave.interpretable
+    f_rule = [f for f in rep.findings if f.rule == "f_latency_prolonged"]
+    assert f_rule and all(f.met is None for f in f_rule)

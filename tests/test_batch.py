@@ -74,7 +74,7 @@ def test_rows_are_the_measures_of_each_file(batch_dir):
         for r in sm.rows()
     ]
     assert len(rows) == len(expect) > 0
-    for got, want in zip(rows, expect):
+    for got, want in zip(rows, expect, strict=True):
         assert got["site"] == want["site"] and int(got["sweep"]) == want["sweep"]
         for k in ("onset_latency_ms", "neg_peak_amp_mv", "neg_area_mv_ms"):
             if math.isnan(want[k]):

@@ -62,7 +62,7 @@ def test_convert_h5_to_edf_to_h5(tmp_path, capsys):
     a, b = ncs_emg.read_study(H5), ncs_emg.read_study(back)
     assert [s.name for s in b.nerves[0].sites] == [s.name for s in a.nerves[0].sites]
     assert [s.distance_mm for s in b.nerves[0].sites] == [s.distance_mm for s in a.nerves[0].sites]
-    for sa, sb in zip(a.nerves[0].sites, b.nerves[0].sites):
+    for sa, sb in zip(a.nerves[0].sites, b.nerves[0].sites, strict=True):
         assert np.max(np.abs(sa.sweeps.data - sb.sweeps.data)) < 1e-3
     assert main(["convert", str(H5), str(edf)]) == 2  # exists: a usage error
     assert "--overwrite" in capsys.readouterr().err

@@ -34,8 +34,17 @@ def test_eligibility_json_from_values_csv(capsys):
     )  # fmt: skip
     assert code == 0
     d = json.loads(out)
-    for key in ("category", "phenotype", "reasons", "missing", "criteria_summary", "evidence"):
-        assert key in d
+    from ncs_emg.cli.eligibility import JSON_KEYS  # the keys scripts may rely on
+
+    assert JSON_KEYS == (
+        "category",
+        "phenotype",
+        "reasons",
+        "missing",
+        "criteria_summary",
+        "evidence",
+    )
+    assert set(JSON_KEYS) <= set(d)
     assert (d["category"], d["phenotype"]) == ("eligible", "mmn_like")
     for f in d["reasons"]:
         assert {"rule", "met", "value", "threshold", "unit", "reason", "source"} <= set(f)

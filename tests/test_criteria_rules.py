@@ -7,6 +7,7 @@ ULN 4.5 ms, ulnar minimal F latency ULN 31.5 ms), never from the code under test
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -232,6 +233,64 @@ def test_aan_partial_cb_needs_less_than_15_pct_duration_change_and_only_listed_s
     # ulnar above elbow -> axilla is not one of AAN's segments: no CB finding at all
     rep = analyze_nerve(_forearm(area_p=5.0, label="ulnar upper arm"), criteria="aan1991")
     assert not [f for f in rep.findings if f.rule.startswith("cb_")]
+
+
+@pytest.mark.parametrize(
+    ("area_p", "dur_p", "td"),
+    [
+        (15.0, 6.0, "present"),  # area drop 25 % > 20 %, duration +20 % >= 15 %
+        (16.0, 6.0, "none"),  # area drop exactly 20 %: not "> 20 %"
+        (15.0, 5.74, "none"),  # duration +14.8 %: partial CB, not TD
+    ],
+)
+def test_aan_abnormal_td_with_a_more_than_20_pct_drop_of_area_or_p2p_amplitude(area_p, dur_p, td):
+    # peak-to-peak drop only 10 % (amp 10 -> 9): before td_area only the p2p drop counted, so a
+    # dispersed response whose > 20 % drop is in the negative-peak area gave no TD
+    rep = analyze_nerve(_forearm(amp_p=9.0, area_p=area_p, dur_p=dur_p), criteria="aan1991")
+    assert _find(rep, "td_duration").met is False  # p2p drop 10 %
+    assert _find(rep, "td_area").met is (td == "present")
+    assert rep.summary["aan1991"].temporal_dispersion == td
+
+
+def _study(*nerves):
+    from ncs_emg import analyze
+    from ncs_emg.io.values_csv import StudyValues
+
+    return analyze(StudyValues(tuple(nerves)), criteria="aan1991")
+
+
+@pytest.mark.parametrize(("lat", "dm"), [(37.8, "none"), (37.85, "present")])
+def test_aan_absent_f_waves_or_f_latency_above_120_pct_uln_in_2_nerves_counted_together(lat, dm):
+    # right ulnar: no F-wave (persistence 0 %, distal 10 mV); left ulnar: minimal F latency vs the
+    # ULN 31.5 ms -> 120 % = 37.8 ms (not "> 120 %"), 37.85 ms = 120.2 %: one nerve each, 2 nerves
+    a = _forearm(f_persistence_pct=0.0)
+    b = dataclasses.replace(_forearm(min_f_latency_ms=lat, f_persistence_pct=60.0), side="left")
+    rep = _study(a, b)
+    assert rep.summary["aan1991"].rules_met["f_absent"] == 1
+    assert rep.summary["aan1991"].rules_met["f_latency_prolonged"] == (lat > 37.8)
+    assert rep.summary["aan1991"].demyelinating == dm
+
+
+def test_aan_dml_in_2_nerves_with_one_nerve_not_evaluable_is_not_evaluable_never_none():
+    # left median DML 6.0 ms = 133 % of the ULN 4.5 ms (> 125 %); right median distal latency not
+    # measured: the second nerve could meet "in >= 2 nerves", so the study verdict stays open
+    f = {"min_f_latency_ms": 27.0, "f_persistence_pct": 80.0}
+    a = dataclasses.replace(_forearm("median", amp_d=8.0, amp_p=8.0, **f), side="left")
+    a = dataclasses.replace(
+        a, sites=(dict(a.sites[0], onset_latency_ms=6.0), dict(a.sites[1], onset_latency_ms=10.0))
+    )
+    b = _forearm("median", amp_d=8.0, amp_p=8.0, **f)
+    b = dataclasses.replace(b, sites=(dict(b.sites[0], onset_latency_ms=math.nan), b.sites[1]))
+    rep = _study(a, b)
+    assert rep.summary["aan1991"].rules_met["dml_prolonged"] == 1
+    dml_b = [
+        f for n in rep.nerves if n.side == "right" for f in n.findings if f.rule == "dml_prolonged"
+    ]
+    assert [f.met for f in dml_b] == [None]
+    assert rep.summary["aan1991"].demyelinating == "not_evaluable"
+    # with the second nerve's DML measured and normal (2.5 ms = 56 %): none
+    c = _forearm("median", amp_d=8.0, amp_p=8.0, **f)
+    assert _study(a, c).summary["aan1991"].demyelinating == "none"
 
 
 # ---- Pfeiffer, Wicklein, Wittig 2000 ---------------------------------------------------------------

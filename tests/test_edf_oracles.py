@@ -73,7 +73,7 @@ def test_spec_calibration_and_tal_read_pyedflib_files(tmp_path, rng, file_type, 
     assert rec.file_type == ("BDF" if bdf else "EDF") + ("+C" if plus else "")
     assert rec.n_records == 3 and rec.record_duration_s == 1.0
     assert [s.label for s in rec.signals] == ["ch0", "ch1"]
-    for s, xi, rate in zip(rec.signals, x, (200, 100)):
+    for s, xi, rate in zip(rec.signals, x, (200, 100), strict=True):
         assert s.sfreq_hz == rate and s.unit == "uV" and s.transducer == "AgAgCl"
         assert s.data.dtype == np.float64 and s.data.shape == xi.shape
         assert np.max(np.abs(s.data - xi)) <= _step(s)
@@ -129,7 +129,7 @@ def test_spec_edfio_written_files_read_equal(tmp_path, rng, bdf):
     f.write(path)
     rec = read_edf(path)
     assert rec.is_bdf is bdf and rec.is_continuous
-    for s, xi in zip(rec.signals, x):
+    for s, xi in zip(rec.signals, x, strict=True):
         assert np.max(np.abs(s.data - xi)) <= _step(s)
     assert [(a.onset_s, a.duration_s, a.text) for a in rec.annotations] == [
         (0.1, None, "Stimulus left elbow"),
@@ -178,7 +178,7 @@ def test_spec_our_files_read_by_pyedflib_and_edfio(tmp_path, rng, file_type):
     )
     ours = read_edf(path)
     assert ours.issues == ()
-    for s, xi in zip(ours.signals, x):
+    for s, xi in zip(ours.signals, x, strict=True):
         assert np.max(np.abs(s.data - xi)) <= _step(s) / 2 * (1 + 1e-9)
     r = pyedflib.EdfReader(str(path))
     try:
@@ -186,7 +186,9 @@ def test_spec_our_files_read_by_pyedflib_and_edfio(tmp_path, rng, file_type):
             np.testing.assert_allclose(r.readSignal(i), ours.signals[i].data, rtol=0, atol=1e-9)
         assert r.getStartdatetime() == dt.datetime(2026, 11, 25, 9, 8, 7)
         on, du, tx = r.readAnnotations()
-        assert [(float(a), str(c)) for a, c in zip(on, tx)] == [(a, c) for a, _, c in anns]
+        assert [(float(a), str(c)) for a, c in zip(on, tx, strict=True)] == [
+            (a, c) for a, _, c in anns
+        ]
     finally:
         r.close()
     e = edfio.read_bdf(path) if ext == ".bdf" else edfio.read_edf(path)
@@ -228,7 +230,7 @@ def test_spec_saturation_flagged_not_clamped(tmp_path):
 
 
 def test_golden_odd_header_recovered_and_reported():
-    """Reader policy (domain.md 10): every oddity of odd_header.edf recovered and in issues."""
+    """Reader policy (docs/edf.md): every oddity of odd_header.edf recovered and in issues."""
     exp = json.loads((FIX / "odd_header.expected.json").read_text())
     rec = read_edf(FIX / exp["file"])
     assert rec.file_type == exp["file_type"] and rec.n_records == exp["n_records"]

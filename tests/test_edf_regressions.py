@@ -1,13 +1,11 @@
 """Regressions from the EDF review (reproductions in the review's scripts, rebuilt byte by byte here).
 
-Policy (domain.md section 10): every problem is recovered and reported in ``issues``, or a
+Policy (docs/edf.md): every problem is recovered and reported in ``issues``, or a
 ``FormatError`` naming the file, field and value; never a raw exception, a RuntimeWarning (tests run
 with warnings as errors), a hang, or silently wrong data.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
@@ -33,19 +31,10 @@ def _edfd_file(tmp_path, stim_tals, *, name="d.edf", duration="0.02", ann_spr=20
     onsets = onsets or [str(r) for r in range(len(stim_tals))]
     recs = [
         [np.full(20, r + 1, "<i2").tobytes(), f"+{on}\x14\x14\x00".encode() + extra]
-        for r, (on, extra) in enumerate(zip(onsets, stim_tals))
+        for r, (on, extra) in enumerate(zip(onsets, stim_tals, strict=True))
     ]
     sigs = [_emg(), dict(_ANN, spr=ann_spr)]
     return _write(tmp_path, _edf(sigs, recs, reserved="EDF+D", duration=duration), name)
-
-
-def _timed(fn, *args, **kw):
-    t = time.perf_counter()
-    try:
-        return fn(*args, **kw)
-    finally:
-        # int(Decimal("1E999999")) took ~40 s before the fix; anything near 2 s is that bug again
-        assert time.perf_counter() - t < 2.0
 
 
 # ---- 1. exponent forms and separators in integer header fields ----------------------------------
@@ -63,6 +52,7 @@ def _timed(fn, *args, **kw):
         ("pmin", "Infinity", r"physical minimum: expected a number, got 'Infinity'"),
     ],
 )
+@pytest.mark.timeout(4)  # int(Decimal("1E999999")) took ~40 s per read before the fix
 def test_integer_fields_refuse_exponents_and_separators_quickly(tmp_path, where, value, pattern):
     sig = _emg(spr=4)
     kw = {}
@@ -72,10 +62,10 @@ def test_integer_fields_refuse_exponents_and_separators_quickly(tmp_path, where,
         sig[where] = value
     p = _write(tmp_path, _edf([sig], [[b"\x00" * 8]], reserved="", **kw))
     with pytest.raises(FormatError, match=pattern) as exc:
-        _timed(read_edf, p)
+        read_edf(p)
     assert str(p) in str(exc.value)
     with pytest.raises(FormatError):
-        _timed(ncs_emg.read_study, p, sidecar=None)
+        ncs_emg.read_study(p, sidecar=None)
 
 
 # ---- 4. calibration beyond the float range --------------------------------------------------------

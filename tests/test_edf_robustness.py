@@ -1,4 +1,4 @@
-"""Reader policy (domain.md section 10) on malformed files: recover and report, or FormatError.
+"""Reader policy (docs/edf.md) on malformed files: recover and report, or FormatError.
 
 Files are built byte by byte by ``_edf`` below (independent of ncs_emg's writer) and mutated.
 """
@@ -6,7 +6,6 @@ Files are built byte by byte by ``_edf`` below (independent of ncs_emg's writer)
 from __future__ import annotations
 
 import math
-import time
 import tracemalloc
 
 import numpy as np
@@ -58,7 +57,7 @@ def _edf(
         h += b"".join(_f(s.get(key, ""), w) for s in sigs)
     data = b""
     for rec in records:
-        for s, b in zip(sigs, rec):
+        for s, b in zip(sigs, rec, strict=False):  # malformed files may lack a signal's bytes
             try:
                 n = int(str(s["spr"]).replace("\x00", "").strip()) * 2
             except ValueError:
@@ -305,10 +304,10 @@ _HEADER_LEN = 256 * 3
 def _read_all(p):
     """Read the file and touch every lazily computed array; only NcsEmgError may escape.
 
-    Wall-clock guard: each file is tiny, so anything over 2 s is a hang (such as the ~40 s
-    ``int(Decimal("1E999999"))`` an exponent in an integer field once caused).
+    Time guard: the property tests' hypothesis ``deadline`` (2 s per example): each file is tiny,
+    so anything slower is a hang (such as the ~40 s ``int(Decimal("1E999999"))`` an exponent in an
+    integer field once caused).
     """
-    t = time.perf_counter()
     try:
         rec = read_edf(p)
         for s in rec.signals:
@@ -321,8 +320,6 @@ def _read_all(p):
         ncs_emg.read_study(p, sidecar=None)
     except NcsEmgError:
         pass
-    elapsed = time.perf_counter() - t
-    assert elapsed < 2.0, f"reading took {elapsed:.1f} s"
 
 
 @settings(

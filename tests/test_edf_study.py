@@ -23,13 +23,13 @@ def _assert_round_trip(a: Study, b: Study, step_mv: dict[str, float]):
     assert (b.subject_id, b.date, b.device) == (a.subject_id, a.date, a.device)
     assert b.source["written_source"] == json.loads(json.dumps(a.source, default=str))
     assert len(a.nerves) == len(b.nerves)
-    for na, nb in zip(a.nerves, b.nerves):
+    for na, nb in zip(a.nerves, b.nerves, strict=True):
         for f in ("nerve", "side", "muscle", "kind", "lff_hz", "hff_hz", "temperature_c",
                   "polarity_flipped"):  # fmt: skip
             assert getattr(na, f) == getattr(nb, f), f
-        pairs = [(sa.sweeps, sb.sweeps) for sa, sb in zip(na.sites, nb.sites)]
+        pairs = [(sa.sweeps, sb.sweeps) for sa, sb in zip(na.sites, nb.sites, strict=True)]
         assert [s.name for s in na.sites] == [s.name for s in nb.sites]
-        for sa, sb in zip(na.sites, nb.sites):
+        for sa, sb in zip(na.sites, nb.sites, strict=True):
             for f in ("distance_mm", "segment", "stim_intensity_ma", "pulse_width_ms"):
                 assert getattr(sa, f) == getattr(sb, f), (sa.name, f)
         assert (na.fwaves is None) == (nb.fwaves is None)
@@ -158,7 +158,7 @@ def test_golden_vendor_edfd_with_sidecar():
     for k, v in exp["nerve"].items():
         assert getattr(n, k) == v, k
     assert len(n.sites) == len(exp["sites"])
-    for s, e in zip(n.sites, exp["sites"]):
+    for s, e in zip(n.sites, exp["sites"], strict=True):
         assert s.name == e["name"] and s.segment == e["segment"]
         assert s.distance_mm == pytest.approx(e["distance_mm"], abs=1e-9)
         assert (
@@ -218,7 +218,7 @@ def _edfd(tmp_path, texts, *, unit="uV", offsets_s=None, name="d.edf"):
     x = np.tile(np.linspace(-100, 100, 200), n)
     onsets = [2.0 * k for k in range(n)]
     offs = offsets_s or [0.005] * n
-    anns = [(on + off, None, t) for on, off, t in zip(onsets, offs, texts)]
+    anns = [(on + off, None, t) for on, off, t in zip(onsets, offs, texts, strict=True)]
     p = tmp_path / name
     write_edf(
         p,

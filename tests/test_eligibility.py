@@ -477,3 +477,44 @@ def test_missing_f_latency_lists_the_open_nerve_findings(tmp_path):
     assert all(f.met is None and f.criteria == "aan1991" and f.source for f in behind)
     assert "f_latency_prolonged" in {f.rule for f in behind}
     assert r.statement == "Not evaluable: demyelinating_slowing unknown (in left ulnar (ADM))."
+
+
+def test_simon_exclusion_is_slowing_dml_or_f_latency_prolongation_not_absent_f_waves(tmp_path):
+    # Simon 2013 included patients "with or without reduced CMAP amplitudes" and excluded "nerve
+    # conduction slowing, or prolongation of F-wave latencies": absent F-waves in a low-amplitude
+    # nerve (AAN 1991 item 4 counts them) must not exclude. Left ulnar at 30 % of its amplitudes:
+    # distal 3.0 mV = 38 % of the 7.9 mV LLN, F persistence 0 %.
+    from ncs_emg.io.values_csv import read_values_csv
+
+    lines = (FIXTURES / "values_normal.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[:2] == ["ulnar", "left"]:
+            for k in ("neg_peak_amp_mv", "peak_to_peak_amp_mv", "neg_area_mv_ms"):
+                cells[head.index(k)] = f"{0.3 * float(cells[head.index(k)]):.4g}"
+            if cells[head.index("f_persistence_pct")]:
+                cells[head.index("f_persistence_pct")] = "0"
+                cells[head.index("min_f_latency_ms")] = ""
+        out.append(",".join(cells))
+    path = tmp_path / "absent_f.csv"
+    path.write_text("\n".join(out) + "\n")
+    rep = ncs_emg.analyze(read_values_csv(path), criteria=SETS)
+    ulnar = next(n for n in rep.nerves if n.label == "left ulnar (ADM)")
+    assert ulnar.summary["aan1991"].demyelinating == "present"  # the AAN feature is still reported
+    assert {f.rule for f in ulnar.findings if f.criteria == "aan1991" and f.met} == {"f_absent"}
+    r = assess_eligibility(clinical(), rep)
+    agg = next(f for f in r.findings if f.rule == "demyelinating_slowing")
+    assert agg.met is False and agg.details["nerves"]["left ulnar (ADM)"] == "none"
+    assert r.category == "eligible"
+    # the same nerve with its F-wave train missing (not recorded) stays an open question
+    i_p = head.index("f_persistence_pct")
+    rows = [
+        ",".join(c[:i_p] + [""] + c[i_p + 1 :]) if c[:2] == ["ulnar", "left"] else ",".join(c)
+        for c in (row.split(",") for row in out)
+    ]
+    path2 = tmp_path / "no_f.csv"
+    path2.write_text("\n".join(rows) + "\n")
+    r2 = assess_eligibility(clinical(), ncs_emg.analyze(read_values_csv(path2), criteria=SETS))
+    assert r2.category == "not_evaluable"

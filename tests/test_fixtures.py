@@ -42,7 +42,7 @@ def test_fixture_measures_match_truth(name):
     study = ncs_emg.read_study(FIXTURES / truth["file"])
     nerve = study.nerves[0]
     assert [s.name for s in nerve.sites] == [t["name"] for t in truth["truth"]["sites"]]
-    for site, t in zip(nerve.sites, truth["truth"]["sites"]):
+    for site, t in zip(nerve.sites, truth["truth"]["sites"], strict=True):
         assert site.distance_mm == pytest.approx(t["distance_mm"])
         m = ncs_emg.measure_sweeps(site.sweeps)
         assert not m.no_response.any() and not m.saturated.any()

@@ -83,7 +83,7 @@ def _kernel_vs_naive(X3, ip, fp, m_end=None, max_a=3):
         tf = np.zeros(n_t, np.int64)
         kern(X3, *fwave_m_inputs(X3, ip, fp), ip, fp, m_end, out_s, flags_s, out_t, a_out, tf)
         res.append((out_s, flags_s, out_t, a_out, tf))
-    for a, b in zip(*res):  # serial and parallel: bit-identical
+    for a, b in zip(*res, strict=True):  # serial and parallel: bit-identical
         np.testing.assert_array_equal(a, b)
     out_s, flags_s, out_t, a_out, tf = res[0]
     for t in range(n_t):
@@ -136,7 +136,7 @@ def test_kernel_matches_naive_with_the_simulator(rng):
     X3 = np.stack(
         [
             simulate_fwave_train("ulnar", rng=int(s), snr_db=snr, n_stimuli=10).sweeps.data
-            for s, snr in zip(rng.integers(0, 10_000, 4), (50, 60, 70, 80))
+            for s, snr in zip(rng.integers(0, 10_000, 4), (50, 60, 70, 80), strict=True)
         ]
     )
     ip, fp = _params(X3.shape[2])

@@ -61,8 +61,8 @@ def test_round_trip_is_exact(tmp_path, rng):
     p = ncs_emg.write_study(study, tmp_path / "s.h5")
     back = ncs_emg.read_study(p)
     assert back == study  # dataclass equality, Sweeps compares arrays exactly
-    for a, b in zip(study.nerves, back.nerves):
-        for sa, sb in zip(a.sites, b.sites):
+    for a, b in zip(study.nerves, back.nerves, strict=True):
+        for sa, sb in zip(a.sites, b.sites, strict=True):
             assert sa.sweeps.data.tobytes() == sb.sweeps.data.tobytes()
 
 

@@ -1,4 +1,4 @@
-"""The parallel CMAP kernel under real threads and a real fork-based process pool (issue 9 item 8).
+"""The parallel CMAP kernel under real threads and a real fork-based process pool.
 
 Each scenario runs in a fresh interpreter: a regression (an abort of the workqueue layer, a hang of a
 forked child under GNU OpenMP) must fail this test, not kill or hang the test session.

@@ -1,4 +1,4 @@
-"""Regression tests for the CMAP defects found on real recordings (issue 12 items 1-4), with the trace
+"""Regression tests for the CMAP defects found on real recordings, with the trace
 features real exports have: no pre-trigger with an artefact, quantisation, digitised (piecewise-linear)
 traces, small excursions before the response, drift, a low-frequency-filter tail, mains hum, and small
 negative wiggles after a large positive lobe. Each test fails on the kernel before these fixes."""
@@ -40,7 +40,7 @@ def _flags_explain_nans(m):
         assert not np.any(np.isnan(v) & ~any_flag), name
 
 
-# ------------------------------------------------------ item 1: onset of the main response
+# ------------------------------------------------------ onset of the main response
 
 
 @pytest.mark.parametrize("noise_mv", [0.0, 0.01])
@@ -77,7 +77,7 @@ def test_a_connected_lead_in_is_part_of_the_response():
     assert m.pre_response_excursions[0] == 0
 
 
-# ------------------------------------------------------ item 2: noise-free and quantised baselines
+# ------------------------------------------------------ noise-free and quantised baselines
 
 
 @pytest.mark.parametrize("step_mv", [0.001, 0.25e-4 * 1.19])  # 16-bit at 1 uV; 24-bit
@@ -139,7 +139,7 @@ def test_mains_hum_with_a_noise_free_baseline_window(mains_hz):
     assert not m.end_not_found[0]
 
 
-# ------------------------------------------------------ item 3: late noise is not the response
+# ------------------------------------------------------ late noise is not the response
 
 
 def test_one_noise_sample_after_the_response_does_not_extend_it():
@@ -162,7 +162,7 @@ def test_a_late_phase_separated_by_a_gap_is_not_part_of_the_response():
     assert m.total_duration_ms[0] == pytest.approx(T_NEG + T_POS, abs=0.2)
 
 
-# ------------------------------------------------------ item 4: wiggles after a large positive lobe
+# ------------------------------------------------------ wiggles after a large positive lobe
 
 
 def test_negative_area_does_not_run_across_a_large_positive_lobe():
@@ -181,7 +181,7 @@ def test_cidp_preset_tibial_negative_area_matches_the_model():
     sim = ncs_emg.simulate_study("cidp", rng=1)
     k = [n.label for n in sim.study.nerves].index("left tibial (AH)")
     nerve, truth = sim.study.nerves[k], sim.truth.nerves[k]
-    for site, st in zip(nerve.sites, truth.sites):
+    for site, st in zip(nerve.sites, truth.sites, strict=True):
         m = ncs_emg.measure_sweeps(site.sweeps)
         assert m.neg_area_mv_ms[0] == pytest.approx(st.measures["neg_area_mv_ms"], rel=0.2), (
             site.name

@@ -28,3 +28,11 @@ def test_readme_quick_start_names_a_shipped_fixture():
     text = (ROOT / "README.md").read_text()
     cmd = re.search(r"ncs-emg analyze (\S+)", text).group(1)
     assert (ROOT / cmd).is_file()
+
+
+def test_ci_runs_the_readme_test_command():
+    """The README's second Quick-start command is what CI runs (verbatim, as its last step)."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"# 2\. install and run the tests\n(.+)\n", text).group(1).strip()
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1].strip() == block

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import tracemalloc
 
 import h5py
@@ -31,7 +30,7 @@ def _leftovers(d) -> list[str]:
     return sorted(p.name for p in d.iterdir() if ".part" in p.name)
 
 
-# ---- 1. atomic writes; text a format cannot hold ----------------------------------------------------
+# ---- atomic writes; text a format cannot hold ----------------------------------------------------
 
 
 @pytest.mark.parametrize("ext", [".h5", ".edf"])
@@ -111,7 +110,7 @@ def test_failed_edf_write_through_the_file_object(tmp_path, monkeypatch):
     assert not target.exists() and _leftovers(tmp_path) == []
 
 
-# ---- 2. the CLI never deletes or overwrites what it did not create ------------------------------------
+# ---- the CLI never deletes or overwrites what it did not create ------------------------------------
 
 
 def test_simulate_unwritable_output_keeps_existing_truth(tmp_path, capsys):
@@ -155,7 +154,7 @@ def test_convert_unknown_output_extension_exits_2(tmp_path, capsys):
     assert "unknown extension" in capsys.readouterr().err
 
 
-# ---- 3. Ctrl-C -----------------------------------------------------------------------------------
+# ---- Ctrl-C -----------------------------------------------------------------------------------
 
 
 def test_ctrl_c_during_convert_to_h5_exits_130_and_leaves_nothing(tmp_path, monkeypatch, capsys):
@@ -176,7 +175,7 @@ def test_ctrl_c_during_convert_to_h5_exits_130_and_leaves_nothing(tmp_path, monk
     assert "interrupted" in capsys.readouterr().err
 
 
-# ---- 4. readers' issues are visible ----------------------------------------------------------------
+# ---- readers' issues are visible ----------------------------------------------------------------
 
 
 def test_truncated_edf_issues_on_stderr_and_in_json(tmp_path, capsys):
@@ -194,7 +193,7 @@ def test_truncated_edf_issues_on_stderr_and_in_json(tmp_path, capsys):
         assert "partial last record" in capsys.readouterr().err
 
 
-# ---- 5. nothing read from outside the file ---------------------------------------------------------
+# ---- nothing read from outside the file ---------------------------------------------------------
 
 
 def test_h5_external_storage_is_refused(tmp_path):
@@ -245,19 +244,17 @@ def test_h5_soft_link_inside_the_file_is_read(tmp_path):
     assert s.nerves[1].sites[0].sweeps == s.nerves[0].sites[0].sweeps
 
 
-# ---- 6. linear-time stimulus parsing ------------------------------------------------------------------
+# ---- linear-time stimulus parsing ------------------------------------------------------------------
 
 
-@pytest.mark.timeout(10)
+@pytest.mark.timeout(5)  # quadratic parsing took 42 s on the first text
 def test_long_digit_runs_parse_in_linear_time():
-    t0 = time.perf_counter()
     with pytest.raises(ValueError, match="longer than the 1000"):
         parse_stimulus_text("Stimulus " + "1" * 16000)
     f = parse_stimulus_text("Stimulus " + "1" * 990)
     assert f == {"site": "1" * 990}
     for text in ("Stimulus " + "1 " * 495, "Stimulus " + "1." * 495, "Stimulus " + "1m" * 495):
         parse_stimulus_text(text)
-    assert time.perf_counter() - t0 < 5  # quadratic parsing took 42 s on the first text
 
 
 @pytest.mark.timeout(20)
@@ -281,7 +278,7 @@ def test_distance_without_at_is_read_and_unknown_parts_are_reported(tmp_path):
     assert any("['foo', '3kg']" in i and "not understood" in i for i in issues)
 
 
-# ---- 7. budgets ---------------------------------------------------------------------------------------
+# ---- budgets ---------------------------------------------------------------------------------------
 
 
 def test_budget_defaults_are_documented_values():
@@ -364,7 +361,7 @@ def test_trigger_with_an_edge_every_4_samples_is_refused(tmp_path):
         ncs_emg.read_study(p, trigger_signal="Trig", pre_ms=1, post_ms=1)
 
 
-# ---- 9. order kept in the HDF5 round trip --------------------------------------------------------------
+# ---- order kept in the HDF5 round trip --------------------------------------------------------------
 
 
 def test_101_sites_keep_their_order(tmp_path):
@@ -389,7 +386,7 @@ def test_old_files_without_index_are_ordered_by_number_not_text(tmp_path):
     assert [s.name for s in back.nerves[0].sites] == [f"s{j}" for j in range(12)]
 
 
-# ---- 10. distinct EDF channels stay distinct ---------------------------------------------------------
+# ---- distinct EDF channels stay distinct ---------------------------------------------------------
 
 
 def test_two_median_channels_stay_two_nerves(tmp_path):
@@ -409,7 +406,7 @@ def test_two_channels_with_the_same_label_stay_distinct_with_an_issue(tmp_path):
     assert any("2 signals map to nerve 'emg'" in i for i in s.source["issues"])
 
 
-# ---- 11. strict types in the HDF5 reader ------------------------------------------------------------
+# ---- strict types in the HDF5 reader ------------------------------------------------------------
 
 SITE = "nerves/nerve_000/sites/site_00"
 
@@ -472,7 +469,7 @@ def test_boolean_sampling_rate_is_refused_by_the_api():
         Sweeps(np.zeros(10), True)
 
 
-# ---- 12. a clipped BDF channel ----------------------------------------------------------------------
+# ---- a clipped BDF channel ----------------------------------------------------------------------
 
 
 def test_clipped_bdf_channel_reads_as_saturated(tmp_path):
@@ -496,7 +493,7 @@ def test_saturated_flags_round_trip_through_h5_and_edf(tmp_path):
         assert back.nerves[0].sites[0].sweeps.saturated.tolist() == [True, False]
 
 
-# ---- 13. package errors instead of tracebacks -----------------------------------------------------
+# ---- package errors instead of tracebacks -----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -593,7 +590,7 @@ def test_record_duration_1e308_is_a_format_error_naming_the_field(tmp_path):
         ncs_emg.read_study(p)
 
 
-# ---- 14. EDF+D output linear in the data ----------------------------------------------------------------
+# ---- EDF+D output linear in the data ----------------------------------------------------------------
 
 
 def test_edfd_size_grows_linearly_with_the_nerve_count(tmp_path):

@@ -111,13 +111,13 @@ def test_site_and_segment_tables_hold_the_json_values(page_and_doc):
     for i, nerve in enumerate(doc["nerves"]):
         sites = _table_values(page, f"#nerve-{i} table.sites")
         assert len(sites) == len(nerve["sites"])
-        for row, want in zip(sites, nerve["sites"]):
+        for row, want in zip(sites, nerve["sites"], strict=True):
             for key, (value, _text) in row.items():
                 assert _same(value, want[key]), (key, value, want[key])
             assert row["onset_latency_ms"][1] == f"{want['onset_latency_ms']:.2f}"
         segs = _table_values(page, f"#nerve-{i} table.segments")
         assert len(segs) == len(nerve["segments"]) > 0
-        for row, want in zip(segs, nerve["segments"]):
+        for row, want in zip(segs, nerve["segments"], strict=True):
             for key, (value, _) in row.items():
                 assert _same(value, want[key]), (key, value, want[key])
 

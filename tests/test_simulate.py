@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -39,7 +40,7 @@ def test_presets_sites_distances_and_labels(nerve, muscle, sites):
     assert isinstance(study, ncs_emg.Study) and study.nerves == (n,)
     # onsets increase distal -> proximal, path = cumulative distance
     onsets = [t.true_onset_ms for t in sim.truth.sites]
-    assert all(b > a for a, b in zip(onsets, onsets[1:]))
+    assert all(b > a for a, b in pairwise(onsets))
     assert np.allclose(
         [t.path_mm for t in sim.truth.sites], np.cumsum([s.distance_mm for s in n.sites])
     )
@@ -130,7 +131,7 @@ def test_truth_amplitude_and_area_follow_the_model_on_a_fine_grid():
 def test_normal_values_are_physiological():
     sim = ncs_emg.simulate_nerve("median", rng=5)
     d = sim.truth.sites[0].measures
-    assert 2.5 < d["onset_latency_ms"] < 4.5  # DML below the usual ULN (4.4 ms)
+    assert 2.5 < d["onset_latency_ms"] < 4.5  # DML below the ULN of docs/normative.md
     assert 4.1 < d["neg_peak_amp_mv"] < 20
     cv = sim.truth.segments[1].onset_cv_m_s
     assert 49 < cv < 75
@@ -211,7 +212,7 @@ def test_nerve_fwaves_respect_blocks_and_slowing():
     assert np.allclose(diff, extra)
 
 
-# ---- literature anchors (docs/simulation.md) -------------------------------------------------------
+# ---- literature anchors (docs/simulation.md) ---------------------------------------------------
 
 
 def _ratio(sim, k, key):
@@ -270,7 +271,7 @@ def test_rhee_dispersion_alone_removes_area_amplitude_more_than_area():
             area.append(1 - p["neg_area_mv_ms"] / d["neg_area_mv_ms"])
         res[sd] = (100 * np.mean(amp), 100 * np.mean(area))
     areas = [res[sd][1] for sd in (0.0, 8.0, 12.0, 16.0)]
-    assert all(b > a for a, b in zip(areas, areas[1:]))  # more dispersion, more area lost
+    assert all(b > a for a, b in pairwise(areas))  # more dispersion, more area lost
     for sd in (8.0, 12.0, 16.0):
         assert res[sd][0] > res[sd][1] + 5.0  # amplitude loss exceeds area loss
     assert 12.0 <= res[16.0][1] <= 30.0  # observed ~20 %
@@ -357,10 +358,10 @@ def test_study_pictures_differ_as_described():
     normal = ncs_emg.simulate_study("normal", rng=5).truth.nerves
     als = ncs_emg.simulate_study("als", rng=5).truth.nerves
     cidp = ncs_emg.simulate_study("cidp", rng=5).truth.nerves
-    for a, n in zip(als, normal):
+    for a, n in zip(als, normal, strict=True):
         assert a.n_units < n.n_units and np.median(a.unit_size_mv) > np.median(n.unit_size_mv)
         assert a.sites[0].measures["neg_peak_amp_mv"] < n.sites[0].measures["neg_peak_amp_mv"]
-    for c, n in zip(cidp, normal):
+    for c, n in zip(cidp, normal, strict=True):
         assert c.sites[0].measures["onset_latency_ms"] > n.sites[0].measures["onset_latency_ms"]
         assert c.segments[-1].dispersion_ms > n.segments[-1].dispersion_ms
         assert np.nanmin(c.fwaves.f_latency_ms) > np.nanmin(n.fwaves.f_latency_ms)
@@ -561,7 +562,7 @@ def _measured(preset, seed):
     """Per nerve: (nerve, truth, per-site measures of measure_sweeps, segment CVs from the onsets)."""
     sim = ncs_emg.simulate_study(preset, rng=seed)
     out = []
-    for nv, tr in zip(sim.study.nerves, sim.truth.nerves):
+    for nv, tr in zip(sim.study.nerves, sim.truth.nerves, strict=True):
         ms = [ncs_emg.measure_sweeps(s.sweeps).sweep(0) for s in nv.sites]
         on = [m["onset_latency_ms"] for m in ms]
         cvs = [nv.sites[k].distance_mm / (on[k] - on[k - 1]) for k in range(1, len(ms))]

@@ -87,7 +87,7 @@ def test_f_amplitudes_are_small_fractions_of_m():
         amps.append(np.nanmean(t.f_amplitude_mv))
         m.append(t.m_peak_to_peak_mv)
     ratio = 100 * np.mean(amps) / np.mean(m)
-    assert 0.3 < ratio < 5.0  # domain.md: mean F about 1 % of M, the largest about 5 %
+    assert 0.3 < ratio < 5.0  # docs/simulation.md: mean F about 1 % of M, the largest about 5 %
     assert 0.05 < np.mean(amps) < 0.8  # single / few MUAPs
 
 
@@ -174,10 +174,12 @@ def test_vectorised_summation_matches_naive_twin(rng):
     pos = 1.5 * neg
     for fs, t0, ns in ((20000.0, -5.0, 900), (10000.0, 0.0, 100), (50000.0, -2.0, 1600)):
         dt = 1000.0 / fs
-        a = C.sum_muaps(arr, size, neg, pos, t0, dt, ns)
-        b = C.sum_muaps_naive(arr, size, neg, pos, t0, dt, ns)
+        a = C.sum_muaps(arr, size, neg, pos, t0_ms=t0, dt_ms=dt, n_samples=ns)
+        b = C.sum_muaps_naive(arr, size, neg, pos, t0_ms=t0, dt_ms=dt, n_samples=ns)
         assert np.allclose(a, b, rtol=0, atol=1e-9)
-    empty = C.sum_muaps(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), 0.0, 0.05, 10)
+    empty = C.sum_muaps(
+        np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), t0_ms=0.0, dt_ms=0.05, n_samples=10
+    )
     assert np.array_equal(empty, np.zeros(10))
 
 

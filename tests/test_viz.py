@@ -37,7 +37,7 @@ def test_waveform_stack_marks_the_measured_landmarks(block):
     ends = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_gid() == "end of negative phase"]
     assert len(onsets) == len(peaks) == len(ends) == len(nerve.sites)
     offsets = ax.get_yticks()
-    for i, (site, sv) in enumerate(zip(nerve.sites, nr.sites)):
+    for i, (site, sv) in enumerate(zip(nerve.sites, nr.sites, strict=True)):
         m = ncs_emg.measure_sweeps(site.sweeps)
         k = sv.sweep_index
         assert onsets[i] == pytest.approx(m.onset_latency_ms[k], abs=1e-12)

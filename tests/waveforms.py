@@ -47,7 +47,7 @@ def mu_sum(
     arrive = dist_mm / cv + term_delay_ms
     sizes = size_median_mv * rng.lognormal(0.0, 0.5, n_units)
     x = np.zeros(n)
-    for a, s in zip(arrive, sizes):
+    for a, s in zip(arrive, sizes, strict=True):
         u = (t - a) / muap_ms
         x -= np.where((u > 0) & (u < 1), s * np.sin(2 * np.pi * u), 0.0)
     if artefact_mv:
@@ -57,7 +57,7 @@ def mu_sum(
     return t, x, float(arrive.min())
 
 
-# ---- trace features of real exports (issue 12): each a small function of (t, x) ----------------
+# ---- trace features of real exports: each a small function of (t, x) ----------------
 
 
 def cmap_shape(t, onset_ms, neg_amp_mv=5.0, neg_ms=4.0, pos_amp_mv=2.5, pos_ms=8.0):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from ._version import __version__
 from .analysis import NerveReport, StudyReport, analyze, analyze_nerve
 from .cohort import (
     CohortSummary,
@@ -81,8 +82,6 @@ from .simulate import (
 from .tables import to_dataframe
 from .types import Nerve, Site, Study, Sweeps
 from .viz import plot_criteria_matrix, plot_fwaves, plot_nerve, plot_segments
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

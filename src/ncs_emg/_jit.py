@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,7 +54,7 @@ _OPTIONS: dict[str, Any] = {
 
 #: The numba threading layer used by the parallel kernels.
 THREADING_LAYER = os.environ.get("NUMBA_THREADING_LAYER") or "workqueue"
-numba.config.THREADING_LAYER = THREADING_LAYER  # type: ignore[attr-defined]  # before any launch
+numba.config.THREADING_LAYER = THREADING_LAYER  # type: ignore[attr-defined,unused-ignore]
 #: Layers that run parallel kernels from several threads at once (workqueue does not).
 _THREAD_SAFE_LAYERS = ("tbb", "omp", "threadsafe")
 _PARALLEL_LOCK = threading.Lock()
@@ -68,7 +68,7 @@ jit_internal = numba.njit(no_cpython_wrapper=True, **_OPTIONS)
 prange = numba.prange
 
 
-def jit_parallel(func):
+def jit_parallel(func: Callable[..., Any]) -> Any:
     """Decorator for batch kernels over sweeps (``prange`` over rows, each iteration its own row)."""
     return numba.njit(parallel=True, **_OPTIONS)(func)
 

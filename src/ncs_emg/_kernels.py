@@ -8,10 +8,14 @@ than the integer constants below (numba freezes them at compile time, which is w
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._jit import jit, jit_internal, jit_parallel, prange
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 # ---- CMAP calling convention --------------------------------------------------------------------
 # Every kernel takes its parameters in two arrays, ``ip`` (int64: sample indices and counts) and
@@ -90,7 +94,7 @@ M_LEVEL = 2
 
 
 @jit_internal
-def _finite(x, lo, hi):
+def _finite(x: NDArray[np.float64], lo: int, hi: int) -> bool:
     """True when x[lo:hi] holds no NaN or inf (0 * v is NaN exactly for non-finite v)."""
     s0 = 0.0
     s1 = 0.0
@@ -105,7 +109,7 @@ def _finite(x, lo, hi):
 
 
 @jit_internal
-def mean_sd(x, lo, hi):
+def mean_sd(x: NDArray[np.float64], lo: int, hi: int) -> tuple[float, float]:
     """Mean and SD (ddof=0) of x[lo:hi] with a shifted sum: exact for a constant window, so noise-free
     tails return exactly to the baseline. Used for the CMAP baseline and the F-wave guard window."""
     nb = hi - lo
@@ -121,7 +125,7 @@ def mean_sd(x, lo, hi):
 
 
 @jit_internal
-def _piece(d0, d1, lo, hi, rectify):
+def _piece(d0: float, d1: float, lo: float, hi: float, rectify: float) -> float:
     """Integral over [lo, hi] (fractions of one sample interval, 0 <= lo < hi <= 1) of the line from
     d0 (at 0) to d1 (at 1); rectified (``rectify`` > 0): of its absolute value (two triangles when it
     crosses zero)."""
@@ -136,7 +140,7 @@ def _piece(d0, d1, lo, hi, rectify):
 
 
 @jit
-def lin_integral(x, base, a, b, rectify):
+def lin_integral(x: NDArray[np.float64], base: float, a: float, b: float, rectify: float) -> float:
     """Integral of ``base - x`` (or, ``rectify`` > 0, its absolute value) over fractional samples [a, b].
 
     ``rectify`` is a float (SIGNED or RECTIFIED), not a bool: numba compiles a separate variant for
@@ -197,7 +201,7 @@ def lin_integral(x, base, a, b, rectify):
 
 
 @jit_internal
-def quad_vertex(x, i, h, sign):
+def quad_vertex(x: NDArray[np.float64], i: int, h: int, sign: float) -> tuple[float, float]:
     """Vertex of the least-squares parabola through x[i-h .. i+h] (clipped to the array).
 
     Returns ``(offset, value)``: the vertex position relative to sample ``i`` (samples) and the
@@ -252,7 +256,7 @@ def quad_vertex(x, i, h, sign):
 
 
 @jit_internal
-def _crossing(d_prev, d_cur, level, i):
+def _crossing(d_prev: float, d_cur: float, level: float, i: int) -> float:
     """Fractional index between i-1 and i where a line from d_prev to d_cur meets ``level``."""
     den = d_cur - d_prev
     if den == 0.0:
@@ -266,7 +270,7 @@ def _crossing(d_prev, d_cur, level, i):
 
 
 @jit_internal
-def resolution(x, lo, hi, max_frac):
+def resolution(x: NDArray[np.float64], lo: int, hi: int, max_frac: float) -> float:
     """Quantisation step of x[lo:hi] (mV), or 0.0 when the samples do not lie on a fine grid.
 
     q = the smallest non-zero |x[i+1] - x[i]|; it is the resolution when every sample lies on the grid
@@ -287,13 +291,15 @@ def resolution(x, lo, hi, max_frac):
     x0 = x[lo]
     for i in range(lo, hi):
         r = (x[i] - x0) / q
-        if not abs(r - math.floor(r + 0.5)) <= 1e-6:
+        if not abs(r - np.floor(r + 0.5)) <= 1e-6:
             return 0.0
     return q
 
 
 @jit_internal
-def cmap_levels(x, ip, fp, out):
+def cmap_levels(
+    x: NDArray[np.float64], ip: NDArray[np.int64], fp: NDArray[np.float64], out: NDArray[np.float64]
+) -> tuple[float, float, float, float]:
     """Baseline, noise, resolution, threshold and band of one sweep (written to ``out``).
 
     thr = max(k_sd * SD, min_thr); band = max(band_mv, band_k * SD, res_k * q) with q the recording
@@ -315,7 +321,16 @@ def cmap_levels(x, ip, fp, out):
 
 
 @jit_internal
-def next_phase(x, base, i, s_start, s_stop, te, band, hold_n):
+def next_phase(
+    x: NDArray[np.float64],
+    base: float,
+    i: int,
+    s_start: int,
+    s_stop: int,
+    te: float,
+    band: float,
+    hold_n: int,
+) -> tuple[int, int, float, int]:
     """The next significant phase at or after sample ``i``: ``(k, e, sg, i_next)``.
 
     d = base - x. A streak is a run of samples with sg * d > te (te = max(thr, band); sg = +1 below
@@ -346,7 +361,7 @@ def next_phase(x, base, i, s_start, s_stop, te, band, hold_n):
 
 
 @jit_internal
-def phase_extreme(x, k, e, sg):
+def phase_extreme(x: NDArray[np.float64], k: int, e: int, sg: float) -> int:
     """Index of the first most negative (sg > 0) or most positive (sg < 0) sample of x[k:e]."""
     p = k
     for q in range(k + 1, e):
@@ -356,7 +371,16 @@ def phase_extreme(x, k, e, sg):
 
 
 @jit_internal
-def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
+def phase_end(
+    x: NDArray[np.float64],
+    base: float,
+    p: int,
+    s_stop: int,
+    sg: float,
+    end_band: float,
+    band: float,
+    lag_n: int,
+) -> float:
     """End of the phase whose extreme is sample ``p`` (fractional index; NaN when open).
 
     The phase has ended where the signal re-enters ``end_band`` after its extreme. When it goes on to
@@ -379,7 +403,7 @@ def phase_end(x, base, p, s_stop, sg, end_band, band, lag_n):
 
 
 @jit_internal
-def first_min(x, lo, hi):
+def first_min(x: NDArray[np.float64], lo: int, hi: int) -> int:
     """Index of the first smallest sample of x[lo:hi] (four independent lanes, then an early-exit
     scan for its index: cheaper than tracking the index in the hot loop)."""
     xs = x[lo:hi]
@@ -409,7 +433,9 @@ def first_min(x, lo, hi):
 
 
 @jit_internal
-def main_phase(x, base, ip, te, band):
+def main_phase(
+    x: NDArray[np.float64], base: float, ip: NDArray[np.int64], te: float, band: float
+) -> tuple[int, int]:
     """Pass 1: the main negative phase, the significant negative phase holding the most negative
     sample. Returns (main_k, main_pk); main_k = -1 when there is no significant negative phase.
 
@@ -450,7 +476,9 @@ def main_phase(x, base, ip, te, band):
 
 
 @jit_internal
-def saturated(x, lo, hi, neg_min, pos_max, sat_n):
+def saturated(
+    x: NDArray[np.float64], lo: int, hi: int, neg_min: float, pos_max: float, sat_n: int
+) -> bool:
     """True when x[lo:hi] holds a run of >= sat_n identical samples equal to ``neg_min`` or to
     ``pos_max`` (the amplifier clipped the response)."""
     run_lo = 0
@@ -464,7 +492,7 @@ def saturated(x, lo, hi, neg_min, pos_max, sat_n):
 
 
 @jit_internal
-def quiet_until(x, base, i, stop, band):
+def quiet_until(x: NDArray[np.float64], base: float, i: int, stop: int, band: float) -> bool:
     """True when every sample of x[i:stop] lies inside the band around the baseline."""
     for q in range(i, stop):
         if abs(base - x[q]) > band:
@@ -473,7 +501,17 @@ def quiet_until(x, base, i, stop, band):
 
 
 @jit_internal
-def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
+def response_chain(
+    x: NDArray[np.float64],
+    base: float,
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    te: float,
+    band: float,
+    end_band: float,
+    major: float,
+    main_k: int,
+) -> tuple[int, float, float, bool, int, float, int, int, float]:
     """Pass 2: the phases that make up the response around the main negative phase.
 
     Walking the significant phases in time order: before the main phase, a candidate chain of phases
@@ -567,7 +605,16 @@ def response_chain(x, base, ip, fp, te, band, end_band, major, main_k):
 
 
 @jit_internal
-def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
+def cmap_peaks(
+    x: NDArray[np.float64],
+    base: float,
+    noise: float,
+    pk: int,
+    tot_end: float,
+    s_stop: int,
+    fit_h: int,
+    out: NDArray[np.float64],
+) -> float:
     """Negative peak (value and time from the parabola over +-fit_h samples around sample ``pk``) and
     peak-to-peak (the maximum from the negative peak to the end of the total duration). The fit may
     move a peak value by what noise explains (5 SD) or 5 % of the amplitude, no more: a spike or step
@@ -595,7 +642,9 @@ def cmap_peaks(x, base, noise, pk, tot_end, s_stop, fit_h, out):
 
 
 @jit_internal
-def onset_foot(x, base, te, band, s_start, s_stop):
+def onset_foot(
+    x: NDArray[np.float64], base: float, te: float, band: float, s_start: int, s_stop: int
+) -> int:
     """Foot of a response whose first phase already deviated at the search start (an offset, a
     drift or an artefact tail kept it outside the band): the knee where it takes off.
 
@@ -621,7 +670,15 @@ def onset_foot(x, base, te, band, s_start, s_stop):
 
 
 @jit_internal
-def cmap_onset(x, base, thr, band, onset_i, ip, fp):
+def cmap_onset(
+    x: NDArray[np.float64],
+    base: float,
+    thr: float,
+    band: float,
+    onset_i: int,
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+) -> tuple[float, int]:
     """Onset (fractional index) of the selected detector and its flag bits.
 
     Threshold: the band crossing where the chain's first negative phase left the baseline. When that
@@ -673,7 +730,9 @@ def cmap_onset(x, base, thr, band, onset_i, ip, fp):
 
 
 @jit
-def cmap_sweep(x, ip, fp, out):
+def cmap_sweep(
+    x: NDArray[np.float64], ip: NDArray[np.int64], fp: NDArray[np.float64], out: NDArray[np.float64]
+) -> int:
     """Measure one CMAP sweep ``x`` (mV). Writes ``out[:N_CMAP_COLS]`` and returns the flag word.
 
     Steps: levels (baseline, SD, resolution, threshold, band; cmap_levels), pass 1 (main negative
@@ -729,21 +788,33 @@ def cmap_sweep(x, ip, fp, out):
 
 
 @jit
-def cmap_serial(X, ip, fp, out, flags):
+def cmap_serial(
+    X: NDArray[np.float64],
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    out: NDArray[np.float64],
+    flags: NDArray[np.int64],
+) -> None:
     """Serial loop over the rows of ``X`` (use for few sweeps: no thread start-up)."""
     for r in range(X.shape[0]):
         flags[r] = cmap_sweep(X[r], ip, fp, out[r])
 
 
 @jit_parallel
-def cmap_batch(X, ip, fp, out, flags):
+def cmap_batch(
+    X: NDArray[np.float64],
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    out: NDArray[np.float64],
+    flags: NDArray[np.int64],
+) -> None:
     """Parallel loop over the rows of ``X``; each iteration writes only its own row."""
     for r in prange(X.shape[0]):
         flags[r] = cmap_sweep(X[r], ip, fp, out[r])
 
 
 # =================================================================================================
-# ---- F-waves (issue 5; wrappers in fwave.py, naive twins at the end of tests/naive.py) ----------
+# ---- F-waves (wrappers in fwave.py, naive twins at the end of tests/naive.py) ----------
 # =================================================================================================
 # A train is an (n_sweeps, n_samples) array. ``fw_train`` analyses one train; ``fw_serial`` and
 # ``fw_batch`` (parallel over trains) analyse a stack (n_trains, n_sweeps, n_samples). Parameters come
@@ -847,7 +918,7 @@ N_FA_COLS = 5
 
 
 @jit
-def _fw_insertion_sort(a, n):
+def _fw_insertion_sort(a: NDArray[np.float64], n: int) -> None:
     """Sort a[:n] in place (ascending). The arrays are short (blocks of a window, sweeps of a train),
     and a plain loop compiles in a fraction of the time of numba's np.sort."""
     for i in range(1, n):
@@ -860,7 +931,9 @@ def _fw_insertion_sort(a, n):
 
 
 @jit
-def fw_noise(x, lo, hi, blk, work):
+def fw_noise(
+    x: NDArray[np.float64], lo: int, hi: int, blk: int, work: NDArray[np.float64]
+) -> float:
     """Noise SD of one (smoothed) sweep over the F window [lo, hi): the lower quartile over blocks of
     the RMS about the window mean.
 
@@ -894,7 +967,9 @@ def fw_noise(x, lo, hi, blk, work):
 
 
 @jit
-def fw_quiet_start(m, base, start, stop, band, quiet_n):
+def fw_quiet_start(
+    m: NDArray[np.float64], base: float, start: int, stop: int, band: float, quiet_n: int
+) -> int:
     """First i >= start with |m[j] - base| <= band for every j in [i, i + quiet_n) (all < stop); -1."""
     run = 0
     for i in range(start, stop):
@@ -908,7 +983,9 @@ def fw_quiet_start(m, base, start, stop, band, quiet_n):
 
 
 @jit
-def fw_corr(a, b, mask, lo, hi):
+def fw_corr(
+    a: NDArray[np.float64], b: NDArray[np.float64], mask: NDArray[np.uint8], lo: int, hi: int
+) -> tuple[float, float]:
     """(Pearson r of a[lo:hi] and b[lo:hi], population variance of a) over unmasked samples.
 
     r is NaN when undefined (fewer than 2 samples, or a window constant to within 1e-12 mV).
@@ -944,7 +1021,7 @@ def fw_corr(a, b, mask, lo, hi):
 
 
 @jit
-def fw_segments(mask, fs, fe, seg):
+def fw_segments(mask: NDArray[np.uint8], fs: int, fe: int, seg: NDArray[np.int64]) -> int:
     """Unmasked runs of [fs, fe) as rows [lo, hi) of ``seg``; returns their number."""
     k = 0
     i = fs
@@ -964,7 +1041,18 @@ def fw_segments(mask, fs, fe, seg):
 
 
 @jit
-def fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk):
+def fw_onset(
+    x: NDArray[np.float64],
+    seg: NDArray[np.int64],
+    n_seg: int,
+    base: float,
+    thr_pp: float,
+    thr_on: float,
+    band: float,
+    hold_n: int,
+    gap_n: int,
+    pk: int,
+) -> tuple[int, bool]:
     """Start of the sweep's first F response: (index, hidden) or (-1, False) when none is found.
 
     d = x - base. A streak is a run of samples of one sign with |d| > te = max(thr_on, band); a
@@ -1024,7 +1112,18 @@ def fw_onset(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, pk):
 
 
 @jit
-def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, out):
+def fw_sweep(
+    x: NDArray[np.float64],
+    seg: NDArray[np.int64],
+    n_seg: int,
+    base: float,
+    thr_pp: float,
+    thr_on: float,
+    band: float,
+    hold_n: int,
+    gap_n: int,
+    out: NDArray[np.float64],
+) -> int:
     """F detection on one sweep over the unmasked segments ``seg[:n_seg]`` ([lo, hi) rows).
 
     d = x - base. Peak-to-peak = max - min over the segments; present when >= thr_pp; the peak p is the
@@ -1120,8 +1219,23 @@ def fw_sweep(x, seg, n_seg, base, thr_pp, thr_on, band, hold_n, gap_n, out):
 
 @jit
 def fw_awaves(
-    X, m, base_m, mask, fs, fe, hi, lo, merge_n, pad_n, tol, corr_min, pct, noise, fit_h, a_out
-):
+    X: NDArray[np.float64],
+    m: NDArray[np.float64],
+    base_m: float,
+    mask: NDArray[np.uint8],
+    fs: int,
+    fe: int,
+    hi: float,
+    lo: float,
+    merge_n: int,
+    pad_n: int,
+    tol: float,
+    corr_min: float,
+    pct: float,
+    noise: float,
+    fit_h: int,
+    a_out: NDArray[np.float64],
+) -> tuple[int, int]:
     """Find A-waves: components of the mean sweep that recur with the same latency and shape.
 
     Candidates are maximal runs of the mean sweep with |m - base_m| > lo holding a sample above hi;
@@ -1224,7 +1338,18 @@ def fw_awaves(
 
 
 @jit
-def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n):
+def fw_repeaters(
+    X: NDArray[np.float64],
+    mask: NDArray[np.uint8],
+    fs: int,
+    fe: int,
+    out_s: NDArray[np.float64],
+    flags_s: NDArray[np.int64],
+    tol: float,
+    amp_frac: float,
+    corr_min: float,
+    pad_n: int,
+) -> None:
     """Mark repeaters: present sweeps i < j with |peak_i - peak_j| < tol samples,
     |pp_i - pp_j| < amp_frac * max(pp_i, pp_j) and correlation > corr_min over the union of their
     response windows [first significant sample - pad_n, last significant sample + pad_n] (peak when
@@ -1283,7 +1408,14 @@ def fw_repeaters(X, mask, fs, fe, out_s, flags_s, tol, amp_frac, corr_min, pad_n
 
 
 @jit
-def fw_smooth(X, lo, hi, h, Y, ym):
+def fw_smooth(
+    X: NDArray[np.float64],
+    lo: int,
+    hi: int,
+    h: int,
+    Y: NDArray[np.float64],
+    ym: NDArray[np.float64],
+) -> None:
     """Centred moving average of every sweep over [lo, hi): Y[s, i] = mean of X[s, a:b] with
     a = max(i - h, 0), b = min(i + h + 1, n); ym = the mean of the smoothed sweeps over [lo, hi).
 
@@ -1338,7 +1470,21 @@ def fw_smooth(X, lo, hi, h, Y, ym):
 
 
 @jit
-def fw_train(X, m, cm, cf, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y, ym):
+def fw_train(
+    X: NDArray[np.float64],
+    m: NDArray[np.float64],
+    cm: NDArray[np.float64],
+    cf: int,
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    m_end_given: int,
+    out_s: NDArray[np.float64],
+    flags_s: NDArray[np.int64],
+    out_t: NDArray[np.float64],
+    a_out: NDArray[np.float64],
+    Y: NDArray[np.float64],
+    ym: NDArray[np.float64],
+) -> int:
     """Analyse one F-wave train X (n_sweeps, n_samples, mV). Returns the train flag word.
 
     1. ``m``: the mean sweep (sequential sum over sweeps / n_sweeps), ``cm``/``cf``: the CMAP kernel's
@@ -1489,7 +1635,20 @@ def fw_train(X, m, cm, cf, ip, fp, m_end_given, out_s, flags_s, out_t, a_out, Y,
 
 
 @jit
-def fw_serial(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+def fw_serial(
+    X3: NDArray[np.float64],
+    M: NDArray[np.float64],
+    CM: NDArray[np.float64],
+    CF: NDArray[np.int64],
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    m_end: NDArray[np.int64],
+    out_s: NDArray[np.float64],
+    flags_s: NDArray[np.int64],
+    out_t: NDArray[np.float64],
+    a_out: NDArray[np.float64],
+    tflags: NDArray[np.int64],
+) -> None:
     """Serial loop of fw_train over the trains of X3 (n_trains, n_sweeps, n_samples); M, CM, CF: the
     mean sweeps and their CMAP rows and flags. One smoothed-sweep workspace serves every train."""
     Y = np.empty((X3.shape[1], X3.shape[2]))
@@ -1513,7 +1672,20 @@ def fw_serial(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags
 
 
 @jit_parallel
-def fw_batch(X3, M, CM, CF, ip, fp, m_end, out_s, flags_s, out_t, a_out, tflags):
+def fw_batch(
+    X3: NDArray[np.float64],
+    M: NDArray[np.float64],
+    CM: NDArray[np.float64],
+    CF: NDArray[np.int64],
+    ip: NDArray[np.int64],
+    fp: NDArray[np.float64],
+    m_end: NDArray[np.int64],
+    out_s: NDArray[np.float64],
+    flags_s: NDArray[np.int64],
+    out_t: NDArray[np.float64],
+    a_out: NDArray[np.float64],
+    tflags: NDArray[np.int64],
+) -> None:
     """Parallel loop of fw_train over chunks of trains; each chunk has its own workspace and writes
     only its own trains' rows (a fresh 300-kB workspace per train costs page faults)."""
     n_t = X3.shape[0]

@@ -114,3 +114,17 @@ def check_option(value: Any, name: str, allowed: Any) -> Any:
     if value not in allowed:
         raise ParameterError(f"{name}: invalid value {value!r}; valid options: {sorted(allowed)}")
     return value
+
+
+def describe_fields(cls: Any) -> list[dict[str, Any]]:
+    """One row per field of a documented parameter dataclass: name, default, unit, meaning.
+
+    The dataclass declares ``unit`` and ``doc`` in each field's metadata (``CmapParams``,
+    ``FWaveParams``, ``RecordingConditions``); documentation tables are generated from these rows.
+    """
+    import dataclasses
+
+    return [
+        {"name": f.name, "default": f.default, "unit": f.metadata["unit"], "doc": f.metadata["doc"]}
+        for f in dataclasses.fields(cls)
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._version import __version__
 from .criteria import (
     CriteriaSet,
     CriteriaSetInfo,
@@ -205,13 +206,20 @@ class StudyReport:
 # ---- sites from waveforms or values -------------------------------------------------------------
 
 
-def _fwave_from_waveforms(nerve: Nerve, issues: list[str]) -> FWaveValues | None:
+def _fwave_from_waveforms(
+    nerve: Nerve, table: NormativeTable, issues: list[str]
+) -> FWaveValues | None:
+    """The F-wave values of ``nerve``'s train; a train whose sweeps end before 150 % of the ULN of
+    the minimal F latency (``table``) is not interpretable (see ``docs/fwaves.md``)."""
     if nerve.fwaves is None:
         return None
     from .fwave import measure_nerve_fwaves
+    from .normative import required_f_sweep_end_ms
 
     try:
-        fm = measure_nerve_fwaves(nerve)
+        fm = measure_nerve_fwaves(
+            nerve, min_sweep_end_ms=required_f_sweep_end_ms(nerve.nerve, table)
+        )
     except ParameterError as exc:
         issues.append(f"F-wave train not analysed: {exc}")
         return FWaveValues(math.nan, math.nan, False, str(exc), "waveforms")
@@ -315,6 +323,7 @@ def _report(
     muscle: str | None,
     sites: tuple[SiteValues, ...],
     fwave: FWaveValues | None,
+    *,
     sets: Sequence[CriteriaSet],
     limits: NormativeTable,
     height_cm: float | None,
@@ -389,25 +398,51 @@ def analyze_nerve(
     if isinstance(nerve_or_values, Nerve):
         nv = nerve_or_values
         sites = _sites_from_nerve(nv, _coerce_sweep(sweep), dict(measure_options or {}))
-        fwave = _fwave_from_waveforms(nv, issues)
-        return _report(nv.nerve, nv.side, nv.muscle, sites, fwave, sets, table, h, issues)
+        fwave = _fwave_from_waveforms(nv, table, issues)
+        return _report(
+            nv.nerve, nv.side, nv.muscle, sites, fwave,
+            sets=sets, limits=table, height_cm=h, issues=issues,
+        )  # fmt: skip
     if isinstance(nerve_or_values, NerveValues):
         v = nerve_or_values
         sites = tuple(site_values_from_dict(r) for r in v.sites)
         if h is None and math.isfinite(v.height_cm):
             h = v.height_cm
         return _report(
-            v.nerve, v.side, v.muscle, sites, _fwave_from_values(v), sets, table, h, issues
-        )
+            v.nerve, v.side, v.muscle, sites, _fwave_from_values(v),
+            sets=sets, limits=table, height_cm=h, issues=issues,
+        )  # fmt: skip
     raise ParameterError(
         f"nerve_or_values: expected a Nerve or NerveValues, got {type(nerve_or_values).__name__}"
     )
 
 
-def _study_state(states: Sequence[str]) -> str:
-    if "present" in states:
-        return "present"
-    return "none" if "none" in states else "not_evaluable"
+def _counted_state(
+    cset: CriteriaSet, nerves: Sequence[NerveReport], cat: str, states: Sequence[str]
+) -> str:
+    """Study state of a category: ``present`` when an item (rules sharing ``item``, else one rule)
+    is met in at least ``min_nerves`` nerves; ``not_evaluable`` when the not-evaluable nerves could
+    still bring an item there; else ``none`` (some nerve evaluated) or ``not_evaluable``."""
+    groups: dict[str, list[Any]] = {}
+    for r in cset.rules:
+        if r.category == cat:
+            groups.setdefault(r.item or r.id, []).append(r)
+    open_ = False
+    for rules in groups.values():
+        ids, need = {r.id for r in rules}, max(r.min_nerves for r in rules)
+        met = unknown = 0
+        for n in nerves:
+            fs = [f for f in n.findings if f.criteria == cset.id and f.rule in ids]
+            if any(f.met is True for f in fs):
+                met += 1
+            elif any(f.met is None and not f.details.get("excluded") for f in fs):
+                unknown += 1
+        if met >= need:
+            return "present"
+        open_ = open_ or met + unknown >= need
+    if open_:
+        return "not_evaluable"
+    return "none" if "none" in states or "present" in states else "not_evaluable"
 
 
 def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySummary:
@@ -423,17 +458,14 @@ def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySum
             counts[rid] += 1
     cat_states = {}
     for cat in ("td", "demyelinating"):
-        rules = [r for r in cset.rules if r.category == cat]
-        if any(counts[r.id] >= r.min_nerves for r in rules):
-            cat_states[cat] = "present"
-        else:
-            key = "temporal_dispersion" if cat == "td" else "demyelinating"
-            states = [getattr(s, key) for s in sums]
-            cat_states[cat] = "none" if "none" in states or "present" in states else "not_evaluable"
-    with_cb = tuple(n.label for n, s in zip(nerves, sums) if s.conduction_block in _CB_ORDER)
+        key = "temporal_dispersion" if cat == "td" else "demyelinating"
+        cat_states[cat] = _counted_state(cset, nerves, cat, [getattr(s, key) for s in sums])
+    with_cb = tuple(
+        n.label for n, s in zip(nerves, sums, strict=True) if s.conduction_block in _CB_ORDER
+    )
     involved = {
         n.nerve
-        for n, s in zip(nerves, sums)
+        for n, s in zip(nerves, sums, strict=True)
         if s.conduction_block in _CB_ORDER or "present" in (s.temporal_dispersion, s.demyelinating)
     }
     return StudySummary(
@@ -443,7 +475,9 @@ def _study_summary(cset: CriteriaSet, nerves: Sequence[NerveReport]) -> StudySum
         nerves_with_cb=with_cb,
         territories=len(involved & set(TERRITORIES)),
         nerves_not_evaluable=tuple(
-            n.label for n, s in zip(nerves, sums) if s.conduction_block == "not_evaluable"
+            n.label
+            for n, s in zip(nerves, sums, strict=True)
+            if s.conduction_block == "not_evaluable"
         ),
         rules_met=counts,
     )
@@ -485,8 +519,6 @@ def analyze(
     >>> rep.summary["katz2002"].nerves_with_cb
     ('right ulnar (ADM)', 'left median (APB)')
     """
-    from . import __version__
-
     sets = resolve_criteria(criteria)
     table = _limits(limits)
     if isinstance(study_or_values, Study):

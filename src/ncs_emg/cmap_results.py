@@ -8,6 +8,7 @@ table headers are derived (:func:`cmap_columns`): adding a field adds it everywh
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -335,7 +336,7 @@ class StudyMeasures:
     errors: tuple[SiteError, ...]
     parameters: Any
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[SiteMeasures]:
         return iter(self.sites)
 
     def __len__(self) -> int:

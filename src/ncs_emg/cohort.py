@@ -142,6 +142,7 @@ class Proportion:
 
     @classmethod
     def of(cls, count: int, n: int, confidence: float = 0.95) -> Proportion:
+        """``count`` of ``n`` as a percentage with its Wilson interval at ``confidence``."""
         lo, hi = wilson_interval(count, n, confidence=confidence)
         return cls(count, n, 100.0 * count / n, 100.0 * lo, 100.0 * hi, confidence)
 
@@ -306,13 +307,16 @@ def _cell(v: Any) -> Any:
         except (TypeError, ValueError):
             return str(v)
         return None if math.isnan(x) else x
-    s = str(v).strip()
-    if not s or s.lower() in ("na", "nan", "none"):
+    return _text_cell(str(v).strip())
+
+
+def _text_cell(s: str) -> Any:
+    """A text cell: None for empty/NA, True/False for yes/no words, a float for a number, else str."""
+    low = s.lower()
+    if not s or low in ("na", "nan", "none"):
         return None
-    if s.lower() in _TRUE:
-        return True
-    if s.lower() in _FALSE:
-        return False
+    if low in _TRUE or low in _FALSE:
+        return low in _TRUE
     try:
         return float(s)
     except ValueError:
@@ -343,7 +347,7 @@ def _load(table: Any) -> tuple[list[dict[str, Any]], str]:
             raw, where = _read_csv(path), str(path)
         elif suffix in (".parquet", ".pq"):
             try:
-                import pandas as pd  # type: ignore[import-untyped]
+                import pandas as pd
 
                 raw, where = pd.read_parquet(path).to_dict(orient="records"), str(path)
             except ImportError as exc:
@@ -432,7 +436,7 @@ def _kind(rows: list[dict[str, Any]], col: str, where: str) -> str:
 
 
 def _count_group(vals: list[Any], resp: list[bool], flag: bool, level: Any) -> dict[str, Any]:
-    known = [v for v, r in zip(vals, resp) if r is flag and v is not None]
+    known = [v for v, r in zip(vals, resp, strict=True) if r is flag and v is not None]
     count = sum(1 for v in known if v == level)
     return {"count": count, "n": len(known), "pct": 100.0 * count / len(known) if known else None}
 
@@ -441,7 +445,7 @@ def _fisher(
     feature: str, level: Any, vals: list[Any], resp: list[bool], alpha: float
 ) -> FeatureComparison:
     """Fisher's exact test of one level (or of True) against the rest, responders vs not."""
-    from scipy import stats  # type: ignore[import-untyped]
+    from scipy import stats
 
     r = _count_group(vals, resp, True, level)
     nr = _count_group(vals, resp, False, level)
@@ -479,10 +483,10 @@ def _moments(x: list[float]) -> dict[str, Any]:
 
 def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float) -> FeatureComparison:
     """Student's t test (pooled variance), responders minus nonresponders."""
-    from scipy import stats  # type: ignore[import-untyped]
+    from scipy import stats
 
-    a = [v for v, r in zip(vals, resp) if r is True and v is not None]
-    b = [v for v, r in zip(vals, resp) if r is False and v is not None]
+    a = [v for v, r in zip(vals, resp, strict=True) if r is True and v is not None]
+    b = [v for v, r in zip(vals, resp, strict=True) if r is False and v is not None]
     common: dict[str, Any] = {
         "feature": feature,
         "level": None,
@@ -504,7 +508,9 @@ def _student(feature: str, vals: list[Any], resp: list[bool], alpha: float) -> F
     return FeatureComparison(**common, statistic=None, p_value=None, significant=None, reason=why)
 
 
-def _compare(rows, col, resp, alpha, where) -> list[FeatureComparison]:
+def _compare(
+    rows: list[dict[str, Any]], col: str, resp: list[bool], alpha: float, where: str
+) -> list[FeatureComparison]:
     vals = [r.get(col) for r in rows]
     kind = _kind(rows, col, where)
     if kind == "continuous":
@@ -517,14 +523,18 @@ def _compare(rows, col, resp, alpha, where) -> list[FeatureComparison]:
     return [_fisher(col, lv, vals, resp, alpha) for lv in levels]
 
 
-def _diagnoses(rows, resp) -> tuple[DiagnosisCount, ...]:
+def _diagnoses(rows: list[dict[str, Any]], resp: list[bool]) -> tuple[DiagnosisCount, ...]:
     n, n_r = len(rows), sum(resp)
     names = sorted({str(r["diagnosis"]) for r in rows if r.get("diagnosis") is not None})
     if any(r.get("diagnosis") is None for r in rows):
         names.append("(not given)")
     out = []
     for name in names:
-        flags = [f for r, f in zip(rows, resp) if str(r.get("diagnosis") or "(not given)") == name]
+        flags = [
+            f
+            for r, f in zip(rows, resp, strict=True)
+            if str(r.get("diagnosis") or "(not given)") == name
+        ]
         k_r = sum(flags)
         k_n = len(flags) - k_r
         out.append(
@@ -593,10 +603,10 @@ def summarize_cohort(
     resp_all, origin = _responses(rows, where)
     issues = [
         f"subject {r.get('subject_id')!r}: response unknown; left out of every statistic"
-        for r, f in zip(rows, resp_all)
+        for r, f in zip(rows, resp_all, strict=True)
         if f is None
     ]
-    kept = [(r, f) for r, f in zip(rows, resp_all) if f is not None]
+    kept = [(r, f) for r, f in zip(rows, resp_all, strict=True) if f is not None]
     if not kept:
         raise ParameterError(f"{where}: no patient has a known response")
     rows = [r for r, _ in kept]
@@ -632,7 +642,7 @@ def simon2013_cohort() -> list[dict[str, Any]]:
     Built from the counts the paper states (``data/fixtures/cohort/README.md`` documents every
     column); rows within a group are a reconstruction, not the patients' own records.
     """
-    text = resources.files("ncs_emg").joinpath("data", SIMON2013_TABLE).read_text("utf-8")
+    text = (resources.files("ncs_emg") / "data" / SIMON2013_TABLE).read_text("utf-8")
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     return [
         {k: _cell(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO("\n".join(lines)))

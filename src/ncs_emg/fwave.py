@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_finite, check_positive, check_range
+from ._validate import check_finite, check_positive, check_range, describe_fields
 from .errors import ParameterError
 from .fwave_results import (
     FWAVE_SUMMARY_NAMES,
@@ -221,15 +221,7 @@ class FWaveParams:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per option: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
     def a_floor_mv(self) -> float:
         """The A-wave candidate floor (``a_min_mv`` or a quarter of ``threshold_mv``)."""
@@ -797,7 +789,16 @@ def measure_fwave_trains(
     ParameterError
         As for :func:`measure_fwaves`.
     """
-    return _measure(x, sfreq_hz, t0_ms, params, m_end_ms, m_amplitude_mv, parallel, overrides)
+    return _measure(
+        x,
+        sfreq_hz,
+        t0_ms,
+        params,
+        m_end_ms=m_end_ms,
+        m_amplitude_mv=m_amplitude_mv,
+        parallel=parallel,
+        overrides=overrides,
+    )
 
 
 def _measure(
@@ -805,6 +806,7 @@ def _measure(
     sfreq_hz: Any,
     t0_ms: Any,
     params: FWaveParams | None,
+    *,
     m_end_ms: Any,
     m_amplitude_mv: Any,
     parallel: bool | None,
@@ -928,7 +930,15 @@ def measure_fwaves(
             "than samples; time must be on the last axis (pass x.T)"
         )
     trains = _measure(
-        arr[np.newaxis], sfreq_hz, t0_ms, params, m_end_ms, m_amplitude_mv, False, overrides, True
+        arr[np.newaxis],
+        sfreq_hz,
+        t0_ms,
+        params,
+        m_end_ms=m_end_ms,
+        m_amplitude_mv=m_amplitude_mv,
+        parallel=False,
+        overrides=overrides,
+        single=True,
     )
     return trains.train(0)
 

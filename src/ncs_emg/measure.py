@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_sweeps, check_finite, check_option, check_positive, raise_nonfinite
+from ._validate import (
+    as_sweeps,
+    check_finite,
+    check_option,
+    check_positive,
+    describe_fields,
+    raise_nonfinite,
+)
 from .cmap_results import (
     CMAP_FLAG_NAMES,
     CMAP_LEVEL_NAMES,
@@ -322,15 +329,7 @@ class CmapParams:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per option: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
     def hold_samples(self, dt_ms: float) -> int:
         """``hold_ms`` in samples (at least ``min_hold_samples``)."""
@@ -434,7 +433,7 @@ def measure_cmap(
     dt = 1000.0 / fs
     win = _search_windows(X.shape, fs, t0, p)
     out, flags = _run_cmap_kernel(X, dt, win, p)
-    m = _package(out, flags, fs, t0, dt, win.source, p)
+    m = _package(out, flags, fs, t0, dt, source=win.source, p=p)
     for message in plausibility_warnings(X, m):
         warnings.warn(message, NcsEmgWarning, stacklevel=2)
     return m
@@ -642,6 +641,7 @@ def _package(
     fs: float,
     t0: float,
     dt: float,
+    *,
     source: str,
     p: CmapParams,
 ) -> CmapMeasures:

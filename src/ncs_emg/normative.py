@@ -331,17 +331,17 @@ def _req(d: dict, key: str, where: str) -> Any:
     return d[key]
 
 
-def _str(v: Any, where: str, *, optional: bool = False) -> str | None:
-    if v is None and optional:
-        return None
+def _str(v: Any, where: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise FormatError(f"{where}: expected a non-empty string, got {v!r}")
     return v.strip()
 
 
-def _num(v: Any, where: str, *, optional: bool = False, positive: bool = False) -> float | None:
-    if v is None and optional:
-        return None
+def _opt_str(v: Any, where: str) -> str | None:
+    return None if v is None else _str(v, where)
+
+
+def _num(v: Any, where: str, *, positive: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise FormatError(f"{where}: expected a number, got {v!r}")
     f = float(v)
@@ -350,6 +350,10 @@ def _num(v: Any, where: str, *, optional: bool = False, positive: bool = False) 
     if positive and f <= 0:
         raise FormatError(f"{where}: must be > 0, got {v!r}")
     return f
+
+
+def _opt_num(v: Any, where: str, *, positive: bool = False) -> float | None:
+    return None if v is None else _num(v, where, positive=positive)
 
 
 def _bool(v: Any, where: str) -> bool:
@@ -379,7 +383,40 @@ _LIMIT_FIELDS = {
 }
 
 
-def _limit_from_dict(d: Any, where: str, default_source: str | None) -> NormalLimit:
+def _unit_factor(d: dict, measure: str, where: str) -> float:
+    """Factor from the limit's ``unit`` to the measure's internal unit (ms, mV, m/s; % as is)."""
+    unit_internal, quantity = MEASURES[measure]
+    unit = _str(d.get("unit", unit_internal), f"{where}.unit")
+    if quantity is None:
+        if unit != unit_internal:
+            raise FormatError(f"{where}.unit: {measure} is in {unit_internal!r}, got {unit!r}")
+        return 1.0
+    try:
+        return to_internal_factor(unit, quantity, where=f"{where}.unit")
+    except UnitError as exc:
+        raise FormatError(str(exc)) from exc
+
+
+def _height_adjustment(ha: Any, factor: float, hw: str) -> HeightAdjustment | None:
+    """The optional ``height_adjustment`` table of a limit (slope converted by ``factor``)."""
+    if ha is None:
+        return None
+    if not isinstance(ha, dict):
+        raise FormatError(f"{hw}: expected a table/object, got {type(ha).__name__}")
+    return HeightAdjustment(
+        reference_height_cm=_num(
+            _req(ha, "reference_height_cm", hw), f"{hw}.reference_height_cm", positive=True
+        ),
+        slope_per_cm=_num(_req(ha, "slope_per_cm", hw), f"{hw}.slope_per_cm") * factor,
+        source=_str(_req(ha, "source", hw), f"{hw}.source"),
+        verified=_bool(ha.get("verified", False), f"{hw}.verified"),
+        min_height_cm=_opt_num(ha.get("min_height_cm"), f"{hw}.min_height_cm"),
+        max_height_cm=_opt_num(ha.get("max_height_cm"), f"{hw}.max_height_cm"),
+    )
+
+
+def _limit_identity(d: Any, where: str) -> tuple[str, str, str]:
+    """Nerve (alias resolved), measure and kind of a limit, each checked against what is valid."""
     if not isinstance(d, dict):
         raise FormatError(f"{where}: expected a table/object, got {type(d).__name__}")
     extra = sorted(set(d) - _LIMIT_FIELDS)
@@ -397,19 +434,14 @@ def _limit_from_dict(d: Any, where: str, default_source: str | None) -> NormalLi
     kind = _str(_req(d, "kind", where), f"{where}.kind")
     if kind not in _KINDS:
         raise FormatError(f"{where}.kind: invalid value {kind!r}; valid: {list(_KINDS)}")
+    return nerve, measure, kind
+
+
+def _limit_from_dict(d: Any, where: str, default_source: str | None) -> NormalLimit:
+    nerve, measure, kind = _limit_identity(d, where)
     value = _num(_req(d, "value", where), f"{where}.value")
-    unit_internal, quantity = MEASURES[measure]
-    unit = _str(d.get("unit", unit_internal), f"{where}.unit")
-    if quantity is None:
-        if unit != unit_internal:
-            raise FormatError(f"{where}.unit: {measure} is in {unit_internal!r}, got {unit!r}")
-        factor = 1.0
-    else:
-        try:
-            factor = to_internal_factor(unit, quantity, where=f"{where}.unit")
-        except UnitError as exc:
-            raise FormatError(str(exc)) from exc
-    sd = _num(d.get("sd"), f"{where}.sd", optional=True)
+    factor = _unit_factor(d, measure, where)
+    sd = _opt_num(d.get("sd"), f"{where}.sd")
     if kind == "mean_sd" and sd is None:
         raise FormatError(f"{where}.sd: required when kind is 'mean_sd'")
     if sd is not None and sd < 0:
@@ -417,40 +449,23 @@ def _limit_from_dict(d: Any, where: str, default_source: str | None) -> NormalLi
     source = d.get("source", default_source)
     if source is None:
         raise FormatError(f"{where}.source: required field missing (and no table-level source)")
-    ha = d.get("height_adjustment")
-    adj = None
-    if ha is not None:
-        hw = f"{where}.height_adjustment"
-        if not isinstance(ha, dict):
-            raise FormatError(f"{hw}: expected a table/object, got {type(ha).__name__}")
-        adj = HeightAdjustment(
-            reference_height_cm=_num(
-                _req(ha, "reference_height_cm", hw), f"{hw}.reference_height_cm", positive=True
-            ),
-            slope_per_cm=_num(_req(ha, "slope_per_cm", hw), f"{hw}.slope_per_cm") * factor,
-            source=_str(_req(ha, "source", hw), f"{hw}.source"),
-            verified=_bool(ha.get("verified", False), f"{hw}.verified"),
-            min_height_cm=_num(ha.get("min_height_cm"), f"{hw}.min_height_cm", optional=True),
-            max_height_cm=_num(ha.get("max_height_cm"), f"{hw}.max_height_cm", optional=True),
-        )
-    muscle = d.get("muscle", d.get("montage"))
     return NormalLimit(
         nerve=nerve,
         measure=measure,
         kind=kind,
         value=value * factor,
-        unit=unit_internal,
+        unit=MEASURES[measure][0],
         statistic=_str(_req(d, "statistic", where), f"{where}.statistic"),
         source=_str(source, f"{where}.source"),
-        muscle=_str(muscle, f"{where}.muscle", optional=True),
-        segment=_str(d.get("segment"), f"{where}.segment", optional=True),
-        distance_mm=_num(
-            d.get("distance_mm"), f"{where}.distance_mm", optional=True, positive=True
-        ),
-        filter=_str(d.get("filter"), f"{where}.filter", optional=True),
+        muscle=_opt_str(d.get("muscle", d.get("montage")), f"{where}.muscle"),
+        segment=_opt_str(d.get("segment"), f"{where}.segment"),
+        distance_mm=_opt_num(d.get("distance_mm"), f"{where}.distance_mm", positive=True),
+        filter=_opt_str(d.get("filter"), f"{where}.filter"),
         sd=None if sd is None else sd * factor,
-        population=_str(d.get("population"), f"{where}.population", optional=True),
-        height_adjustment=adj,
+        population=_opt_str(d.get("population"), f"{where}.population"),
+        height_adjustment=_height_adjustment(
+            d.get("height_adjustment"), factor, f"{where}.height_adjustment"
+        ),
         verified=_bool(d.get("verified", False), f"{where}.verified"),
         note=str(d.get("note", "")),
     )
@@ -530,8 +545,12 @@ def normative_table_from_toml(text: str, *, where: str = "table") -> NormativeTa
 # ---- findings ---------------------------------------------------------------------------------------
 
 
-def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+def _present(v: float | None) -> float | None:
+    """``v`` as a float, or None when it is missing (None or NaN)."""
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f
 
 
 def evaluate_min_f_latency(
@@ -587,21 +606,18 @@ def evaluate_min_f_latency(
         raise ParameterError(
             f"percent_of_uln: expected a finite number > 0, got {percent_of_uln!r}"
         )
-    if not _missing(min_latency_ms):
-        lat = float(min_latency_ms)
-        if math.isnan(lat):
-            min_latency_ms = None
-        elif not math.isfinite(lat) or lat < 0:
-            raise ParameterError(
-                f"min_latency_ms: expected a finite latency >= 0 ms (None/NaN: no F-wave), "
-                f"got {min_latency_ms!r}"
-            )
+    lat = _present(min_latency_ms)
+    if lat is not None and (not math.isfinite(lat) or lat < 0):
+        raise ParameterError(
+            f"min_latency_ms: expected a finite latency >= 0 ms (None/NaN: no F-wave), "
+            f"got {min_latency_ms!r}"
+        )
     unit = "% ULN"
     src = rule_source or (limit.source if limit is not None else "")
     if interpretable is False:
         why = "F-wave train not interpretable" + (f": {reason}" if reason else "")
         return Finding(rule, None, None, pct, unit, why, src)
-    if _missing(min_latency_ms):
+    if lat is None:
         return Finding(
             rule, None, None, pct, unit, "no minimal F latency (no F-wave measured)", src
         )
@@ -614,15 +630,15 @@ def evaluate_min_f_latency(
     uln, how = limit.value_at(height_cm)
     if uln is None:
         return Finding(rule, None, None, pct, unit, f"limit not evaluable: {how}", src)
-    value = 100.0 * float(min_latency_ms) / uln
+    value = 100.0 * lat / uln
     v9 = round(value, 9)  # 37.8 / 31.5 * 100 = 119.99999999999999 must equal 120
     met = v9 >= pct if inclusive else v9 > pct
     rel = ">=" if inclusive else ">"
     reason = (
-        f"minimal F latency {float(min_latency_ms):.2f} ms = {value:.1f} % of ULN {uln:.2f} ms ({how}); "
+        f"minimal F latency {lat:.2f} ms = {value:.1f} % of ULN {uln:.2f} ms ({how}); "
         f"prolonged when {rel} {pct:g} %"
     )
-    details = {"min_latency_ms": float(min_latency_ms), "uln_ms": uln, "limit_source": limit.source}
+    details = {"min_latency_ms": lat, "uln_ms": uln, "limit_source": limit.source}
     return Finding(rule, bool(met), value, pct, unit, reason, src, details=details)
 
 
@@ -666,27 +682,24 @@ def evaluate_f_absent(
     ParameterError
         For a persistence outside [0, 100] % or a negative (or infinite) distal CMAP amplitude.
     """
-    if not _missing(persistence_pct):
-        per_v = float(persistence_pct)
-        if not math.isnan(per_v) and not 0.0 <= per_v <= 100.0:
-            raise ParameterError(
-                f"persistence_pct: expected a percentage in [0, 100], got {persistence_pct!r}"
-            )
-    if not _missing(distal_cmap_mv):
-        amp_v = float(distal_cmap_mv)
-        if not math.isnan(amp_v) and (not math.isfinite(amp_v) or amp_v < 0):
-            raise ParameterError(
-                f"distal_cmap_mv: expected an amplitude >= 0 mV (None/NaN: unknown), "
-                f"got {distal_cmap_mv!r}"
-            )
+    per = _present(persistence_pct)
+    if per is not None and not 0.0 <= per <= 100.0:
+        raise ParameterError(
+            f"persistence_pct: expected a percentage in [0, 100], got {persistence_pct!r}"
+        )
+    amp = _present(distal_cmap_mv)
+    if amp is not None and (not math.isfinite(amp) or amp < 0):
+        raise ParameterError(
+            f"distal_cmap_mv: expected an amplitude >= 0 mV (None/NaN: unknown), "
+            f"got {distal_cmap_mv!r}"
+        )
     unit = "%"
     src = rule_source or (amplitude_limit.source if amplitude_limit is not None else "")
     none = lambda why: Finding(rule, None, None, 0.0, unit, why, src)  # noqa: E731
     if interpretable is False:
         return none("F-wave train not interpretable")
-    if _missing(persistence_pct) or math.isnan(float(persistence_pct)):
+    if per is None:
         return none("no F-wave persistence (train not analysed)")
-    per = float(persistence_pct)
     if per > 0.0:  # F-waves present: not absent, whatever the CMAP size
         return Finding(
             rule,
@@ -696,9 +709,9 @@ def evaluate_f_absent(
             unit,
             f"F persistence {per:.0f} %: F-waves present, not absent",
             src,
-            details={} if _missing(distal_cmap_mv) else {"distal_cmap_mv": float(distal_cmap_mv)},
+            details={} if amp is None else {"distal_cmap_mv": amp},
         )
-    if _missing(distal_cmap_mv):
+    if amp is None:
         return none("distal CMAP amplitude unknown: absent F-waves cannot be interpreted")
     if amplitude_limit is None:
         return none("no lower limit for the distal CMAP amplitude")
@@ -708,9 +721,9 @@ def evaluate_f_absent(
             f"{amplitude_limit.kind} {amplitude_limit.measure}"
         )
     lln = amplitude_limit.value
-    pct_lln = 100.0 * float(distal_cmap_mv) / lln
+    pct_lln = 100.0 * amp / lln
     details = {
-        "distal_cmap_mv": float(distal_cmap_mv),
+        "distal_cmap_mv": amp,
         "lln_mv": lln,
         "distal_pct_lln": pct_lln,
         "limit_source": amplitude_limit.source,
@@ -719,10 +732,10 @@ def evaluate_f_absent(
         return Finding(
             rule,
             None,
-            float(persistence_pct),
+            per,
             0.0,
             unit,
-            f"distal CMAP {float(distal_cmap_mv):.2f} mV = {pct_lln:.1f} % of LLN {lln:g} mV < "
+            f"distal CMAP {amp:.2f} mV = {pct_lln:.1f} % of LLN {lln:g} mV < "
             f"{min_pct_lln:g} %: absent F-waves not interpretable",
             src,
             details=details,

@@ -271,7 +271,7 @@ class EntrapmentSite:
     site_pairs: tuple[tuple[str, str], ...] = ()
 
 
-_AAEM_2003 = "AAEM consensus criteria for motor conduction block (Olney, Muscle Nerve 2003;27:117)"
+_AAEM_2003 = "AAEM consensus criteria for the diagnosis of multifocal motor neuropathy (Olney, Lewis, Putnam, Campellone, Muscle Nerve 2003;27:117-121)"
 
 #: Entrapment sites excluded from conduction-block rules (``docs/segments.md``).
 ENTRAPMENT_SITES: tuple[EntrapmentSite, ...] = (
@@ -430,6 +430,7 @@ def _compare(
     d: SiteValues,
     p: SiteValues,
     kind: str,
+    *,
     spanned: Sequence[SiteValues],
     prev_sites: Sequence[SiteValues],
     nerve: str,
@@ -458,7 +459,7 @@ def _compare(
         )
     cv = length / dlat if math.isfinite(length) and math.isfinite(dlat) and dlat > 0 else math.nan
     ents = []
-    for prev, s in zip(prev_sites, spanned):
+    for prev, s in zip(prev_sites, spanned, strict=True):
         e = entrapment_site(nerve, s.segment, entrapment_sites, from_site=prev.name, to_site=s.name)
         if e is not None and e not in ents:
             ents.append(e)
@@ -520,16 +521,22 @@ def compute_segments(
             sites[i - 1],
             sites[i],
             "consecutive",
-            [sites[i]],
-            [sites[i - 1]],
-            nerve,
-            entrapment_sites,
+            spanned=[sites[i]],
+            prev_sites=[sites[i - 1]],
+            nerve=nerve,
+            entrapment_sites=entrapment_sites,
         )
         for i in range(1, len(sites))
     ]
     out += [
         _compare(
-            sites[0], sites[i], "vs_distal", sites[1 : i + 1], sites[:i], nerve, entrapment_sites
+            sites[0],
+            sites[i],
+            "vs_distal",
+            spanned=sites[1 : i + 1],
+            prev_sites=sites[:i],
+            nerve=nerve,
+            entrapment_sites=entrapment_sites,
         )
         for i in range(2, len(sites))
     ]

@@ -33,7 +33,9 @@ _SIDES = ("left", "right", "unknown")
 _KINDS = ("motor", "fwave")
 
 
-def _opt_float(value: Any, name: str, *, positive: bool = False, nonneg: bool = False):
+def _opt_float(
+    value: Any, name: str, *, positive: bool = False, nonneg: bool = False
+) -> float | None:
     if value is None:
         return None
     try:

@@ -25,7 +25,7 @@ def process_file_json(path: str, stage: str, sha: str | None) -> str:
     return json.dumps(process_file(path, stage, sha), allow_nan=False)
 
 
-def _client(scheduler: Any):
+def _client(scheduler: Any) -> Any:
     try:
         from distributed import Client
     except ImportError as exc:
@@ -80,7 +80,7 @@ def run_dask(
         run_id = uuid.uuid4().hex[:8]
         inflight: dict[str, tuple[Task, Any]] = {}
 
-        def submit(t: Task):
+        def submit(t: Task) -> Any:
             f = client.submit(
                 process_file_json,
                 t.path,

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, Final
 
 from ..errors import NcsEmgError
 from .stages import error_row, process_file
@@ -23,7 +23,7 @@ from .stages import error_row, process_file
 __all__ = ["Task", "run_local", "MP_CONTEXT"]
 
 #: multiprocessing start method of the local pool.
-MP_CONTEXT = "spawn"
+MP_CONTEXT: Final = "spawn"
 _POLL_S = 0.5
 _READY = b"ready"
 _PREFETCH = 2  # tasks sent ahead to each worker, so it never waits for the parent between files
@@ -109,6 +109,7 @@ class _Pool:
 
     def _died(self, slot: _Slot, queue: deque) -> None:
         task = slot.task
+        assert task is not None  # the caller handles a worker that died while starting
         code = slot.proc.exitcode
         self._replace(slot, queue)
         n = self.deaths[task.key] = self.deaths.get(task.key, 0) + 1
@@ -122,6 +123,7 @@ class _Pool:
         if not slot.ready:  # the clock starts when the worker has started
             return
         task = slot.task
+        assert task is not None  # the caller times out only a worker with a task
         self._replace(slot, queue)
         msg = f"no result within the time limit of {self.timeout_s:g} s; the worker was stopped"
         self.on_result(task, _error(task, "TimeLimitExceeded", msg))

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..errors import FormatError, ParameterError
 
@@ -101,7 +101,7 @@ class Manifest:
         self.parts = self.out / PARTS_DIR
         self.header = {"ncs_emg_manifest": _FORMAT, **header}
         self.entries: dict[str, ManifestEntry] = {}
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def load(self) -> Manifest:
         """Read an existing manifest (missing: empty); check it was made by the same stage.
@@ -146,14 +146,15 @@ class Manifest:
         self.parts.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
         torn = not new and not self.path.read_bytes().endswith(b"\n")
-        self._fh = open(self.path, "a", encoding="utf-8")
+        self._fh = fh = open(self.path, "a", encoding="utf-8")
         if new:
             self._append(self.header)
         elif torn:  # a kill inside a write: end the torn line so the next entry is whole
-            self._fh.write("\n")
+            fh.write("\n")
         return self
 
     def _append(self, obj: Mapping[str, Any]) -> None:
+        assert self._fh is not None, "Manifest.open() comes first"
         self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
         self._fh.flush()
 

@@ -195,7 +195,7 @@ class _ParquetWriter:
         self.w.close()
 
 
-def _pyarrow():
+def _pyarrow() -> tuple[Any, Any]:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -314,7 +314,9 @@ class _OpenTables:
         for t in self.tmp.values():
             t.unlink(missing_ok=True)
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
         if exc_type is not None:
             self._cleanup()
             return

@@ -64,6 +64,7 @@ class ProgressBar(Progress):
         self.width, self.every_s, self._last = width, every_s, 0.0
 
     def show(self, status: str = "", file: str = "", message: str = "") -> None:
+        """Redraw the bar (at most every ``every_s`` seconds, always at the end)."""
         now = time.monotonic()
         if now - self._last < self.every_s and self.done + self.skipped < self.total:
             return
@@ -74,6 +75,7 @@ class ProgressBar(Progress):
         self.stream.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the line."""
         self._last = 0.0
         self.show()
         self.stream.write("\n")
@@ -98,6 +100,7 @@ class LogProgress(Progress):
             logger.log(level, text)
 
     def show(self, status: str = "", file: str = "", message: str = "") -> None:
+        """Log an error at once; a summary line every ``every_s`` seconds."""
         if status == "error":
             text = message if message.startswith(file) else f"{file}: {message}"
             self._line(f"error: {text}", logging.WARNING)
@@ -107,6 +110,7 @@ class LogProgress(Progress):
             self._line(self.text())
 
     def close(self) -> None:
+        """Log the final summary line."""
         self._line(self.text())
 
 

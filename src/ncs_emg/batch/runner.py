@@ -6,7 +6,7 @@ import glob
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,9 @@ def _from_dir(d: Path, skip: Path | None) -> Iterator[Path]:
 
 
 def expand_inputs(
-    inputs: Iterable[str | os.PathLike] | str | os.PathLike, *, exclude=None
+    inputs: Iterable[str | os.PathLike] | str | os.PathLike,
+    *,
+    exclude: str | os.PathLike | None = None,
 ) -> list[Path]:
     """Input files from folders (recursively, study suffixes only), glob patterns and plain paths.
 
@@ -123,9 +125,10 @@ def _tasks(
     paths: list[Path],
     man: Manifest,
     stage: str,
+    *,
     retry_failed: bool,
     progress: Progress,
-    on_result,
+    on_result: Callable[[Task, dict], None],
 ) -> Iterator[Task]:
     """Hash each input lazily; skip what is done; unreadable inputs become error rows at once."""
     seen: set[str] = set()
@@ -199,7 +202,7 @@ def run(
     workers, timeout_s = _check(stage, fmt, workers, timeout_s)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from .. import __version__
+    from .._version import __version__
 
     params = json.loads(json.dumps(stage_parameters(stage), default=str))
     man = Manifest(out_dir, {"stage": stage, "parameters": params, "ncs_emg_version": __version__})
@@ -217,7 +220,9 @@ def run(
         counts["errors"] += res["status"] == "error"
         progress.update(res["status"], task.path, res.get("error", {}).get("message", ""))
 
-    tasks = _tasks(paths, man, stage, retry_failed, progress, on_result)
+    tasks = _tasks(
+        paths, man, stage, retry_failed=retry_failed, progress=progress, on_result=on_result
+    )
     interrupted = False
     try:
         if scheduler is not None:

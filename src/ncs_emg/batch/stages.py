@@ -131,7 +131,9 @@ def measure_tables(study: Any) -> dict[str, list[dict[str, Any]]]:
             continue
         head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
         try:
-            fwaves.append({**head, **measure_nerve_fwaves(n).summary()})
+            fm = measure_nerve_fwaves(n)
+            assert fm is not None  # the nerve has a train (checked above)
+            fwaves.append({**head, **fm.summary()})
         except NcsEmgError as exc:  # one bad train must not hide the rest of the study
             fwaves.append({**head, "interpretable": False, "reason": str(exc)})
     return {"sweeps": sweeps, "fwaves": fwaves}

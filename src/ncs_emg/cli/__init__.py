@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from .. import __version__
+from .._version import __version__
 from ..errors import NcsEmgError
 
 __all__ = ["main", "build_parser"]

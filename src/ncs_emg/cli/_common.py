@@ -20,9 +20,12 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NcsEmgWarning, ParameterError
+
+if TYPE_CHECKING:
+    from ..types import Study
 
 __all__ = [
     "UsageError",
@@ -83,7 +86,9 @@ def reading_options(args: argparse.Namespace) -> dict[str, Any]:
     return kw
 
 
-def read_input(args: argparse.Namespace, path: str | os.PathLike | None = None, *, quiet=False):
+def read_input(
+    args: argparse.Namespace, path: str | os.PathLike | None = None, *, quiet: bool = False
+) -> tuple[Study, str, list[str]]:
     """Read the command's input study with the reading options; print the reader's issues.
 
     Parameters

@@ -135,7 +135,10 @@ def _print_table(rep: Any, path: str) -> None:
         print(f"issue: {i}")
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``analyze`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "analyze",
         help="segment-by-segment analysis and every conduction-block / demyelination criteria set",

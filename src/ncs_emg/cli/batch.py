@@ -7,7 +7,10 @@ import sys
 from collections.abc import Callable
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``batch`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "batch",
         help="process many study files into tidy tables (resumable; local pool or Dask)",

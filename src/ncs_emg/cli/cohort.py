@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._output import format_csv, format_table, json_safe
+
+if TYPE_CHECKING:
+    from ..cohort import CohortSummary
 
 _FEATURE_COLUMNS = (
     "feature",
@@ -19,7 +23,10 @@ _FEATURE_COLUMNS = (
 )
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``cohort`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "cohort",
         help="cohort statistics: response rate (Wilson CI), Fisher / Student t per feature",
@@ -46,7 +53,7 @@ def add_parser(sub) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def _page(s, rows) -> str:
+def _page(s: CohortSummary, rows: list[dict[str, Any]]) -> str:
     r = s.response
     out = [
         f"cohort {s.source}: {s.n_patients} patients (response from {s.response_from})",
@@ -56,7 +63,7 @@ def _page(s, rows) -> str:
         "Responders against nonresponders (Fisher exact: categorical; Student t: continuous; "
         f"p < {s.alpha:g} marked *)",
     ]
-    for row, f in zip(rows, s.features):
+    for row, f in zip(rows, s.features, strict=True):
         if f.significant:
             row["feature"] += " *"
     out.append(format_table(rows, _FEATURE_COLUMNS) if rows else "  (no feature columns)")

@@ -11,7 +11,10 @@ from ._common import UsageError, add_reading_options, check_outputs, read_input,
 _OUTPUT_EXT = (".h5", ".hdf5", ".edf", ".bdf")
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``convert`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "convert", help="convert a study between EDF/EDF+/BDF and the native .h5 format"
     )

@@ -19,7 +19,10 @@ from ._output import format_table, json_safe
 JSON_KEYS = ("category", "phenotype", "reasons", "missing", "criteria_summary", "evidence")
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``eligibility`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "eligibility",
         help="IVIg eligibility by the seed study's procedure (study + clinical findings)",

@@ -6,12 +6,19 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import NcsEmgError
 from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
+
+if TYPE_CHECKING:
+    from ..fwave import FWaveMeasures
+    from ..types import Nerve, Study
+
+#: (nerve index, nerve, the train's measures or the message of the error that stopped them)
+FWaveResult = tuple[int, "Nerve", "FWaveMeasures | str"]
 
 
 def _columns(kind: str) -> tuple[list[str], list[str]]:
@@ -33,41 +40,49 @@ FWAVE_SWEEP_COLUMNS = _IDS + ["sweep"] + _SWEEP_COLS
 FWAVE_SWEEP_HEADERS = _IDS + ["sweep"] + _SWEEP_HEADERS
 
 
-def fwave_results(study, **kwargs: Any) -> list:
+def fwave_results(study: Study, **kwargs: Any) -> list[FWaveResult]:
     """(nerve index, nerve, FWaveMeasures or an error message) for every nerve with an F train.
 
     Trains whose F search ends before 150 % of the nerve's minimal-F-latency ULN are marked not
-    interpretable (``normative.required_f_sweep_end_ms``)."""
+    interpretable (``normative.required_f_sweep_end_ms``).
+    """
     from ..fwave import measure_nerve_fwaves
     from ..normative import required_f_sweep_end_ms
 
-    out: list[tuple[int, Any, Any]] = []
+    out: list[FWaveResult] = []
     for ni, n in enumerate(study.nerves):
         if n.fwaves is None:
             continue
         try:
             end = required_f_sweep_end_ms(n.nerve)
-            out.append((ni, n, measure_nerve_fwaves(n, min_sweep_end_ms=end, **kwargs)))
+            fm = measure_nerve_fwaves(n, min_sweep_end_ms=end, **kwargs)
+            if fm is not None:  # None only for a nerve without a train, skipped above
+                out.append((ni, n, fm))
         except NcsEmgError as exc:  # one bad train must not hide the others
             out.append((ni, n, str(exc)))
     return out
 
 
-def fwave_row(ni: int, n, fm) -> dict[str, Any]:
+def fwave_row(ni: int, n: Nerve, fm: FWaveMeasures | str) -> dict[str, Any]:
+    """One table/CSV row of a nerve's F-wave summary (or its error message as the reason)."""
     head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
     if isinstance(fm, str):
         return {**head, "interpretable": False, "reason": fm}
     return {**head, **fm.summary()}
 
 
-def fwave_record(ni: int, n, fm) -> dict[str, Any]:
+def fwave_record(ni: int, n: Nerve, fm: FWaveMeasures | str) -> dict[str, Any]:
+    """One JSON record of a nerve's F-wave measures (or its error message)."""
     head = {"nerve_index": ni, "nerve": n.nerve, "side": n.side, "muscle": n.muscle}
     if isinstance(fm, str):
         return {**head, "error": fm}
     return {**head, "measures": fm.to_dict()}
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``fwave`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser("fwave", help="F-wave analysis of every nerve with an F-wave train")
     p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
     p.add_argument(

@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NcsEmgError
 from ._common import add_reading_options, read_input
 from ._output import format_table, json_safe
 
+if TYPE_CHECKING:
+    from ..types import Nerve, Study
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``info`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser("info", help="show what a study file holds")
     p.add_argument("file", help="study file (native .h5, EDF/EDF+/BDF)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
@@ -73,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nerve_dict(n) -> dict[str, Any]:
+def _nerve_dict(n: Nerve) -> dict[str, Any]:
     return {
         "nerve": n.nerve,
         "side": n.side,
@@ -98,7 +104,7 @@ def _nerve_dict(n) -> dict[str, Any]:
     }
 
 
-def _site_rows(study) -> list[dict[str, Any]]:
+def _site_rows(study: Study) -> list[dict[str, Any]]:
     rows = []
     for ni, n in enumerate(study.nerves):
         for s in n.sites:
@@ -156,7 +162,7 @@ def _edf_detail(args: argparse.Namespace) -> dict[str, Any]:
     return d
 
 
-def _edf_not_a_study(args, fmt: str, edf_info: dict, exc: Exception) -> int:
+def _edf_not_a_study(args: argparse.Namespace, fmt: str, edf_info: dict, exc: Exception) -> int:
     if args.format == "json":
         doc = {"file": str(args.file), "format": fmt, "edf": edf_info, "study_error": str(exc)}
         print(json.dumps(json_safe(doc), indent=2, default=str))

@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .. import __version__
+from .._version import __version__
 from ._common import add_reading_options, read_input
 from ._output import format_csv, format_table, json_safe
 from .fwave import FWAVE_COLUMNS, FWAVE_HEADERS, fwave_record, fwave_results, fwave_row
+
+if TYPE_CHECKING:
+    from ..types import Study
 
 _ID_COLUMNS = [("nerve", "nerve"), ("side", "side"), ("muscle", "muscle"), ("site", "site")]
 
@@ -35,7 +39,7 @@ def _csv_columns() -> list[str]:
     return ids + ["sweep"] + [c["name"] for c in cmap_columns()] + ["baseline_source", "error"]
 
 
-def first_run_notice(study) -> None:
+def first_run_notice(study: Study) -> None:
     """One line on stderr when the kernels this study needs are not in numba's cache yet (the first
     run compiles them, which takes seconds; later runs load them)."""
     from .. import _kernels as K
@@ -58,7 +62,10 @@ def first_run_notice(study) -> None:
         )
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``measure`` subcommand to ``sub`` and return the function that runs it."""
     from ..measure import onset_methods
 
     p = sub.add_parser("measure", help="measure every CMAP of every nerve, site and sweep")

@@ -23,7 +23,10 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``report`` subcommand to ``sub`` and return the function that runs it."""
     p = sub.add_parser(
         "report",
         help="a self-contained HTML report of a study (waveforms, segments, criteria verdicts)",

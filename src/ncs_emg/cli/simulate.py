@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ._common import UsageError, check_outputs, warnings_to_stderr
 from ._output import json_safe
@@ -14,7 +14,7 @@ _OUTPUT_EXT = (".h5", ".hdf5", ".edf", ".bdf")
 
 
 @contextlib.contextmanager
-def _naming(option: str):
+def _naming(option: str) -> Iterator[None]:
     """Prefix a file error with the option that named the file."""
     from ..errors import FormatError
 
@@ -24,7 +24,10 @@ def _naming(option: str):
         raise FormatError(f"{option} {exc}") from exc
 
 
-def add_parser(sub) -> Callable[[argparse.Namespace], int]:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> Callable[[argparse.Namespace], int]:
+    """Add the ``simulate`` subcommand to ``sub`` and return the function that runs it."""
     from ..simulate import STUDY_PRESETS
 
     p = sub.add_parser(

@@ -108,7 +108,7 @@ def criteria_set_from_toml(text: str, *, where: str = "criteria") -> CriteriaSet
 def _shipped(set_id: str) -> CriteriaSet:
     from importlib import resources
 
-    text = resources.files(__package__).joinpath("sets", f"{set_id}.toml").read_text("utf-8")
+    text = (resources.files(__package__) / "sets" / f"{set_id}.toml").read_text("utf-8")
     return criteria_set_from_toml(text, where=f"ncs_emg/criteria/sets/{set_id}.toml")
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
-from ..normative import NormativeTable, evaluate_f_absent, evaluate_min_f_latency
+from ..normative import NormalLimit, NormativeTable, evaluate_f_absent, evaluate_min_f_latency
 from ..segments import Segment, SiteValues
 from .model import CriteriaSet, Rule, Step, compare
 
@@ -334,7 +334,7 @@ def _dml_finding(cset: CriteriaSet, rule: Rule, ctx: NerveContext, base: dict) -
     )
 
 
-def _f_limit(ctx: NerveContext):
+def _f_limit(ctx: NerveContext) -> NormalLimit | None:
     cands = [
         lim
         for lim in ctx.limits.limits
@@ -484,11 +484,3 @@ def summarize_nerve(cset: CriteriaSet, findings: Sequence[Finding]) -> NerveSumm
     dm = _state(by_cat["demyelinating"]) if by_cat["demyelinating"] else "not_evaluable"
     driving = tuple(dict.fromkeys(_tag(f) for f in findings if f.met is True))
     return NerveSummary(cb, td, dm, driving)
-
-
-def rule_verdicts(findings: Sequence[Finding]) -> Mapping[str, bool]:
-    """Rule id -> whether it was met anywhere in ``findings``."""
-    out: dict[str, bool] = {}
-    for f in findings:
-        out[f.rule] = out.get(f.rule, False) or f.met is True
-    return out

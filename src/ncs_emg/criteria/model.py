@@ -140,6 +140,9 @@ class Rule:
         Per nerve, label fragments of the only segments the rule applies to (empty: all).
     min_nerves : int
         Number of nerves in which the rule must be met for the study-level verdict.
+    item : str
+        Rules sharing an item are counted together at study level (a nerve counts once when any of
+        them is met, e.g. "absent F-waves or prolonged F latency in >= 2 nerves"); "" = the rule alone.
     source : str
         Citation.
     verified : bool
@@ -170,6 +173,7 @@ class Rule:
     segment_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     min_nerves: int = 1
     note: str = ""
+    item: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,7 @@ _CLASS_KEYS = {"long", "short", "source", "verified"}
 _RULE_KEYS = {
     "id", "category", "grade", "measure", "comparison", "threshold", "unit", "conditions", "floors",
     "steps", "threshold_by_nerve", "nerves", "exclude_nerves", "exclude_entrapment", "segment_class",
-    "segment_kinds", "segment_labels", "min_nerves", "source", "verified", "note",
+    "segment_kinds", "segment_labels", "min_nerves", "item", "source", "verified", "note",
 }  # fmt: skip
 _TEST_KEYS = {"measure", "comparison", "threshold", "unit"}
 _STEP_KEYS = {"below", "unit", "threshold", "inclusive"}
@@ -389,6 +393,7 @@ def _rule(d: Any, where: str, set_source: str, set_verified: bool) -> Rule:
         },
         min_nerves=min_nerves,
         note=str(d.get("note", "")),
+        item=_text(d["item"], f"{where}.item") if "item" in d else "",
     )
 
 

@@ -162,6 +162,8 @@ class SensoryNcs:
 
     @property
     def any_abnormal(self) -> bool | None:
+        """True when the overall flag or any nerve is abnormal, False when all are known normal,
+        else None (not known)."""
         rows = [n.abnormal for n in self.nerves]
         if self.abnormal is True or True in rows:
             return True

@@ -171,15 +171,61 @@ def set_source(report: Any, set_id: str) -> tuple[str, str]:
     return cset.name, cset.source
 
 
+#: The measures behind the seed study's "conduction slowing, DML or F-latency prolongation": absent
+#: F-waves and distal CMAP duration are demyelinating features of some sets but not among the study's
+#: exclusions (it included patients "with or without reduced CMAP amplitudes"); docs/eligibility.md.
+SLOWING_MEASURES = ("cv_pct_lln", "cv_m_s", "dml_pct_uln", "min_f_latency_pct_uln")
+
+
+def _slowing_rules(set_id: str) -> dict[str, str] | None:
+    """Rule id -> measure of the slowing rules of a shipped set (None for a lab's own set)."""
+    try:
+        rules = get_criteria_set(set_id).rules
+    except NcsEmgError:
+        return None
+    return {r.id: r.measure for r in rules if r.category == "demyelinating"}
+
+
+def _slowing_state(fs: list[Finding], measures: Mapping[str, str]) -> str:
+    """A nerve's slowing state from its findings: a minimal-F-latency rule that is not evaluable
+    because the F-waves are absent (an evaluated ``f_absent`` finding met) is not an open question."""
+    f_absent = any(measures.get(f.rule) == "f_absent" and f.met is True for f in fs)
+    use = [f for f in fs if measures.get(f.rule) in SLOWING_MEASURES]
+    if any(f.met is True for f in use):
+        return "present"
+    open_ = [
+        f
+        for f in use
+        if f.met is None
+        and not f.details.get("excluded")
+        and not (f_absent and measures[f.rule] == "min_f_latency_pct_uln")
+    ]
+    if open_ or not any(f.met is False for f in use):
+        return "not_evaluable"
+    return "none"
+
+
 def _nerve_states(report: Any, set_id: str, field: str) -> list[tuple[str, str, Any]]:
-    """(nerve label, state, nerve report) of every nerve evaluated under ``set_id``."""
+    """(nerve label, state, nerve report) of every nerve evaluated under ``set_id``.
+
+    The demyelinating state of a shipped set is recomputed from the nerve's findings of the
+    :data:`SLOWING_MEASURES` (a nerve report without findings keeps its summary state)."""
+    measures = _slowing_rules(set_id) if field == "demyelinating" else None
     out = []
     for nerve in report_field(report, "nerves", ()) or ():
         summary = report_field(nerve, "summary", {}) or {}
         s = summary.get(set_id) if isinstance(summary, Mapping) else None
         if s is not None:
             label = str(report_field(nerve, "label", "") or report_field(nerve, "nerve", "?"))
-            out.append((label, str(report_field(s, field, "not_evaluable")), nerve))
+            state = str(report_field(s, field, "not_evaluable"))
+            fs = [
+                f
+                for f in report_field(nerve, "findings", ()) or ()
+                if isinstance(f, Finding) and f.criteria == set_id
+            ]
+            if measures is not None and fs:
+                state = _slowing_state(fs, measures)
+            out.append((label, state, nerve))
     return out
 
 
@@ -189,7 +235,12 @@ def _nerve_findings(
     """Findings of ``set_id`` in one nerve with this ``met`` whose rule is of one of ``categories``
     (for ``met=None``, rules excluded by the set, e.g. entrapment sites, are left out)."""
     try:
-        cats: dict[str, str] | None = {r.id: r.category for r in get_criteria_set(set_id).rules}
+        rules = get_criteria_set(set_id).rules
+        cats: dict[str, str] | None = {
+            r.id: r.category
+            for r in rules
+            if r.category != "demyelinating" or r.measure in SLOWING_MEASURES
+        }
     except NcsEmgError:  # a lab's own set: its rule categories are not known here, keep all
         cats = None
     return [
@@ -204,7 +255,7 @@ def _nerve_findings(
 
 
 def _ed_finding(
-    report: Any, set_id: str, field: str, rule: str, what: str, categories: tuple[str, ...]
+    report: Any, set_id: str, field: str, rule: str, *, what: str, categories: tuple[str, ...]
 ) -> tuple[Finding, list[Finding], list[Finding]]:
     """One electrodiagnostic exclusion over all nerves: (aggregate finding, the findings behind a
     positive verdict, the not-evaluable findings behind an open one)."""
@@ -277,7 +328,7 @@ def electrodiagnostic_findings(
     sets = {"cb": cb_criteria, "exclusion": exclusion_criteria}
     out, driving, open_ = [], {}, {}
     for rule, field, which, what, cats in _ED_ITEMS:
-        f, d, o = _ed_finding(report, sets[which], field, rule, what, cats)
+        f, d, o = _ed_finding(report, sets[which], field, rule, what=what, categories=cats)
         out.append(f)
         driving[rule], open_[rule] = d, o
     return tuple(out), driving, open_

@@ -22,13 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import __name__ as _pkg
 from .._units import SI_FACTOR
 from ..errors import FormatError, NcsEmgError
 from ..types import Nerve, Site, Study, Sweeps
 from .atomic import atomic_path, check_study_texts
 from .limits import get_read_limits
 from .paths import regular_file
+
+_pkg = __name__.partition(".")[0]  # the package name, without importing the package root
 
 __all__ = ["read_hdf5_study", "write_hdf5_study", "FORMAT_NAME", "FORMAT_VERSION", "MAX_SAMPLES"]
 
@@ -43,7 +44,7 @@ _SI_UNIT = {"voltage": "V", "time": "s", "length": "m", "frequency": "Hz", "curr
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._version import __version__
 
     return __version__
 
@@ -51,7 +52,7 @@ def _version() -> str:
 # ---- writing -------------------------------------------------------------------------------------
 
 
-def _put_quantity(obj, name: str, value: float | None, quantity: str) -> None:
+def _put_quantity(obj: Any, name: str, value: float | None, quantity: str) -> None:
     if value is None:
         return
     obj.attrs[name] = float(value)
@@ -59,12 +60,12 @@ def _put_quantity(obj, name: str, value: float | None, quantity: str) -> None:
     obj.attrs[f"{name}_conversion"] = SI_FACTOR[quantity]
 
 
-def _put_str(obj, name: str, value: str | None) -> None:
+def _put_str(obj: Any, name: str, value: str | None) -> None:
     if value is not None:
         obj.attrs[name] = str(value)
 
 
-def _write_sweeps(group, sw: Sweeps) -> None:
+def _write_sweeps(group: Any, sw: Sweeps) -> None:
     ds = group.create_dataset(
         "data", data=sw.data, compression="gzip", compression_opts=4, shuffle=True
     )
@@ -86,7 +87,7 @@ def _write_sweeps(group, sw: Sweeps) -> None:
             ds.attrs["conversion"] = SI_FACTOR[quantity]
 
 
-def _write_nerve(g, nerve: Nerve, index: int) -> None:
+def _write_nerve(g: Any, nerve: Nerve, index: int) -> None:
     g.attrs["index"] = index
     g.attrs["nerve"] = nerve.nerve
     g.attrs["side"] = nerve.side
@@ -115,7 +116,7 @@ def _write_nerve(g, nerve: Nerve, index: int) -> None:
         _write_sweeps(g.create_group("fwaves"), nerve.fwaves)
 
 
-def _write_file(fh, study: Study) -> None:
+def _write_file(fh: Any, study: Study) -> None:
     fh.attrs["format"] = FORMAT_NAME
     fh.attrs["format_version"] = FORMAT_VERSION
     fh.attrs["created_by"] = f"{_pkg} {_version()}"
@@ -147,7 +148,7 @@ def write_hdf5_study(study: Study, path: str | os.PathLike) -> None:
     FormatError
         When the file cannot be written.
     """
-    import h5py  # type: ignore[import-untyped]
+    import h5py
 
     p = Path(path)
     check_study_texts(study)
@@ -184,7 +185,7 @@ class _Ctx:
             )
 
 
-def _scalar(ctx: _Ctx, obj, name: str) -> Any:
+def _scalar(ctx: _Ctx, obj: Any, name: str) -> Any:
     """The attribute as a Python/NumPy scalar: one-element arrays unwrapped, others refused."""
     where = f"{obj.name} attribute {name!r}"
     try:
@@ -198,7 +199,7 @@ def _scalar(ctx: _Ctx, obj, name: str) -> Any:
     return v
 
 
-def _get_str(ctx: _Ctx, obj, name: str, *, required: bool = False) -> str | None:
+def _get_str(ctx: _Ctx, obj: Any, name: str, *, required: bool = False) -> str | None:
     if name not in obj.attrs:
         if required:
             raise ctx.err(f"{obj.name} attribute {name!r}", "missing")
@@ -216,7 +217,7 @@ def _get_str(ctx: _Ctx, obj, name: str, *, required: bool = False) -> str | None
     return v
 
 
-def _get_number(ctx: _Ctx, obj, name: str, default: float | None = None) -> float | None:
+def _get_number(ctx: _Ctx, obj: Any, name: str, default: float | None = None) -> float | None:
     """A real, finite number (booleans, complex numbers and text refused); ``default`` if absent."""
     where = f"{obj.name} attribute {name!r}"
     if name not in obj.attrs:
@@ -235,14 +236,14 @@ def _get_number(ctx: _Ctx, obj, name: str, default: float | None = None) -> floa
     return value
 
 
-def _get_conversion(ctx: _Ctx, obj, name: str) -> float:
+def _get_conversion(ctx: _Ctx, obj: Any, name: str) -> float:
     conv = _get_number(ctx, obj, name, 1.0)
     if conv is None or not conv > 0:
         raise ctx.err(f"{obj.name} attribute {name!r}", f"must be > 0, got {conv!r}")
     return conv
 
 
-def _get_bool(ctx: _Ctx, obj, name: str, default: bool) -> bool:
+def _get_bool(ctx: _Ctx, obj: Any, name: str, default: bool) -> bool:
     if name not in obj.attrs:
         return default
     v = _scalar(ctx, obj, name)
@@ -256,7 +257,7 @@ def _get_bool(ctx: _Ctx, obj, name: str, default: bool) -> bool:
     )
 
 
-def _get_index(ctx: _Ctx, obj) -> int | None:
+def _get_index(ctx: _Ctx, obj: Any) -> int | None:
     if "index" not in obj.attrs:
         return None
     v = _scalar(ctx, obj, "index")
@@ -275,7 +276,7 @@ def _scale(ctx: _Ctx, value: float, conv: float, quantity: str, where: str) -> f
 
 
 def _get_quantity(
-    ctx: _Ctx, obj, name: str, quantity: str, *, required: bool = False
+    ctx: _Ctx, obj: Any, name: str, quantity: str, *, required: bool = False
 ) -> float | None:
     where = f"{obj.name} attribute {name!r}"
     if name not in obj.attrs:
@@ -295,7 +296,7 @@ def _get_quantity(
     return _scale(ctx, value, conv, quantity, where)
 
 
-def _get_temperature(ctx: _Ctx, g) -> float | None:
+def _get_temperature(ctx: _Ctx, g: Any) -> float | None:
     t = _get_number(ctx, g, "temperature")
     if t is None:
         return None
@@ -308,13 +309,13 @@ def _get_temperature(ctx: _Ctx, g) -> float | None:
 # ---- reading: safe navigation --------------------------------------------------------------------
 
 
-def _child(ctx: _Ctx, group, name: str, kind: str, *, required: bool = True):
+def _child(ctx: _Ctx, group: Any, name: str, kind: str, *, required: bool = True) -> Any:
     """``group[name]`` when it is a hard link to a ``kind`` ("group"/"dataset") in this file.
 
     External links are refused (they read other files); a soft link is followed only when its
     target is a hard-linked object of this file (no chains, no loops).
     """
-    import h5py  # type: ignore[import-untyped]
+    import h5py
 
     path = f"{group.name.rstrip('/')}/{name}"
     try:
@@ -352,7 +353,7 @@ def _child(ctx: _Ctx, group, name: str, kind: str, *, required: bool = True):
     return obj
 
 
-def _check_dataset_storage(ctx: _Ctx, ds) -> None:
+def _check_dataset_storage(ctx: _Ctx, ds: Any) -> None:
     """Refuse datasets whose bytes live outside the file (external raw storage, virtual)."""
     try:
         external = ds.id.get_create_plist().get_external_count()
@@ -365,7 +366,7 @@ def _check_dataset_storage(ctx: _Ctx, ds) -> None:
         raise ctx.err(ds.name, "virtual dataset (data mapped from other files) refused")
 
 
-def _ordered_children(ctx: _Ctx, group, prefix: str) -> list:
+def _ordered_children(ctx: _Ctx, group: Any, prefix: str) -> list:
     """Children ``<prefix>N`` in their stored order.
 
     Files from 1.1 on carry an ``index`` attribute on every child; older files are ordered by the
@@ -384,7 +385,7 @@ def _ordered_children(ctx: _Ctx, group, prefix: str) -> list:
             raise ctx.err(
                 group.name, f"'index' attributes {sorted(known)} are not 0..{len(known) - 1}"
             )
-        children = [c for _, c in sorted(zip(known, children), key=lambda t: t[0])]
+        children = [c for _, c in sorted(zip(known, children, strict=True), key=lambda t: t[0])]
     if "count" in group.attrs:
         count = _get_number(ctx, group, "count")
         if count != len(children):
@@ -398,7 +399,7 @@ def _ordered_children(ctx: _Ctx, group, prefix: str) -> list:
 # ---- reading: datasets ---------------------------------------------------------------------------
 
 
-def _read_array(ctx: _Ctx, ds, kinds: str) -> np.ndarray:
+def _read_array(ctx: _Ctx, ds: Any, kinds: str) -> np.ndarray:
     """The dataset's values as float64 in one copy, after its size was checked."""
     if ds.dtype.kind not in kinds:
         raise ctx.err(ds.name, f"expected a numeric dataset, got dtype {ds.dtype}")
@@ -412,7 +413,7 @@ def _read_array(ctx: _Ctx, ds, kinds: str) -> np.ndarray:
     return out
 
 
-def _read_flags(ctx: _Ctx, group, name: str, n: int) -> np.ndarray | None:
+def _read_flags(ctx: _Ctx, group: Any, name: str, n: int) -> np.ndarray | None:
     ds = _child(ctx, group, name, "dataset", required=False)
     if ds is None:
         return None
@@ -426,7 +427,7 @@ def _read_flags(ctx: _Ctx, group, name: str, n: int) -> np.ndarray | None:
     return v.astype(bool)
 
 
-def _read_per_sweep(ctx: _Ctx, group, name: str, quantity: str, n: int) -> np.ndarray | None:
+def _read_per_sweep(ctx: _Ctx, group: Any, name: str, quantity: str, n: int) -> np.ndarray | None:
     ds = _child(ctx, group, name, "dataset", required=False)
     if ds is None:
         return None
@@ -442,7 +443,7 @@ def _read_per_sweep(ctx: _Ctx, group, name: str, quantity: str, n: int) -> np.nd
     return v if conv == SI_FACTOR[quantity] else v * (conv / SI_FACTOR[quantity])
 
 
-def _read_data(ctx: _Ctx, group) -> np.ndarray:
+def _read_data(ctx: _Ctx, group: Any) -> np.ndarray:
     ds = _child(ctx, group, "data", "dataset")
     if ds.ndim != 2:
         raise ctx.err(ds.name, f"expected 2 dimensions (sweep, sample), got shape {ds.shape}")
@@ -470,7 +471,7 @@ def _read_data(ctx: _Ctx, group) -> np.ndarray:
     return data
 
 
-def _read_sweeps(ctx: _Ctx, group) -> Sweeps:
+def _read_sweeps(ctx: _Ctx, group: Any) -> Sweeps:
     data = _read_data(ctx, group)
     n = data.shape[0]
     fs = _get_quantity(ctx, group, "sampling_rate", "frequency", required=True)
@@ -490,14 +491,14 @@ def _read_sweeps(ctx: _Ctx, group) -> Sweeps:
 # ---- reading: the study --------------------------------------------------------------------------
 
 
-def _required_str(ctx: _Ctx, obj, name: str) -> str:
+def _required_str(ctx: _Ctx, obj: Any, name: str) -> str:
     v = _get_str(ctx, obj, name, required=True)
     if v is None:  # pragma: no cover - _get_str raised already
         raise ctx.err(f"{obj.name} attribute {name!r}", "missing")
     return v
 
 
-def _read_site(ctx: _Ctx, sg) -> Site:
+def _read_site(ctx: _Ctx, sg: Any) -> Site:
     return Site(
         name=_required_str(ctx, sg, "name"),
         sweeps=_read_sweeps(ctx, sg),
@@ -508,7 +509,7 @@ def _read_site(ctx: _Ctx, sg) -> Site:
     )
 
 
-def _read_nerve(ctx: _Ctx, g) -> Nerve:
+def _read_nerve(ctx: _Ctx, g: Any) -> Nerve:
     sites_group = _child(ctx, g, "sites", "group", required=False)
     sites = []
     if sites_group is not None:
@@ -528,7 +529,7 @@ def _read_nerve(ctx: _Ctx, g) -> Nerve:
     )
 
 
-def _check_format(ctx: _Ctx, fh) -> None:
+def _check_format(ctx: _Ctx, fh: Any) -> None:
     fmt = _get_str(ctx, fh, "format")
     if fmt != FORMAT_NAME:
         raise ctx.err(
@@ -546,7 +547,7 @@ def _check_format(ctx: _Ctx, fh) -> None:
         )
 
 
-def _read_source(ctx: _Ctx, rec) -> dict[str, Any]:
+def _read_source(ctx: _Ctx, rec: Any) -> dict[str, Any]:
     sj = _get_str(ctx, rec, "source_json")
     if not sj:
         return {}
@@ -562,7 +563,7 @@ def _read_source(ctx: _Ctx, rec) -> dict[str, Any]:
     return source
 
 
-def _read_file(ctx: _Ctx, fh) -> Study:
+def _read_file(ctx: _Ctx, fh: Any) -> Study:
     _check_format(ctx, fh)
     subj = _child(ctx, fh, "subject", "group", required=False)
     subject_id = (_get_str(ctx, subj, "subject_id") if subj is not None else None) or "anonymous"
@@ -589,7 +590,7 @@ def read_hdf5_study(path: str | os.PathLike) -> Study:
         links, virtual datasets), or the datasets exceed the reading budget
         (:mod:`ncs_emg.io.limits`). The message names the file, the HDF5 path and the attribute.
     """
-    import h5py  # type: ignore[import-untyped]
+    import h5py
 
     p = regular_file(path)
     ctx = _Ctx(p)

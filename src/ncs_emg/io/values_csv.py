@@ -162,7 +162,7 @@ def _header(fields: list[str] | None, name: str) -> tuple[list[str], list[str]]:
 def _row(raw: list[str], cols: list[str], where: str) -> dict[str, Any]:
     if len(raw) != len(cols):
         raise FormatError(f"{where}: {len(raw)} fields, the header has {len(cols)}")
-    cells = dict(zip(cols, raw))
+    cells = dict(zip(cols, raw, strict=True))
     row: dict[str, Any] = {}
     for c in SITE_COLUMNS + NERVE_COLUMNS:
         text = cells.get(c, "")

@@ -57,7 +57,7 @@ def table(
     ks = list(keys) if keys is not None else [None] * len(headers)
     head = "".join(
         f'<th data-key="{esc(k)}">{esc(h)}</th>' if k else f"<th>{esc(h)}</th>"
-        for h, k in zip(headers, ks)
+        for h, k in zip(headers, ks, strict=True)
     )
     body = []
     for r in rows:

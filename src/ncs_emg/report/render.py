@@ -99,6 +99,7 @@ def _fwave_section(nerve: Any, nr: Any, fig: _Figures) -> str:
         fm = measure_nerve_fwaves(nerve)
     except NcsEmgError as exc:
         return f"<h3>F-waves</h3><p>Train not analysed: {esc(exc)}</p>"
+    assert fm is not None  # the nerve has a train (checked above)
     s = fm.summary()
     keys = ("n_sweeps", "n_present", "persistence_pct", "min_latency_ms", "mean_latency_ms",
             "max_latency_ms", "chronodispersion_ms", "mean_peak_to_peak_amp_mv", "repeater_pct",
@@ -212,7 +213,7 @@ def _issues_section(study: Study | None, rep: Any) -> str:
 
 
 def _software_section(rep: Any, extra: Mapping[str, Any]) -> str:
-    from .. import __version__
+    from .._version import __version__
 
     params = {"analysis": dict(rep.parameters), **extra}
     return (
@@ -262,6 +263,7 @@ def render_report(
     if report is None:
         from ..analysis import analyze
 
+        assert study is not None  # one of the two is given (checked above)
         report = analyze(study)
     import matplotlib
 
@@ -286,7 +288,7 @@ def _page(study: Any, report: Any, eligibility: Any, file: Any, parameters: Any)
         _summary_section(report, fig),
         *[
             _nerve_section(i, n, nr, sources, fig)
-            for i, (n, nr) in enumerate(zip(nerves, report.nerves))
+            for i, (n, nr) in enumerate(zip(nerves, report.nerves, strict=True))
         ],
         _eligibility_section(eligibility),
         _issues_section(study, report),

@@ -1,4 +1,4 @@
-"""Physiological simulator with ground truth (``docs/simulation.md``).
+"""Physiological simulator with ground truth (model and checks: ``docs/simulation.md``).
 
 A CMAP is simulated as the sum of motor-unit action potentials (MUAPs): every unit has a conduction
 velocity, a terminal delay, a size and a MUAP shape; its MUAP starts at the muscle at

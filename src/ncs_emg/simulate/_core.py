@@ -216,6 +216,7 @@ def sum_muaps(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     t0_ms: float,
     dt_ms: float,
     n_samples: int,
@@ -238,11 +239,20 @@ def sum_muaps(
     return out
 
 
-def sum_muaps_naive(arrival_ms, size_mv, neg_ms, pos_ms, t0_ms, dt_ms, n_samples) -> np.ndarray:
+def sum_muaps_naive(
+    arrival_ms: np.ndarray,
+    size_mv: np.ndarray,
+    neg_ms: np.ndarray,
+    pos_ms: np.ndarray,
+    *,
+    t0_ms: float,
+    dt_ms: float,
+    n_samples: int,
+) -> np.ndarray:
     """Obvious twin of :func:`sum_muaps`: every unit evaluated on every sample (tests/benchmarks)."""
     t = t0_ms + np.arange(n_samples) * dt_ms
     out = np.zeros(n_samples)
-    for a, s, dn, dp in zip(arrival_ms, size_mv, neg_ms, pos_ms):
+    for a, s, dn, dp in zip(arrival_ms, size_mv, neg_ms, pos_ms, strict=True):
         out += s * muap_shape(t - a, dn, dp)
     return out
 
@@ -299,70 +309,12 @@ def noise_sd_mv(reference_amp_mv: float, snr_db: float) -> float:
     return float(reference_amp_mv) / 10.0 ** (snr_db / 20.0)
 
 
-def add_recording(
-    rng: np.random.Generator,
-    clean: np.ndarray,
-    *,
-    t0_ms: float,
-    dt_ms: float,
-    noise_mv: float,
-    hum_mv: float,
-    mains_hz: float,
-    baseline_offset_mv: float,
-    drift_mv_per_s: float,
-    artefact_mv: float,
-    artefact_tau_ms: float,
-    clip_mv: float | None,
-    lff_hz: float | None = None,
-    resolution_uv: float = 0.0,
-) -> np.ndarray:
-    """Noisy recordings from noise-free sweeps ``clean`` (n_sweeps, n_samples), mV.
+@dataclass(frozen=True)
+class Realism:
+    """The recording layer's imperfections (noise excluded: it depends on the response size).
 
-    Per sweep: white Gaussian noise (SD ``noise_mv``), mains hum ``hum_mv * sin(2 pi f t + phi)`` with a
-    random phase, a constant offset, a linear drift through 0 at the stimulus, an artefact
-    ``artefact_mv * exp(-t / tau)`` for t >= 0; then the amplifier: a first-order high-pass at
-    ``lff_hz`` (the low-frequency filter, started at rest from the first sample: its tail after the
-    response is the filter's), clipping to ``+-clip_mv`` (saturation) and quantisation to steps of
-    ``resolution_uv`` (µV; 0 = none).
-    """
-    n_sw, n = clean.shape
-    t = t0_ms + np.arange(n) * dt_ms
-    x = clean.copy()
-    if noise_mv > 0:
-        x += rng.normal(0.0, noise_mv, (n_sw, n))
-    if hum_mv != 0:
-        phase = rng.uniform(0.0, 2 * np.pi, (n_sw, 1))
-        x += hum_mv * np.sin(2 * np.pi * mains_hz * t[None, :] / 1000.0 + phase)
-    x += baseline_offset_mv + drift_mv_per_s * t[None, :] / 1000.0
-    if artefact_mv != 0:
-        tail = np.where(t >= 0, np.exp(-np.clip(t, 0.0, None) / artefact_tau_ms), 0.0)
-        x += artefact_mv * tail[None, :]
-    if lff_hz is not None:
-        x = high_pass(x, lff_hz, dt_ms)
-    if clip_mv is not None:
-        np.clip(x, -clip_mv, clip_mv, out=x)
-    if resolution_uv > 0.0:
-        q = resolution_uv / 1000.0
-        x = np.round(x / q) * q
-    return x
-
-
-def high_pass(x: np.ndarray, f_hz: float, dt_ms: float) -> np.ndarray:
-    """First-order (RC) high-pass along the last axis: ``y[i] = a (y[i-1] + x[i] - x[i-1])``,
-    ``a = RC / (RC + dt)``, ``RC = 1 / (2 pi f)``, ``y[0] = 0`` (the amplifier at rest). The offset is
-    removed as a real amplifier's would be after settling: the signal is taken relative to its first
-    sample."""
-    from scipy.signal import lfilter  # type: ignore[import-untyped]
-
-    rc = 1000.0 / (2.0 * math.pi * f_hz)  # ms
-    a = rc / (rc + dt_ms)
-    return lfilter([a, -a], [1.0, -a], x - x[..., :1], axis=-1)
-
-
-RECORDING_DOC = """
-    snr_db : float, dB
-        White-noise level: ``snr_db = 20 * log10(A / noise_sd)``, A = the noise-free negative-peak
-        amplitude of the reference waveform (see Notes). ``inf`` = no noise. NaN is refused.
+    Attributes
+    ----------
     hum_mv : float, mV
         Peak amplitude of the mains hum (random phase per sweep).
     mains_hz : float, Hz
@@ -381,7 +333,70 @@ RECORDING_DOC = """
         First-order high-pass (low-frequency filter); None = DC-coupled.
     resolution_uv : float, µV
         Quantisation step of the recording (16-bit over +-32 mV: about 1 µV); 0 = none.
-"""
+    """
+
+    hum_mv: float
+    mains_hz: float
+    baseline_offset_mv: float
+    drift_mv_per_s: float
+    artefact_mv: float
+    artefact_tau_ms: float
+    clip_mv: float | None
+    lff_hz: float | None = None
+    resolution_uv: float = 0.0
+
+
+def add_recording(
+    rng: np.random.Generator,
+    clean: np.ndarray,
+    *,
+    t0_ms: float,
+    dt_ms: float,
+    noise_mv: float,
+    realism: Realism,
+) -> np.ndarray:
+    """Noisy recordings from noise-free sweeps ``clean`` (n_sweeps, n_samples), mV.
+
+    Per sweep: white Gaussian noise (SD ``noise_mv``), mains hum ``hum_mv * sin(2 pi f t + phi)`` with a
+    random phase, a constant offset, a linear drift through 0 at the stimulus, an artefact
+    ``artefact_mv * exp(-t / tau)`` for t >= 0; then the amplifier: a first-order high-pass at
+    ``lff_hz`` (the low-frequency filter, started at rest from the first sample: its tail after the
+    response is the filter's), clipping to ``+-clip_mv`` (saturation) and quantisation to steps of
+    ``resolution_uv`` (µV; 0 = none).
+    """
+    r = realism
+    n_sw, n = clean.shape
+    t = t0_ms + np.arange(n) * dt_ms
+    x = clean.copy()
+    if noise_mv > 0:
+        x += rng.normal(0.0, noise_mv, (n_sw, n))
+    if r.hum_mv != 0:
+        phase = rng.uniform(0.0, 2 * np.pi, (n_sw, 1))
+        x += r.hum_mv * np.sin(2 * np.pi * r.mains_hz * t[None, :] / 1000.0 + phase)
+    x += r.baseline_offset_mv + r.drift_mv_per_s * t[None, :] / 1000.0
+    if r.artefact_mv != 0:
+        tail = np.where(t >= 0, np.exp(-np.clip(t, 0.0, None) / r.artefact_tau_ms), 0.0)
+        x += r.artefact_mv * tail[None, :]
+    if r.lff_hz is not None:
+        x = high_pass(x, r.lff_hz, dt_ms)
+    if r.clip_mv is not None:
+        np.clip(x, -r.clip_mv, r.clip_mv, out=x)
+    if r.resolution_uv > 0.0:
+        q = r.resolution_uv / 1000.0
+        x = np.round(x / q) * q
+    return x
+
+
+def high_pass(x: np.ndarray, f_hz: float, dt_ms: float) -> np.ndarray:
+    """First-order (RC) high-pass along the last axis: ``y[i] = a (y[i-1] + x[i] - x[i-1])``,
+    ``a = RC / (RC + dt)``, ``RC = 1 / (2 pi f)``, ``y[0] = 0`` (the amplifier at rest). The offset is
+    removed as a real amplifier's would be after settling: the signal is taken relative to its first
+    sample."""
+    from scipy.signal import lfilter
+
+    rc = 1000.0 / (2.0 * math.pi * f_hz)  # ms
+    a = rc / (rc + dt_ms)
+    return lfilter([a, -a], [1.0, -a], x - x[..., :1], axis=-1)
 
 
 def recording_kwargs(
@@ -452,6 +467,7 @@ def detectable_onset(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     t0_ms: float,
     dt_ms: float,
     level_mv: float,
@@ -476,7 +492,7 @@ def detectable_onset(
     n = min(n, 20001)
     t = np.linspace(start, t_s, n)
     y = np.zeros(n)
-    for a, s, dn, dp in zip(arrival_ms[u], size_mv[u], neg_ms[u], pos_ms[u]):
+    for a, s, dn, dp in zip(arrival_ms[u], size_mv[u], neg_ms[u], pos_ms[u], strict=True):
         y += s * muap_shape(t - a, dn, dp)
     k = np.flatnonzero(np.abs(y) >= level_mv)
     if k.size == 0:

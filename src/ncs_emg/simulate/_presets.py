@@ -1,19 +1,20 @@
 """Nerve presets of the simulator: sites, distances, segment labels and population defaults.
 
-Distances follow the recording conventions (``docs/simulation.md``): the first site's distance is stimulating cathode to active
+Distances follow ``docs/recording.md``: the first site's distance is stimulating cathode to active
 recording electrode (70-80 mm in the arm); each further distance is the length of the segment to the
 previous site. Values are typical adult figures chosen so that the simulated latencies, velocities and
-amplitudes fall in published normal ranges (Buschbacher via the AANEM task force);
+amplitudes fall in the normal ranges of ``docs/normative.md`` (Buschbacher via the AANEM task force);
 they are defaults for simulation, not normative data.
 
 ``cord_distance_mm`` is the conduction path from the distal stimulation site to the spinal cord (the
 ``D`` of Kimura's F-estimate, ``docs/fwaves.md``), chosen so that the simulated minimal F latencies
 land near the normal means of Nobrega et al. 2004 (ulnar 26.5 ms, tibial 47.0 ms).
 
-CV spread: arm SD 3.5 m/s (inside the 3-5 m/s of arm motor units). The leg presets use SD 2.0 m/s: with 4 m/s over
-the ~2.3 m round trip to the cord the simulated tibial F chronodispersion is about 13 ms, far above
-Nobrega's 5.5 +- 1.4 ms, while 2.0 m/s puts it in that range. The usual statement is only that leg CVs are
-5-8 m/s slower, not their spread; this calibration is ours and is tested in test_simulate.py.
+CV spread: arm SD 3.5 m/s (inside the 3-5 m/s of ``docs/simulation.md``). The leg presets use
+SD 2.0 m/s: with 4 m/s over the ~2.3 m round trip to the cord the simulated tibial F chronodispersion
+is about 13 ms, far above Nobrega's 5.5 +- 1.4 ms, while 2.0 m/s puts it in that range. The
+literature states only that leg CVs are 5-8 m/s slower, not their spread; this calibration is ours
+and is tested in test_simulate.py.
 """
 
 from __future__ import annotations

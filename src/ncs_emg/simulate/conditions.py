@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .._validate import describe_fields
 from ..errors import ParameterError
 from . import _core as C
 
@@ -132,19 +133,19 @@ class RecordingConditions:
             return self.noise_uv / 1000.0
         return C.noise_sd_mv(reference_amp_mv, self.snr_db)
 
-    def realism(self) -> dict[str, Any]:
-        """Keyword arguments of the realism layer (``_core.add_recording``), noise excluded."""
-        return {
-            "hum_mv": self.hum_mv,
-            "mains_hz": self.mains_hz,
-            "baseline_offset_mv": self.baseline_offset_mv,
-            "drift_mv_per_s": self.drift_mv_per_s,
-            "artefact_mv": self.artefact_mv,
-            "artefact_tau_ms": self.artefact_tau_ms,
-            "clip_mv": self.clip_mv,
-            "lff_hz": self.lff_hz,
-            "resolution_uv": self.resolution_uv,
-        }
+    def realism(self) -> C.Realism:
+        """The realism layer of ``_core.add_recording`` (noise excluded)."""
+        return C.Realism(
+            hum_mv=self.hum_mv,
+            mains_hz=self.mains_hz,
+            baseline_offset_mv=self.baseline_offset_mv,
+            drift_mv_per_s=self.drift_mv_per_s,
+            artefact_mv=self.artefact_mv,
+            artefact_tau_ms=self.artefact_tau_ms,
+            clip_mv=self.clip_mv,
+            lff_hz=self.lff_hz,
+            resolution_uv=self.resolution_uv,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (inf → None)."""
@@ -153,15 +154,7 @@ class RecordingConditions:
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per field: name, default, unit, meaning."""
-        return [
-            {
-                "name": f.name,
-                "default": f.default,
-                "unit": f.metadata["unit"],
-                "doc": f.metadata["doc"],
-            }
-            for f in fields(cls)
-        ]
+        return describe_fields(cls)
 
 
 #: The default recording conditions.

@@ -134,29 +134,51 @@ class SimulatedFWaves:
         return {"truth": self.truth.to_dict(), "parameters": C.json_value(self.parameters)}
 
 
+@dataclass(frozen=True)
+class TrainUnits:
+    """Per-unit inputs of an F-wave train (arrays of shape (n_units,)).
+
+    Attributes
+    ----------
+    m_arrival_ms : ndarray, ms
+        M-wave arrival of each unit at the muscle.
+    f_arrival_ms : ndarray, ms
+        F-wave arrival of each unit (NaN: the unit has no F path).
+    unit_p : ndarray
+        Back-firing probability per stimulus.
+    conducting : ndarray of bool
+        Units that reach the muscle from the stimulation site (they make the M-wave).
+    repeater_units : ndarray of int
+        Indices of the repeater units.
+    """
+
+    m_arrival_ms: np.ndarray
+    f_arrival_ms: np.ndarray
+    unit_p: np.ndarray
+    conducting: np.ndarray
+    repeater_units: np.ndarray
+
+
+@dataclass(frozen=True)
+class AWaveSpec:
+    """An A-wave to add: probability per sweep, latency (None: between M and F, ms), amplitude (mV)."""
+
+    prob: float
+    latency_ms: float | None
+    amp_mv: float
+
+
 def fwave_train(
     rng: np.random.Generator,
     pop: C.Population,
+    units: TrainUnits,
     *,
-    m_arrival_ms: np.ndarray,
-    f_arrival_ms: np.ndarray,
-    unit_p: np.ndarray,
-    conducting: np.ndarray,
     n_stimuli: int,
-    a_wave: bool,
-    a_wave_prob: float,
-    a_wave_latency_ms: float | None,
-    a_wave_amp_mv: float,
-    fs: float,
-    dt: float,
-    t0: float,
-    n: int,
-    display_polarity: bool,
-    rec: dict[str, Any],
-    repeater_units: np.ndarray,
+    a_wave: AWaveSpec | None,
+    time_base: tuple[float, float, float, int],
+    conditions: RecordingConditions,
     cord_distance_mm: float,
     option_of: str = "",
-    conditions: RecordingConditions | None = None,
     snr_db: float | None = None,
 ) -> tuple[Sweeps, FWaveTruth]:
     """Build a train from a population (shared by :func:`simulate_fwave_train` and simulate_study).
@@ -166,7 +188,13 @@ def fwave_train(
     Raises ParameterError (parameters named ``option_of['name']`` when ``option_of`` is set) when the F-waves would start inside the
     M-wave, when ``a_wave_latency_ms`` is outside ``(0, sweep end)``, or when the sweep ends before the
     latest possible F-wave or the A-wave has ended: the truth must describe what the sweep records.
+    ``time_base`` is ``(sfreq_hz, dt_ms, t0_ms, n_samples)``; polarity and the realism layer come from
+    ``conditions``.
     """
+    m_arrival_ms, f_arrival_ms = units.m_arrival_ms, units.f_arrival_ms
+    unit_p, conducting, repeater_units = units.unit_p, units.conducting, units.repeater_units
+    fs, dt, t0, n = time_base
+    a_wave_latency_ms = None if a_wave is None else a_wave.latency_ms
     idx = np.flatnonzero(conducting)
     _check_window(
         pop,
@@ -174,14 +202,20 @@ def fwave_train(
         f_arrival_ms=f_arrival_ms,
         unit_p=unit_p,
         conducting=conducting,
-        a_wave=a_wave,
+        a_wave=a_wave is not None,
         a_wave_latency_ms=a_wave_latency_ms,
         sweep_end_ms=t0 + n * dt,
         cord_distance_mm=cord_distance_mm,
         option_of=option_of,
     )
     m_wave = C.sum_muaps(
-        m_arrival_ms[idx], pop.size_mv[idx], pop.neg_ms[idx], pop.pos_ms[idx], t0, dt, n
+        m_arrival_ms[idx],
+        pop.size_mv[idx],
+        pop.neg_ms[idx],
+        pop.pos_ms[idx],
+        t0_ms=t0,
+        dt_ms=dt,
+        n_samples=n,
     )
     m_amp = float(-m_wave.min()) if idx.size else 0.0
     m_p2p = float(m_wave.max() - m_wave.min()) if idx.size else 0.0
@@ -190,46 +224,31 @@ def fwave_train(
 
     # A-wave: one fixed component (own MUAP shape) at a fixed latency
     a_neg = float(rng.uniform(2.0, 3.0))
-    a_pos = 1.5 * a_neg
-    if a_wave_latency_ms is None:
-        m_ref = m_onset if idx.size else 0.0
-        valid = conducting & np.isfinite(f_arrival_ms) & (unit_p > 0)
-        f_min = float(f_arrival_ms[valid].min()) if valid.any() else m_ref + 20.0
-        a_lat = m_ref + 0.55 * (f_min - m_ref)
-    else:
-        a_lat = a_wave_latency_ms
+    a_lat = _a_wave_latency(units, a_wave_latency_ms, m_onset if idx.size else 0.0)
     fires = rng.random((n_stimuli, pop.n_units)) < p[None, :]
-    a_on = (rng.random(n_stimuli) < a_wave_prob) if a_wave else np.zeros(n_stimuli, bool)
-
-    clean = np.empty((n_stimuli, n))
-    f_lat = np.full(n_stimuli, np.nan)
-    f_amp = np.full(n_stimuli, np.nan)
-    fired = []
+    a_on = (rng.random(n_stimuli) < a_wave.prob) if a_wave else np.zeros(n_stimuli, bool)
     a_comp = C.sum_muaps(
         np.array([a_lat]),
-        np.array([a_wave_amp_mv]),
+        np.array([0.0 if a_wave is None else a_wave.amp_mv]),
         np.array([a_neg]),
-        np.array([a_pos]),
-        t0,
-        dt,
-        n,
+        np.array([1.5 * a_neg]),
+        t0_ms=t0,
+        dt_ms=dt,
+        n_samples=n,
     )
-    for k in range(n_stimuli):
-        u = np.flatnonzero(fires[k])
-        fired.append(C.readonly(u))
-        f = C.sum_muaps(f_arrival_ms[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
-        if u.size:
-            f_lat[k] = float(f_arrival_ms[u].min())
-            f_amp[k] = float(f.max() - f.min())
-        clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
+    clean, f_lat, f_amp, fired = _clean_sweeps(
+        pop, f_arrival_ms, fires, (m_wave, a_comp, a_on), time_base
+    )
     # recording noise: ``snr_db`` (re the M-wave negative peak) when given, else the conditions'
     # (absolute by default)
     if snr_db is not None:
         noise = C.noise_sd_mv(m_amp, snr_db)
     else:
-        noise = (conditions or RecordingConditions()).noise_mv(m_amp)
-    x = C.add_recording(rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, **rec)
-    if display_polarity:
+        noise = conditions.noise_mv(m_amp)
+    x = C.add_recording(
+        rng, clean, t0_ms=t0, dt_ms=dt, noise_mv=noise, realism=conditions.realism()
+    )
+    if conditions.display_polarity:
         x = -x
     present = np.asarray(fires.any(axis=1))
     truth = FWaveTruth(
@@ -249,10 +268,56 @@ def fwave_train(
         m_neg_peak_amp_mv=m_amp,
         m_peak_to_peak_mv=m_p2p,
         noise_mv=noise,
-        a_wave_amp_mv=float(a_wave_amp_mv) if a_wave else 0.0,
+        a_wave_amp_mv=float(a_wave.amp_mv) if a_wave else 0.0,
         noise_free=C.readonly(clean),
     )
     return Sweeps(x, fs, t0), truth
+
+
+def _a_wave_latency(units: TrainUnits, latency_ms: float | None, m_ref: float) -> float:
+    """The A-wave latency: as given, else 55 % of the way from the M onset to the first F-wave."""
+    if latency_ms is not None:
+        return latency_ms
+    f_arrival_ms = units.f_arrival_ms
+    valid = units.conducting & np.isfinite(f_arrival_ms) & (units.unit_p > 0)
+    f_min = float(f_arrival_ms[valid].min()) if valid.any() else m_ref + 20.0
+    return m_ref + 0.55 * (f_min - m_ref)
+
+
+def _clean_sweeps(
+    pop: C.Population,
+    f_arrival_ms: np.ndarray,
+    fires: np.ndarray,
+    fixed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    time_base: tuple[float, float, float, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Noise-free sweeps: the M-wave, the F-waves of the units firing on stimulus k and the A-wave
+    where it occurs (``fixed`` = M-wave, A-wave component, A-wave present per sweep), with each
+    sweep's F latency and peak-to-peak (NaN without an F-wave)."""
+    m_wave, a_comp, a_on = fixed
+    _, dt, t0, n = time_base
+    n_stimuli = fires.shape[0]
+    clean = np.empty((n_stimuli, n))
+    f_lat = np.full(n_stimuli, np.nan)
+    f_amp = np.full(n_stimuli, np.nan)
+    fired = []
+    for k in range(n_stimuli):
+        u = np.flatnonzero(fires[k])
+        fired.append(C.readonly(u))
+        f = C.sum_muaps(
+            f_arrival_ms[u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            t0_ms=t0,
+            dt_ms=dt,
+            n_samples=n,
+        )
+        if u.size:
+            f_lat[k] = float(f_arrival_ms[u].min())
+            f_amp[k] = float(f.max() - f.min())
+        clean[k] = m_wave + f + (a_comp if a_on[k] else 0.0)
+    return clean, f_lat, f_amp, fired
 
 
 #: Longest A-wave component (ms): negative lobe drawn in [2, 3] ms, positive lobe 1.5 times it.
@@ -325,6 +390,7 @@ def draw_unit_p(
     p_backfire: float,
     n_repeaters: int,
     repeater_p: tuple[float, float],
+    *,
     eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit back-firing probabilities and the repeater indices (chosen among ``eligible``)."""
@@ -336,7 +402,7 @@ def draw_unit_p(
     return p, rep.astype(np.int64)
 
 
-def simulate_fwave_train(
+def simulate_fwave_train(  # noqa: PLR0913 - documented keyword-only model options (a population object is still to come)
     nerve: str = "ulnar",
     *,
     n_stimuli: int = 20,
@@ -440,7 +506,7 @@ def simulate_fwave_train(
     return SimulatedFWaves(sweeps, truth, params)
 
 
-def _simulate_fwave_train(**kw: Any):
+def _simulate_fwave_train(**kw: Any) -> tuple[Sweeps, FWaveTruth, Any]:
     name = kw["nerve"]
     if not isinstance(name, str) or name.strip().lower() not in PRESETS:
         raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
@@ -505,23 +571,11 @@ def _simulate_fwave_train(**kw: Any):
     sweeps, truth = fwave_train(
         g,
         pop,
-        m_arrival_ms=m_arr,
-        f_arrival_ms=f_arr,
-        unit_p=unit_p,
-        conducting=np.ones(n_units, bool),
+        TrainUnits(m_arr, f_arr, unit_p, np.ones(n_units, bool), rep),
         n_stimuli=n_stim,
-        a_wave=bool(kw["a_wave"]),
-        a_wave_prob=a_prob,
-        a_wave_latency_ms=a_lat,
-        a_wave_amp_mv=a_amp,
-        fs=fs,
-        dt=dt,
-        t0=t0,
-        n=n,
+        a_wave=AWaveSpec(a_prob, a_lat, a_amp) if kw["a_wave"] else None,
+        time_base=(fs, dt, t0, n),
         conditions=cond,
-        display_polarity=cond.display_polarity,
-        rec=cond.realism(),
-        repeater_units=rep,
         cord_distance_mm=dc,
     )
     params = {k: v for k, v in kw.items() if k not in ("rng", "conditions")}

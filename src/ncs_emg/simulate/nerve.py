@@ -12,9 +12,9 @@ import numpy as np
 from ..errors import ParameterError
 from ..types import Nerve, Site, Study, Sweeps
 from . import _core as C
-from ._presets import PRESETS
+from ._presets import PRESETS, NervePreset
 from .conditions import RecordingConditions, resolve_conditions, snr_db_of
-from .fwave import FWaveTruth, default_fwave_sweep, draw_unit_p, fwave_train
+from .fwave import AWaveSpec, FWaveTruth, TrainUnits, default_fwave_sweep, draw_unit_p, fwave_train
 from .truth import TRUTH_BAND_MV, truth_measures
 
 __all__ = [
@@ -94,7 +94,9 @@ class SiteTruth:
         if not self.units:
             return {}
         arrival, size, neg, pos, sweep_end = self.units
-        return truth_measures(arrival, size, neg, pos, self.detectable_onset_ms, sweep_end)
+        return truth_measures(
+            arrival, size, neg, pos, onset_ms=self.detectable_onset_ms, sweep_end_ms=sweep_end
+        )
 
     def to_dict(self, *, include_waveforms: bool = False) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
@@ -295,7 +297,7 @@ _FWAVE_OPTIONS = {
 }
 
 
-def simulate_nerve(
+def simulate_nerve(  # noqa: PLR0913 - documented keyword-only model options (a population object is still to come)
     nerve: str = "median",
     *,
     side: str = "right",
@@ -436,48 +438,34 @@ class _Params:
     """Validated parameters of :func:`simulate_nerve`."""
 
     def __init__(self, kw: dict[str, Any]):
-        name = kw["nerve"]
-        if not isinstance(name, str) or name.strip().lower() not in PRESETS:
-            raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
-        pre = PRESETS[name.strip().lower()]
-        self.preset = pre
-        known = [s[0] for s in pre.sites]
-        names = pre.default_sites if kw["sites"] is None else kw["sites"]
-        if isinstance(names, str) or len(list(names)) == 0:
-            raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
-        names = list(names)
-        for s in names:
-            if s not in known:
-                raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
-        order = [known.index(s) for s in names]
-        if order != sorted(set(order)):
-            raise ParameterError(
-                f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
-            )
+        pre = self.preset = _preset(kw["nerve"])
+        names, order = _site_order(pre, kw["sites"])
         self.site_names = names
         n_sites = len(names)
-        cum = np.cumsum([site[1] for site in pre.sites])
-        path = cum[order]
-        if kw["distances_mm"] is None:
-            self.distances = np.diff(path, prepend=0.0)
-        else:
-            if np.ndim(kw["distances_mm"]) == 0:
-                raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
-            self.distances = C.per_item(
-                kw["distances_mm"], n_sites, "distances_mm", lo=0.0, lo_open=True
-            )
-        labels = []
-        for k, i in enumerate(order):
-            prev = order[k - 1] if k else -1
-            if i == prev + 1:
-                labels.append(pre.sites[i][2])
-            elif k == 0:
-                labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
-            else:
-                labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
-        self.labels = labels
+        self.distances = _distances(pre, order, kw["distances_mm"])
+        self.labels = _segment_labels(pre, order)
         self.side = kw["side"]
-        g = kw
+        self._population(pre, kw)
+        self.block = C.per_item(kw["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
+        self.slowing = C.per_item(
+            kw["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
+        )
+        self.extra_sd = C.per_item(kw["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
+        self.n_sweeps = C.check_count(kw["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
+        length = pre.sweep_ms if kw["sweep_ms"] is None else kw["sweep_ms"]
+        cond: RecordingConditions = kw["conditions"]
+        self.conditions = cond
+        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
+        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
+        self.sweep_ms = length
+        self.rec = cond.realism()
+        self.display_polarity = cond.display_polarity
+        self.fwaves: dict[str, Any] | None = _fwave_options(kw["fwaves"])
+        self.rng = C.make_rng(kw["rng"])
+        self.record = self._record(kw)
+
+    def _population(self, pre: NervePreset, g: dict[str, Any]) -> None:
+        """Motor-unit population options: the preset's defaults where None, each checked."""
         self.n_units = C.check_count(
             pre.n_units if g["n_units"] is None else g["n_units"], "n_units", maximum=C.MAX_UNITS
         )
@@ -497,57 +485,96 @@ class _Params:
         self.muap_pos_ratio = C.check_real(
             g["muap_pos_ratio"], "muap_pos_ratio", lo=0.0, lo_open=True
         )
-        self.block = C.per_item(g["block_fraction"], n_sites, "block_fraction", lo=0.0, hi=1.0)
-        self.slowing = C.per_item(
-            g["cv_slowing_pct"], n_sites, "cv_slowing_pct", lo=0.0, hi=100.0, hi_open=True
-        )
-        self.extra_sd = C.per_item(g["extra_cv_sd_m_s"], n_sites, "extra_cv_sd_m_s", lo=0.0)
-        self.n_sweeps = C.check_count(g["n_sweeps"], "n_sweeps", maximum=C.MAX_SWEEPS)
-        length = pre.sweep_ms if g["sweep_ms"] is None else g["sweep_ms"]
-        cond: RecordingConditions = g["conditions"]
-        self.conditions = cond
-        self.fs, self.dt, self.t0, self.n = C.time_base(cond.sfreq_hz, cond.pre_ms, length)
-        C.check_sampling(self.fs, self.muap_duration_ms[0] / (1.0 + self.muap_pos_ratio))
-        self.sweep_ms = length
-        self.rec = cond.realism()
-        self.display_polarity = cond.display_polarity
-        fw = g["fwaves"]
-        self.fwaves: dict[str, Any] | None
-        if isinstance(fw, dict):
-            unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
-            if unknown:
-                raise ParameterError(
-                    f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
-                )
-            self.fwaves = {**_FWAVE_OPTIONS, **fw}
-        elif fw is True:
-            self.fwaves = dict(_FWAVE_OPTIONS)
-        elif fw is False or fw is None:
-            self.fwaves = None
-        else:
-            raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
-        self.rng = C.make_rng(g["rng"])
-        self.record = C.json_value(
+
+    def _record(self, kw: dict[str, Any]) -> Any:
+        """The parameters recorded with the result (JSON-ready), defaults resolved."""
+        record = C.json_value(
             {
                 k: v
                 for k, v in kw.items()
                 if k not in ("rng", "sites", "distances_mm", "fwaves", "conditions")
             }
         )
-        self.record.update(cond.to_dict())
-        self.record.update(
-            nerve=pre.nerve,
-            sites=list(names),
+        record.update(self.conditions.to_dict())
+        record.update(
+            nerve=self.preset.nerve,
+            sites=list(self.site_names),
             distances_mm=self.distances,
             n_units=self.n_units,
             cv_mean_m_s=self.cv_mean_m_s,
             cv_sd_m_s=self.cv_sd_m_s,
             unit_size_mv=self.unit_size_mv,
             terminal_delay_ms=self.terminal_delay_ms,
-            sweep_ms=length,
+            sweep_ms=self.sweep_ms,
             fwaves=self.fwaves,
         )
-        self.record = C.json_value(self.record)
+        return C.json_value(record)
+
+
+def _preset(name: Any) -> NervePreset:
+    if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+        raise ParameterError(f"nerve: invalid value {name!r}; valid options: {sorted(PRESETS)}")
+    return PRESETS[name.strip().lower()]
+
+
+def _site_order(pre: NervePreset, sites: Any) -> tuple[list[str], list[int]]:
+    """The site names asked for (the preset's default when None) and their preset indices."""
+    known = [s[0] for s in pre.sites]
+    names = pre.default_sites if sites is None else sites
+    if isinstance(names, str) or len(list(names)) == 0:
+        raise ParameterError(f"sites: expected a non-empty list of site names from {known}")
+    names = list(names)
+    for s in names:
+        if s not in known:
+            raise ParameterError(f"sites: unknown site {s!r} for {pre.nerve}; valid: {known}")
+    order = [known.index(s) for s in names]
+    if order != sorted(set(order)):
+        raise ParameterError(
+            f"sites: must be distinct and ordered distal to proximal ({known}), got {names}"
+        )
+    return names, order
+
+
+def _distances(pre: NervePreset, order: list[int], distances_mm: Any) -> np.ndarray:
+    """Distal distance, then segment lengths (mm): the preset's path unless given."""
+    n_sites = len(order)
+    if distances_mm is None:
+        cum = np.cumsum([site[1] for site in pre.sites])
+        return np.diff(cum[order], prepend=0.0)
+    if np.ndim(distances_mm) == 0:
+        raise ParameterError(f"distances_mm: expected {n_sites} distances, got a scalar")
+    return C.per_item(distances_mm, n_sites, "distances_mm", lo=0.0, lo_open=True)
+
+
+def _segment_labels(pre: NervePreset, order: list[int]) -> list[str]:
+    """Anatomical label of each segment (the preset's, or a span label when sites are skipped)."""
+    known = [s[0] for s in pre.sites]
+    labels = []
+    for k, i in enumerate(order):
+        prev = order[k - 1] if k else -1
+        if i == prev + 1:
+            labels.append(pre.sites[i][2])
+        elif k == 0:
+            labels.append(f"{pre.nerve} distal ({known[i]} to {pre.muscle})")
+        else:
+            labels.append(f"{pre.nerve} {known[prev]} to {known[i]}")
+    return labels
+
+
+def _fwave_options(fw: Any) -> dict[str, Any] | None:
+    """The F-wave options of ``fwaves`` (True: the defaults; a dict: checked names) or None."""
+    if isinstance(fw, dict):
+        unknown = sorted(set(fw) - set(_FWAVE_OPTIONS))
+        if unknown:
+            raise ParameterError(
+                f"fwaves: unknown options {unknown}; valid: {sorted(_FWAVE_OPTIONS)}"
+            )
+        return {**_FWAVE_OPTIONS, **fw}
+    if fw is True:
+        return dict(_FWAVE_OPTIONS)
+    if fw is False or fw is None:
+        return None
+    raise ParameterError(f"fwaves: expected True, False or a dict of options, got {fw!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -612,7 +639,13 @@ def _noise_free(p: _Params, c: _Conduction) -> tuple[np.ndarray, float]:
     for k in range(clean.shape[0]):
         u = np.flatnonzero(c.alive_at[k])
         clean[k] = C.sum_muaps(
-            c.arrival[k, u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], p.t0, p.dt, p.n
+            c.arrival[k, u],
+            pop.size_mv[u],
+            pop.neg_ms[u],
+            pop.pos_ms[u],
+            t0_ms=p.t0,
+            dt_ms=p.dt,
+            n_samples=p.n,
         )
     if (
         c.alive_at[0].all()
@@ -637,9 +670,9 @@ def _site_truth(p: _Params, c: _Conduction, k: int, clean_k: np.ndarray) -> Site
         pop.size_mv[u],
         pop.neg_ms[u],
         pop.pos_ms[u],
-        p.t0,
-        p.dt,
-        DETECTABLE_LEVEL_MV,
+        t0_ms=p.t0,
+        dt_ms=p.dt,
+        level_mv=DETECTABLE_LEVEL_MV,
     )
     return SiteTruth(
         name=p.site_names[k],
@@ -696,7 +729,7 @@ def _recorded_sites(p: _Params, clean: np.ndarray, noise: float) -> tuple[Site, 
         t0_ms=p.t0,
         dt_ms=p.dt,
         noise_mv=noise,
-        **p.rec,
+        realism=p.rec,
     ).reshape(n_sites, p.n_sweeps, p.n)
     if p.display_polarity:
         data = -data
@@ -722,7 +755,7 @@ def _simulate(p: _Params) -> SimulatedNerve:
     fw_sweeps, fw_truth = None, None
     if p.fwaves is not None:
         fw_sweeps, fw_truth = _fwaves_for(
-            p, p.rng, c.pop, c.seg_cv, c.arrival[0], c.alive_at, noise
+            p, p.rng, c.pop, c.seg_cv, c.arrival[0], alive_at=c.alive_at, noise_mv=noise
         )
     pre = p.preset
     nerve = Nerve(
@@ -756,11 +789,22 @@ def reference_amplitude(
     sweep's time grid extended to the end of the latest MUAP: the SNR reference."""
     end = float(np.max(arrival_ms + pop.neg_ms + pop.pos_ms))
     n_ext = max(n, int(math.ceil((end - t0) / dt)) + 2)
-    x = C.sum_muaps(arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0, dt, n_ext)
+    x = C.sum_muaps(
+        arrival_ms, pop.size_mv, pop.neg_ms, pop.pos_ms, t0_ms=t0, dt_ms=dt, n_samples=n_ext
+    )
     return float(max(0.0, -x.min()))
 
 
-def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -> float:
+def _equivalent_snr_db(
+    pop: C.Population,
+    m_arrival: np.ndarray,
+    conducting: np.ndarray,
+    *,
+    t0: float,
+    dt: float,
+    n: int,
+    noise_mv: float,
+) -> float:
     """The SNR (dB, M-wave negative peak as reference, as ``fwave_train`` defines it) that gives the
     F-wave train the nerve's own absolute noise ``noise_mv``: recording noise does not depend on the
     response. The M-wave is summed on the F sweep's time base exactly as ``fwave_train`` sums it
@@ -768,12 +812,23 @@ def _equivalent_snr_db(pop, m_arrival, conducting, t0, dt, n, noise_mv: float) -
     if noise_mv <= 0.0:
         return math.inf
     u = np.flatnonzero(conducting)
-    m = C.sum_muaps(m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0, dt, n)
+    m = C.sum_muaps(
+        m_arrival[u], pop.size_mv[u], pop.neg_ms[u], pop.pos_ms[u], t0_ms=t0, dt_ms=dt, n_samples=n
+    )
     amp = float(-m.min()) if u.size else 0.0
     return snr_db_of(amp, noise_mv) if amp > 0.0 else math.inf
 
 
-def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
+def _fwaves_for(
+    p: _Params,
+    g: np.random.Generator,
+    pop: C.Population,
+    seg_cv: np.ndarray,
+    m_arrival: np.ndarray,
+    *,
+    alive_at: np.ndarray,
+    noise_mv: float,
+) -> tuple[Sweeps, FWaveTruth]:
     """F-wave train from the distal site with the nerve's own population, blocks and slowing."""
     o = p.fwaves
     assert o is not None  # only called when an F-wave train was asked for
@@ -812,30 +867,20 @@ def _fwaves_for(p: _Params, g, pop, seg_cv, m_arrival, alive_at, noise_mv):
         length = o["sweep_ms"]
     fs, dt, t0, n = C.time_base(p.fs, -p.t0, length)
     if snr is None:
-        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0, dt, n, noise_mv)
+        snr = _equivalent_snr_db(pop, m_arrival, alive_at[0], t0=t0, dt=dt, n=n, noise_mv=noise_mv)
     unit_p, rep = draw_unit_p(g, pop.n_units, p_bf, n_rep, rep_p, eligible=conducting_f)
     # the M-wave of the train comes from every unit that reaches the muscle from the distal site
     unit_p = np.where(conducting_f, unit_p, 0.0)
+    units = TrainUnits(m_arrival, np.where(conducting_f, f_arr, np.nan), unit_p, alive_at[0], rep)
     return fwave_train(
         g,
         pop,
-        m_arrival_ms=m_arrival,
-        f_arrival_ms=np.where(conducting_f, f_arr, np.nan),
-        unit_p=unit_p,
-        conducting=alive_at[0],
+        units,
         n_stimuli=n_stim,
-        a_wave=bool(o["a_wave"]),
-        a_wave_prob=a_prob,
-        a_wave_latency_ms=a_lat,
-        a_wave_amp_mv=a_amp,
-        fs=fs,
-        dt=dt,
-        t0=t0,
-        n=n,
-        snr_db=snr,
-        display_polarity=p.display_polarity,
-        rec=p.rec,
-        repeater_units=rep,
+        a_wave=AWaveSpec(a_prob, a_lat, a_amp) if o["a_wave"] else None,
+        time_base=(fs, dt, t0, n),
+        conditions=p.conditions,
         cord_distance_mm=dc,
         option_of="fwaves",
+        snr_db=snr,
     )

@@ -122,7 +122,7 @@ class StudyTruth:
             "description": self.description,
             "nerves": [
                 {"parameters": p, "truth": t.to_dict()}
-                for p, t in zip(self.parameters, self.nerves)
+                for p, t in zip(self.parameters, self.nerves, strict=True)
             ],
         }
 

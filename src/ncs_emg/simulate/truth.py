@@ -76,7 +76,9 @@ def model_waveform(
     start = float(arrival_ms.min())
     end = float(np.max(arrival_ms + neg_ms + pos_ms))
     n = int(math.ceil((end - start) / TRUTH_STEP_MS)) + 2
-    x = C.sum_muaps(arrival_ms, size_mv, neg_ms, pos_ms, start, TRUTH_STEP_MS, n)
+    x = C.sum_muaps(
+        arrival_ms, size_mv, neg_ms, pos_ms, t0_ms=start, dt_ms=TRUTH_STEP_MS, n_samples=n
+    )
     return start + TRUTH_STEP_MS * np.arange(n), x
 
 
@@ -85,7 +87,11 @@ def _runs(x: np.ndarray) -> list[tuple[int, int, int]]:
     s = np.where(x < -TRUTH_BAND_MV, 1, np.where(x > TRUTH_BAND_MV, -1, 0))
     edges = np.flatnonzero(np.diff(s)) + 1
     bounds = np.r_[0, edges, s.size]
-    return [(int(s[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if s[a] != 0]
+    return [
+        (int(s[a]), int(a), int(b))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        if s[a] != 0
+    ]
 
 
 def _cross(t: np.ndarray, d: np.ndarray, j: int, level: float) -> float:
@@ -95,7 +101,9 @@ def _cross(t: np.ndarray, d: np.ndarray, j: int, level: float) -> float:
     return float(t[j - 1] + f * (t[j] - t[j - 1]))
 
 
-def _phase_end(t: np.ndarray, x: np.ndarray, sign: int, first: int, stop: int, end_band: float):
+def _phase_end(
+    t: np.ndarray, x: np.ndarray, sign: int, first: int, stop: int, *, end_band: float
+) -> float:
     """End time of a phase (its extreme, then the end band or the 1 µV band soon after it)."""
     d = sign * -x  # > 0 inside the phase
     p = first + int(np.argmax(d[first:stop]))
@@ -126,6 +134,7 @@ def truth_measures(
     size_mv: np.ndarray,
     neg_ms: np.ndarray,
     pos_ms: np.ndarray,
+    *,
     onset_ms: float,
     sweep_end_ms: float,
 ) -> dict[str, float]:
@@ -148,13 +157,13 @@ def truth_measures(
     phases = [r for r in _runs(x) if np.max(r[0] * -x[r[1] : r[2]]) >= major]
     first_neg = next(i for i, r in enumerate(phases) if r[0] > 0)
     phases = phases[first_neg:]  # the response starts with its first negative phase
-    ends = [_phase_end(t, x, s, a, b, end_band) for s, a, b in phases]
+    ends = [_phase_end(t, x, s, a, b, end_band=end_band) for s, a, b in phases]
     signs = [s for s, _a, _b in phases]
     tot_end = ends[-1]
     peaks = [float(np.max(s * -x[a:b])) for s, a, b in phases]
     # negative phases that count for the window: not the small undershoot of a larger positive lobe
     window, last_pos = [], 0.0
-    for i, (s, pk_dev) in enumerate(zip(signs, peaks)):
+    for i, (s, pk_dev) in enumerate(zip(signs, peaks, strict=True)):
         if s < 0:
             last_pos = pk_dev
             window.append(i)

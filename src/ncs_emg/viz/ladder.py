@@ -73,7 +73,7 @@ def plot_segments(report: Any, *, title: str | None = None) -> Any:
     xs = np.array([pos[s.name] for s in report.sites], dtype=float)
     ys = np.array([lat[s.name] for s in report.sites], dtype=float)
     ax.plot(xs, ys, color=COLORS["trace"], lw=1, marker="o", gid="sites")
-    for s, x, y in zip(report.sites, xs, ys):
+    for s, x, y in zip(report.sites, xs, ys, strict=True):
         if np.isfinite(x) and np.isfinite(y):
             ax.annotate(s.name, (x, y), xytext=(4, -10), textcoords="offset points", fontsize=8)
     for seg in report.segments:

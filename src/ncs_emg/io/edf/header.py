@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from ...errors import FormatError
 from .fields import (
@@ -102,13 +104,13 @@ def _numeric_column(col: list[bytes], integer: bool) -> list | None:
         return None
 
 
-def _integer(raw: bytes, issues, p: Path, name) -> int:
+def _integer(raw: bytes, issues: list[EdfIssue], p: Path, name: Callable[..., str]) -> int:
     """Fast path for plain integers; the checked parser (``name()`` builds the field name) else."""
     v = fast_integer(raw)
     return v if v is not None else parse_integer(raw, name(), issues, p)
 
 
-def _float(raw: bytes, issues, p: Path, name) -> float:
+def _float(raw: bytes, issues: list[EdfIssue], p: Path, name: Callable[..., str]) -> float:
     v = fast_float(raw)
     return v if v is not None else float(parse_number(raw, name(), issues, p))
 
@@ -128,7 +130,7 @@ def _magic(head: bytes, p: Path, issues: list[EdfIssue]) -> int:
     )
 
 
-def read_main_header(fh, p: Path, size: int, issues: list[EdfIssue]) -> MainHeader:
+def read_main_header(fh: BinaryIO, p: Path, size: int, issues: list[EdfIssue]) -> MainHeader:
     """Read and decode the 256-byte main header from the open file ``fh`` of ``size`` bytes.
 
     Raises
@@ -193,7 +195,7 @@ def read_main_header(fh, p: Path, size: int, issues: list[EdfIssue]) -> MainHead
 
 
 def parse_signal_headers(
-    fh, p: Path, main: MainHeader, size: int, issues: list[EdfIssue]
+    fh: BinaryIO, p: Path, main: MainHeader, size: int, issues: list[EdfIssue]
 ) -> SignalHeaders:
     """Read the signal headers and decode labels and samples per record (numbers checked).
 
@@ -242,7 +244,9 @@ def parse_signal_headers(
     return SignalHeaders(sig_raw, cols, labels, spr, ann_idx, clean, numbers)
 
 
-def _check_rates(p: Path, main: MainHeader, labels, spr, ann_idx) -> None:
+def _check_rates(
+    p: Path, main: MainHeader, labels: Sequence[str], spr: Sequence[int], ann_idx: Collection[int]
+) -> None:
     """Every data signal needs a finite, positive sampling rate (duration 0: annotations only)."""
     seen = set()
     for i, n in enumerate(spr):
@@ -264,12 +268,12 @@ def _check_rates(p: Path, main: MainHeader, labels, spr, ann_idx) -> None:
 
 def signal_calibration(
     p: Path, main: MainHeader, sig: SignalHeaders, i: int, issues: list[EdfIssue]
-):
+) -> tuple[Any, Any, Any, Any, bool]:
     """(pmin, pmax, dmin, dmax, calibrated) of signal ``i``, odd ranges reported."""
     cols = sig.cols
     num = sig.numbers
 
-    def value(key, fast):
+    def value(key: str, fast: Callable[[bytes], Any]) -> Any:
         col = num[key]
         return col[i] if col is not None else fast(cols[key][i])
 

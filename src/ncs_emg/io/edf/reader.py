@@ -23,7 +23,9 @@ import math
 import os
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -88,7 +90,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
     annotations, onsets = _read_annotations(raw, main, sig, byte_off, issues)
     onsets_f = _onsets_float(onsets, n_rec, main.duration)
     _check_onsets(onsets_f, onsets is not None, file_type, main.duration, issues)
-    signals = _build_signals(p, raw, main, sig, byte_off, issues)
+    signals = _build_signals(p, raw, main, sig, byte_off, issues=issues)
     header = EdfHeader(
         version="BIOSEMI" if main.bps == 3 else "0",
         patient_id=main.patient,
@@ -119,7 +121,7 @@ def read_edf(path: str | os.PathLike) -> EdfRecording:
     )
 
 
-def _open(p: Path):
+def _open(p: Path) -> BinaryIO:
     regular_file(p)  # a FIFO or device would block or never end
     try:
         return open(p, "rb")
@@ -286,7 +288,7 @@ def _check_onsets(
 
 
 def _check_onsets_small(
-    onsets: list[float], from_tals: bool, file_type: str, duration: float, issues
+    onsets: list[float], from_tals: bool, file_type: str, duration: float, issues: list[EdfIssue]
 ) -> None:
     """:func:`_check_onsets` for a few records, in plain Python (same checks, same issues)."""
     bad = [r for r, x in enumerate(onsets) if not math.isfinite(x)]
@@ -303,7 +305,7 @@ def _check_onsets_small(
         return
     if len(onsets) < 2 or not from_tals:
         return
-    gaps = [b - a for a, b in zip(onsets, onsets[1:])]
+    gaps = [b - a for a, b in pairwise(onsets)]
     early = [r + 1 for r, g in enumerate(gaps) if g < duration - 1e-9]
     if early:
         r = early[0]
@@ -335,6 +337,7 @@ def _build_signals(
     main: MainHeader,
     sig: SignalHeaders,
     byte_off: list[int],
+    *,
     issues: list[EdfIssue],
 ) -> list[EdfSignal]:
     n_rec = raw.shape[0]
@@ -365,20 +368,22 @@ def _build_signals(
                 index=i,
                 calibrated=calibrated,
                 digital_source=_make_source(
-                    raw, words, byte_off[i], byte_off[i + 1], main.bps, n_rec, n
+                    raw, words, byte_off[i], byte_off[i + 1], bps=main.bps, n_rec=n_rec, n=n
                 ),
             )
         )
     return signals
 
 
-def _make_source(raw, words, b0, b1, bps, n_rec, n) -> Callable[[], np.ndarray]:
+def _make_source(
+    raw: np.ndarray, words: np.ndarray | None, b0: int, b1: int, *, bps: int, n_rec: int, n: int
+) -> Callable[[], np.ndarray]:
     """A function returning the signal's digital values as (n_records, n) integers."""
 
     def source() -> np.ndarray:
         if n_rec == 0 or n == 0:
             return np.zeros((n_rec, n), dtype=np.int16 if bps == 2 else np.int32)
-        if bps == 2:
+        if words is not None:  # 16-bit EDF: the whole block viewed as little-endian words
             return words[:, b0 // 2 : b1 // 2]
         b = raw[:, b0:b1].reshape(n_rec, n, 3)
         out = b[:, :, 0].astype(np.int32)

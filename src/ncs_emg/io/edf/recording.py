@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -327,7 +328,7 @@ class EdfRecording:
             return True
         dur = Decimal(format_decimal(self.record_duration_s))
         o = self.onsets_from_tals
-        return all(b - a == dur for a, b in zip(o, o[1:]))
+        return all(b - a == dur for a, b in pairwise(o))
 
     @property
     def is_bdf(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -174,7 +175,7 @@ def parse_tal_block(
                     "record onset derived from the previous record",
                     tal_pos,
                 )
-        out.extend(_annotations(onset, dur, texts, tal, tal_pos, ctx))
+        out.extend(_annotations(onset, dur, texts, tal, tal_pos, ctx=ctx))
     if timekeeping and first:
         ctx.issue("no timekeeping TAL", "record onset derived from the previous record", 0)
     return out, onset_rec
@@ -193,7 +194,7 @@ class _TalContext:
         )
 
 
-def _split_tals(buf: bytes, ctx: _TalContext):
+def _split_tals(buf: bytes, ctx: _TalContext) -> Iterator[tuple[bytes, int]]:
     """Yield (TAL bytes without its NUL, position) for every TAL in ``buf``."""
     pos, n = 0, len(buf)
     while pos < n:
@@ -212,7 +213,9 @@ def _split_tals(buf: bytes, ctx: _TalContext):
         pos = end + 1
 
 
-def _parse_tal(tal: bytes, pos: int, ctx: _TalContext):
+def _parse_tal(
+    tal: bytes, pos: int, ctx: _TalContext
+) -> tuple[Decimal, Decimal | None, list[bytes]] | None:
     """(onset, duration or None, texts) of one TAL, or None when it is malformed (reported)."""
     parts = tal.split(b"\x14")
     head = parts[0]
@@ -247,7 +250,15 @@ def _parse_tal(tal: bytes, pos: int, ctx: _TalContext):
     return onset, dur, texts
 
 
-def _annotations(onset, dur, texts, tal: bytes, pos: int, ctx: _TalContext) -> list[Annotation]:
+def _annotations(
+    onset: Decimal,
+    dur: Decimal | None,
+    texts: list[bytes],
+    tal: bytes,
+    pos: int,
+    *,
+    ctx: _TalContext,
+) -> list[Annotation]:
     onset_f = float(onset)
     dur_f = None if dur is None else float(dur)
     if not math.isfinite(onset_f) or (dur_f is not None and not math.isfinite(dur_f)):

@@ -175,7 +175,9 @@ def _samples_per_record(sigs: list[EdfSignal], dur: Decimal) -> tuple[list[int],
     return spr, n_recs.pop()
 
 
-def _record_onsets(record_onsets_s, file_type: str, dur: Decimal, n_rec: int) -> list[Decimal]:
+def _record_onsets(
+    record_onsets_s: Sequence[float | Decimal] | None, file_type: str, dur: Decimal, n_rec: int
+) -> list[Decimal]:
     if record_onsets_s is None:
         return [dur * r for r in range(n_rec)]
     if not file_type.endswith("+D"):
@@ -207,12 +209,15 @@ def write_records(
     ann_blocks, ann_spr = _annotation_blocks(plan, bps)
     fields: dict[str, list[bytes]] = {name: [] for name, _ in SIGNAL_FIELDS}
     digital = [
-        _encode_signal(s, n, plan.n_records, bps, fields) for s, n in zip(plan.signals, plan.spr)
+        _encode_signal(s, n, plan.n_records, bps, fields)
+        for s, n in zip(plan.signals, plan.spr, strict=True)
     ]
     if plan.tals is not None:
         _annotation_fields(plan.file_type, ann_spr, bps, fields)
     n_sig = len(plan.signals) + (1 if plan.tals is not None else 0)
-    head = _main_header(plan, bps, n_sig, patient_id, recording_id, start)
+    head = _main_header(
+        plan, bps, n_sig, patient_id=patient_id, recording_id=recording_id, start=start
+    )
     head += b"".join(b"".join(fields[name]) for name, _ in SIGNAL_FIELDS)
     buf = _record_bytes(plan, digital, bps, ann_blocks, ann_spr)
     with atomic_path(p) as tmp:
@@ -301,7 +306,9 @@ def _encode_signal(
     return d.astype(np.int32).reshape(n_rec, n)
 
 
-def _annotation_fields(file_type: str, ann_spr: int, bps: int, fields) -> None:
+def _annotation_fields(
+    file_type: str, ann_spr: int, bps: int, fields: dict[str, list[bytes]]
+) -> None:
     lo_lim, hi_lim = DIGITAL_LIMITS[bps]
     fields["label"].append(format_field(f"{file_type[:3]} Annotations", 16, "label"))
     fields["transducer"].append(b" " * 80)
@@ -319,6 +326,7 @@ def _main_header(
     plan: RecordPlan,
     bps: int,
     n_sig: int,
+    *,
     patient_id: str | None,
     recording_id: str | None,
     start: _dt.datetime | None,
@@ -357,7 +365,7 @@ def _record_bytes(
     rec_bytes = (sum(plan.spr) + ann_spr) * bps
     buf = np.zeros((n_rec, rec_bytes), dtype=np.uint8)
     pos = 0
-    for d, n in zip(digital, plan.spr):
+    for d, n in zip(digital, plan.spr, strict=True):
         if bps == 2:
             buf[:, pos : pos + 2 * n] = d.astype("<i2").view(np.uint8).reshape(n_rec, 2 * n)
         else:

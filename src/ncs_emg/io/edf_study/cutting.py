@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +310,9 @@ def _sample_position(t: Decimal, rec: EdfRecording, spr: int) -> Decimal | None:
     return r * spr + off * spr / dur
 
 
-def _stimulus_times(rec, stims, opts: CutOptions, p: Path) -> list[tuple[Decimal, dict]]:
+def _stimulus_times(
+    rec: EdfRecording, stims: Mapping[int, list], opts: CutOptions, p: Path
+) -> list[tuple[Decimal, dict]]:
     if opts.trigger_signal is not None:
         trig = rec.signal(opts.trigger_signal)
         return [(t, {}) for t in _trigger_times(trig, opts.trigger_threshold, rec)]
@@ -332,7 +335,13 @@ def _check_window_budget(p: Path, times: list, usable: list[EdfSignal], opts: Cu
 
 
 def _window(
-    t: Decimal, s: EdfSignal, rec: EdfRecording, segments, opts: CutOptions, issues: list[EdfIssue]
+    t: Decimal,
+    s: EdfSignal,
+    rec: EdfRecording,
+    segments: list[int] | None,
+    *,
+    opts: CutOptions,
+    issues: list[EdfIssue],
 ) -> tuple[int, int, float, Decimal] | None:
     """(first sample, length, t0_ms, position) of the window around ``t``; None = skipped."""
     n_pre = round(opts.pre_ms * s.sfreq_hz / 1000)
@@ -390,7 +399,7 @@ def sweeps_from_continuous(
     """EDF+C / EDF: windows of ``pre_ms`` + ``post_ms`` around each stimulus (None: no stimulus)."""
     p = rec.path
     onsets = rec.onsets_from_tals
-    if onsets is not None and any(b < a for a, b in zip(onsets, onsets[1:])):
+    if onsets is not None and any(b < a for a, b in pairwise(onsets)):
         raise FormatError(
             f"{p}: {rec.file_type} record onsets are not increasing: stimulus times cannot be "
             "mapped to samples"
@@ -405,7 +414,7 @@ def sweeps_from_continuous(
         for s in usable:
             if not s.sfreq_hz > 0 or s.samples_per_record == 0:
                 continue
-            w = _window(t, s, rec, segments, opts, issues)
+            w = _window(t, s, rec, segments, opts=opts, issues=issues)
             if w is None:
                 continue
             i0, n, t0, _ = w
@@ -421,7 +430,9 @@ def sweeps_from_continuous(
 # ---- one time base per site ------------------------------------------------------------------------
 
 
-def _align(sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float | None):
+def _align(
+    sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float | None
+) -> tuple[np.ndarray, int, float]:
     fs = sweeps[0]["fs"]
     dt = 1000.0 / fs
     t0s = np.array([s["t0_ms"] for s in sweeps])
@@ -430,7 +441,7 @@ def _align(sweeps: list[dict], where: str, issues: list[EdfIssue], t0_ref: float
     resid = np.abs(t0s - (ref + shift * dt))
     lead = int(shift.max())
     starts = lead - shift
-    n = min(len(s["data"]) - int(st) for s, st in zip(sweeps, starts))
+    n = min(len(s["data"]) - int(st) for s, st in zip(sweeps, starts, strict=True))
     lengths = {len(s["data"]) for s in sweeps}
     if n <= 0:
         raise FormatError(f"{where}: sweeps do not overlap in time after aligning their stimuli")
@@ -477,7 +488,7 @@ def stack_sweeps(
         )
     starts, n, t0 = _align(sweeps, where, issues, t0_ref)
     data = np.empty((len(sweeps), n))
-    for k, (s, st) in enumerate(zip(sweeps, starts)):
+    for k, (s, st) in enumerate(zip(sweeps, starts, strict=True)):
         np.multiply(s["data"][int(st) : int(st) + n], s["scale"], out=data[k])
         data[k] += s["shift"]
     data.setflags(write=False)  # handed to Sweeps without another copy

@@ -25,7 +25,7 @@ from typing import Any
 from ..._units import to_internal_factor
 from ...errors import FormatError, NcsEmgError, ParameterError
 from ...types import Nerve, Site, Study
-from ..edf import EdfIssue, EdfRecording, EdfSignal, read_edf
+from ..edf import Annotation, EdfIssue, EdfRecording, EdfSignal, read_edf
 from .cutting import (
     RawSweep,
     checked_stimulus,
@@ -121,7 +121,9 @@ def read_edf_study(
     else:
         raw = sweeps_from_records(rec, stims, usable, issues)
     try:
-        return _assemble(rec, sc, note, raw, display_polarity, issues, n_file)
+        return _assemble(
+            rec, sc, note, raw, display_polarity=display_polarity, issues=issues, n_file=n_file
+        )
     except FormatError:
         raise
     except ParameterError as exc:  # a value the study types refuse: name the file
@@ -131,7 +133,9 @@ def read_edf_study(
 # ---- annotations and signals -----------------------------------------------------------------------
 
 
-def _stimulus_annotations(rec: EdfRecording, parser, issues: list[EdfIssue]):
+def _stimulus_annotations(
+    rec: EdfRecording, parser: Callable[[str], Any], issues: list[EdfIssue]
+) -> tuple[dict[str, Any], dict[int, list[tuple[Any, dict]]]]:
     """The study note (ncs_emg files) and the accepted stimulus fields of every record."""
     note: dict[str, Any] = {}
     source_parts: dict[int, str] = {}
@@ -160,7 +164,9 @@ def _stimulus_annotations(rec: EdfRecording, parser, issues: list[EdfIssue]):
     return note, stims
 
 
-def _merge_study_note(note: dict, source_parts: dict[int, str], a, issues) -> None:
+def _merge_study_note(
+    note: dict, source_parts: dict[int, str], a: Annotation, issues: list[EdfIssue]
+) -> None:
     """Add one study-note annotation: the study fields, nerve settings and provenance parts.
 
     ncs_emg writes the study fields in record 0, each nerve's settings with its first sweep and the
@@ -259,7 +265,14 @@ def _nerve_info(s: EdfSignal, cfg: dict, f: dict, nd: dict, issues: list[EdfIssu
 class _Grouping:
     """Sweeps sorted into nerves (dict entries with info, sites, F-waves and polarity)."""
 
-    def __init__(self, rec: EdfRecording, sc: dict, note: dict, display_polarity, issues):
+    def __init__(
+        self,
+        rec: EdfRecording,
+        sc: dict,
+        note: dict,
+        display_polarity: bool | None,
+        issues: list[EdfIssue],
+    ) -> None:
         self.rec, self.sc, self.issues = rec, sc, issues
         self.note_nerves = _note_nerves(note)
         self.display_polarity = display_polarity
@@ -337,7 +350,7 @@ def _filters_from_prefilter(info: dict, prefilter: str) -> None:
                     continue
 
 
-def _site_entries(label: str, entry: dict, site_cfg: dict, issues) -> list[dict]:
+def _site_entries(label: str, entry: dict, site_cfg: dict, issues: list[EdfIssue]) -> list[dict]:
     sites = []
     for fname, sws in entry["sites"].items():
         f0 = sws[0]["f"]
@@ -418,7 +431,9 @@ def _make_nerve(entry: dict, sc: dict, issues: list[EdfIssue]) -> Nerve:
 # ---- the study -----------------------------------------------------------------------------------
 
 
-def _report_unused_sidecar(sc: dict, g: _Grouping, nerves: list[Nerve], issues) -> None:
+def _report_unused_sidecar(
+    sc: dict, g: _Grouping, nerves: list[Nerve], issues: list[EdfIssue]
+) -> None:
     seen_sites = {s.name for n in nerves for s in n.sites}
     seen_file_sites = {fname for e in g.nerves.values() for fname in e["sites"]}
     for name in sc.get("sites", {}):
@@ -468,7 +483,16 @@ def _subject_device(rec: EdfRecording, sc: dict, note: dict) -> tuple[str, str |
     return str(subject), device
 
 
-def _assemble(rec, sc, note, raw, display_polarity, issues, n_file) -> Study:
+def _assemble(
+    rec: EdfRecording,
+    sc: dict,
+    note: dict,
+    raw: list[RawSweep],
+    *,
+    display_polarity: bool | None,
+    issues: list[EdfIssue],
+    n_file: int,
+) -> Study:
     g = _Grouping(rec, sc, note, display_polarity, issues)
     for w in raw:
         g.add(w)

@@ -16,12 +16,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from ..._units import to_internal_factor
 from ...errors import UnitError
 from ..edf.tal import format_seconds
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = [
     "parse_stimulus_text",
@@ -236,7 +239,7 @@ def parse_xml_note(text: str) -> dict[str, Any]:
     return out
 
 
-def _study_element(el) -> dict[str, Any]:
+def _study_element(el: Element) -> dict[str, Any]:
     study: dict[str, Any] = dict(el.attrib)
     nerves = []
     for ch in el:
@@ -248,7 +251,7 @@ def _study_element(el) -> dict[str, Any]:
     return study
 
 
-def _leaf_value(el, kind: str, default_unit: str | None) -> Any:
+def _leaf_value(el: Element, kind: str, default_unit: str | None) -> Any:
     """The value of one leaf element: text, integer, 0/1 flag, or a quantity in internal units."""
     val = (el.text or "").strip()
     if kind == "str":
@@ -259,7 +262,7 @@ def _leaf_value(el, kind: str, default_unit: str | None) -> Any:
         if val.lower() not in ("0", "1", "true", "false", "yes", "no"):
             raise ValueError(f"EDF_XMLnote <{el.tag}>: expected 0/1, got {val!r}")
         return val.lower() in ("1", "true", "yes")
-    unit = el.attrib.get("unit", default_unit)
+    unit = str(el.attrib.get("unit", default_unit))  # quantities always have a default unit
     try:
         factor = to_internal_factor(unit, kind, where=f"EDF_XMLnote <{el.tag}> unit")
     except UnitError as exc:

@@ -47,9 +47,13 @@ def _record_duration(durs: list[Decimal], rates: list[Decimal]) -> Decimal:
     )
 
 
-def _items(study: Study) -> list[tuple[int, int | None, Site | None, Sweeps]]:
+#: (nerve index, site index or None for F-waves, Site or None, Sweeps)
+_Item = tuple[int, int | None, "Site | None", Sweeps]
+
+
+def _items(study: Study) -> list[_Item]:
     """(nerve index, site index or None for F-waves, Site or None, Sweeps) in writing order."""
-    items: list[tuple[int, int | None, Site | None, Sweeps]] = []
+    items: list[_Item] = []
     for ni, n in enumerate(study.nerves):
         items += [(ni, si, s, s.sweeps) for si, s in enumerate(n.sites)]
         if n.fwaves is not None:
@@ -93,7 +97,9 @@ def _study_note(study: Study, labels: dict[int, list[str]]) -> dict:
 SOURCE_PART_CHARS = 2000
 
 
-def _study_notes(study: Study, nerve_labels: dict[int, list[str]], items, recs) -> None:
+def _study_notes(
+    study: Study, nerve_labels: dict[int, list[str]], items: list[_Item], recs: _Records
+) -> None:
     """Study fields in record 0, each nerve's settings with its first sweep, provenance in parts.
 
     Spreading them keeps every record's annotation small, so the file size stays linear in the
@@ -118,7 +124,9 @@ def _study_notes(study: Study, nerve_labels: dict[int, list[str]], items, recs) 
         recs.tals[k].append(encode_tal(recs.onsets[k], [text]))
 
 
-def _stimulus_text(n: Nerve, site_name: str, pw, it, cum) -> str:
+def _stimulus_text(
+    n: Nerve, site_name: str, pw: float | None, it: float | None, cum: float | None
+) -> str:
     side = "" if n.side == "unknown" else n.side + " "
     text = f"Stimulus {side}{site_name}"
     if pw is not None and it is not None:
@@ -138,7 +146,14 @@ def _sweep_value(values: np.ndarray | None, k: int, default: float | None) -> fl
 class _Records:
     """Buffers (one per sampling rate) and TALs of the records being written."""
 
-    def __init__(self, study: Study, items, dur: Decimal, rates: dict[float, Decimal], gap_s: int):
+    def __init__(
+        self,
+        study: Study,
+        items: list[_Item],
+        dur: Decimal,
+        rates: dict[float, Decimal],
+        gap_s: int,
+    ) -> None:
         self.study, self.dur = study, dur
         self.n_rec = sum(sw.n_sweeps for *_, sw in items)
         self.spr = {fs: int(dur * r) for fs, r in rates.items()}
@@ -149,7 +164,7 @@ class _Records:
         self.tals: list[list[bytes]] = [[] for _ in range(self.n_rec)]
         self.r = 0
 
-    def add_site(self, ni: int, si: int | None, site, sw: Sweeps) -> None:
+    def add_site(self, ni: int, si: int | None, site: Site | None, sw: Sweeps) -> None:
         n = self.study.nerves[ni]
         cum = None
         if si is not None and all(s.distance_mm is not None for s in n.sites[: si + 1]):
