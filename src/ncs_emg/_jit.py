@@ -63,7 +63,7 @@ _PARALLEL_LOCK = threading.Lock()
 jit = numba.njit(**_OPTIONS)
 
 #: Decorator for helpers that only other kernels call (never Python): no Python wrapper is built.
-jit_internal = numba.njit(no_cpython_wrapper=True, **_OPTIONS)
+jit_internal = numba.njit(**{**_OPTIONS, "no_cpython_wrapper": True})
 
 prange = numba.prange
 

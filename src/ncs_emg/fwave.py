@@ -468,7 +468,8 @@ def fwave_m_inputs(
     CF = np.zeros(X3.shape[0], dtype=np.int64)
     cip = np.ascontiguousarray(ip[K.FIP_CMAP : K.FIP_CMAP + K.N_CIP])
     cfp = np.ascontiguousarray(fp[K.FFP_CMAP : K.FFP_CMAP + K.N_CFP])
-    run_cmap_rows(M, cip, cfp, CM, CF, parallel)  # the variants measure_cmap uses (compiled once)
+    # the CMAP kernel variants measure_cmap uses (compiled once)
+    run_cmap_rows(M, cip, cfp, CM, CF, parallel=parallel)
     return M, CM, CF
 
 

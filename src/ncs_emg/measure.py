@@ -594,6 +594,7 @@ def run_cmap_rows(
     fp: np.ndarray,
     out: np.ndarray,
     flags: np.ndarray,
+    *,
     parallel: bool = True,
 ) -> None:
     """Run the CMAP kernel on every row of ``X`` (a :func:`canonical_sweeps` array), writing ``out``
