@@ -116,6 +116,14 @@ def check_option(value: Any, name: str, allowed: Any) -> Any:
     return value
 
 
+def param_field(default: Any, unit: str, doc: str, **metadata: Any) -> Any:
+    """A parameter-object field: its default, and its unit and meaning (plus ``metadata``) as field
+    metadata, from which :func:`describe_fields` builds the documentation tables."""
+    import dataclasses
+
+    return dataclasses.field(default=default, metadata={"unit": unit, "doc": doc, **metadata})
+
+
 def describe_fields(cls: Any) -> list[dict[str, Any]]:
     """One row per field of a documented parameter dataclass: name, default, unit, meaning.
 

@@ -20,14 +20,17 @@ __all__ = [
     "SiteError",
     "StudyMeasures",
     "cmap_columns",
+    "result_field",
     "CMAP_MEASURE_NAMES",
     "CMAP_LEVEL_NAMES",
     "CMAP_FLAG_NAMES",
 ]
 
 
-def _col(unit: str, doc: str, header: str, kind: str, table: bool = False) -> Any:
-    """A per-sweep result field and its metadata (``kind``: measure, level, count or flag)."""
+def result_field(unit: str, doc: str, header: str, kind: str, table: bool = False) -> Any:
+    """A result field and its metadata: unit, meaning, short table header, ``kind`` (the result's own
+    grouping, e.g. measure, level, count, flag) and whether the CLI table shows it. ``to_dict()``, CSV
+    columns and table headers are derived from it (CMAP and F-wave results alike)."""
     return field(
         metadata={"unit": unit, "doc": doc, "header": header, "kind": kind, "table": table}
     )
@@ -84,48 +87,58 @@ class CmapMeasures:
         Time of sample 0 relative to the stimulus.
     """
 
-    onset_latency_ms: np.ndarray = _col(
+    onset_latency_ms: np.ndarray = result_field(
         "ms", "stimulus to response onset", "onset_ms", "measure", True
     )
-    neg_peak_latency_ms: np.ndarray = _col(
+    neg_peak_latency_ms: np.ndarray = result_field(
         "ms", "stimulus to negative peak", "negpk_ms", "measure", True
     )
-    neg_peak_amp_mv: np.ndarray = _col(
+    neg_peak_amp_mv: np.ndarray = result_field(
         "mV", "baseline to negative peak", "neg_amp_mv", "measure", True
     )
-    peak_to_peak_amp_mv: np.ndarray = _col(
+    peak_to_peak_amp_mv: np.ndarray = result_field(
         "mV", "negative peak to following positive peak", "p2p_mv", "measure", True
     )
-    neg_area_mv_ms: np.ndarray = _col(
+    neg_area_mv_ms: np.ndarray = result_field(
         "mV·ms", "signed area over the negative-peak duration", "neg_area", "measure", True
     )
-    total_area_mv_ms: np.ndarray = _col(
+    total_area_mv_ms: np.ndarray = result_field(
         "mV·ms", "rectified area over the total duration", "tot_area", "measure", True
     )
-    neg_duration_ms: np.ndarray = _col(
+    neg_duration_ms: np.ndarray = result_field(
         "ms", "onset to end of the last negative phase", "neg_dur_ms", "measure", True
     )
-    total_duration_ms: np.ndarray = _col(
+    total_duration_ms: np.ndarray = result_field(
         "ms", "onset to final return to baseline", "tot_dur_ms", "measure", True
     )
-    baseline_mv: np.ndarray = _col("mV", "baseline level", "base_mv", "measure", True)
-    noise_mv: np.ndarray = _col("mV", "SD of the baseline window", "noise_mv", "measure", True)
-    threshold_mv: np.ndarray = _col("mV", "significance threshold used", "thr_mv", "level")
-    band_mv: np.ndarray = _col("mV", "at-baseline band used", "band_mv", "level")
-    end_band_mv: np.ndarray = _col("mV", "end band used", "endband_mv", "level")
-    resolution_mv: np.ndarray = _col("mV", "recording resolution detected", "res_mv", "level")
-    pre_response_excursions: np.ndarray = _col(
+    baseline_mv: np.ndarray = result_field("mV", "baseline level", "base_mv", "measure", True)
+    noise_mv: np.ndarray = result_field(
+        "mV", "SD of the baseline window", "noise_mv", "measure", True
+    )
+    threshold_mv: np.ndarray = result_field("mV", "significance threshold used", "thr_mv", "level")
+    band_mv: np.ndarray = result_field("mV", "at-baseline band used", "band_mv", "level")
+    end_band_mv: np.ndarray = result_field("mV", "end band used", "endband_mv", "level")
+    resolution_mv: np.ndarray = result_field(
+        "mV", "recording resolution detected", "res_mv", "level"
+    )
+    pre_response_excursions: np.ndarray = result_field(
         "", "significant phases before the response, not counted", "excursions", "count"
     )
-    no_response: np.ndarray = _col("", "no significant negative phase", "no_resp", "flag", True)
-    saturated: np.ndarray = _col("", "amplifier clipped the response", "sat", "flag", True)
-    end_not_found: np.ndarray = _col("", "response still open at the end", "no_end", "flag")
-    onset_at_search_start: np.ndarray = _col(
+    no_response: np.ndarray = result_field(
+        "", "no significant negative phase", "no_resp", "flag", True
+    )
+    saturated: np.ndarray = result_field("", "amplifier clipped the response", "sat", "flag", True)
+    end_not_found: np.ndarray = result_field("", "response still open at the end", "no_end", "flag")
+    onset_at_search_start: np.ndarray = result_field(
         "", "response under way when the search began", "on_start", "flag"
     )
-    onset_not_found: np.ndarray = _col("", "the detector found no onset", "no_onset", "flag")
-    onset_from_foot: np.ndarray = _col("", "onset taken at the response's foot", "foot", "flag")
-    positive_first: np.ndarray = _col(
+    onset_not_found: np.ndarray = result_field(
+        "", "the detector found no onset", "no_onset", "flag"
+    )
+    onset_from_foot: np.ndarray = result_field(
+        "", "onset taken at the response's foot", "foot", "flag"
+    )
+    positive_first: np.ndarray = result_field(
         "", "starts with a large positive phase: display polarity?", "pos_first", "flag", True
     )
     baseline_source: str = "pre-stimulus"

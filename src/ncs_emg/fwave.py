@@ -48,12 +48,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from ._validate import check_finite, check_positive, check_range, describe_fields
+from ._validate import check_finite, check_positive, check_range, describe_fields, param_field
 from .errors import ParameterError
 from .fwave_results import (
     FWAVE_SUMMARY_NAMES,
@@ -94,7 +94,7 @@ _MAX_A = 8  # A-wave output slots per train
 
 def _opt(default: Any, unit: str, doc: str, check: str = "nonneg") -> Any:
     """A parameter field with its unit, meaning and validation rule as metadata."""
-    return field(default=default, metadata={"unit": unit, "doc": doc, "check": check})
+    return param_field(default, unit, doc, check=check)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .cmap_results import result_field
 from .errors import ParameterError
 
 __all__ = [
@@ -26,13 +27,6 @@ __all__ = [
     "FWAVE_SWEEP_NAMES",
     "FWAVE_SUMMARY_NAMES",
 ]
-
-
-def _col(unit: str, doc: str, header: str, kind: str, table: bool = False) -> Any:
-    """A result field and its metadata (``kind``: sweep, sweep_flag, sweep_index, train, count)."""
-    return field(
-        metadata={"unit": unit, "doc": doc, "header": header, "kind": kind, "table": table}
-    )
 
 
 @dataclass(frozen=True)
@@ -154,50 +148,62 @@ class FWaveMeasures:
         ``m_end_ms`` and ``m_amplitude_mv`` as passed (None when measured).
     """
 
-    present: np.ndarray = _col("", "the sweep holds an F-wave", "F", "sweep_flag", True)
-    onset_latency_ms: np.ndarray = _col("ms", "stimulus to F onset", "onset_ms", "sweep", True)
-    peak_to_peak_amp_mv: np.ndarray = _col("mV", "F-window peak-to-peak", "p2p_mv", "sweep", True)
-    peak_latency_ms: np.ndarray = _col(
+    present: np.ndarray = result_field("", "the sweep holds an F-wave", "F", "sweep_flag", True)
+    onset_latency_ms: np.ndarray = result_field(
+        "ms", "stimulus to F onset", "onset_ms", "sweep", True
+    )
+    peak_to_peak_amp_mv: np.ndarray = result_field(
+        "mV", "F-window peak-to-peak", "p2p_mv", "sweep", True
+    )
+    peak_latency_ms: np.ndarray = result_field(
         "ms", "stimulus to the largest deviation", "peak_ms", "sweep", True
     )
-    onset_hidden: np.ndarray = _col(
+    onset_hidden: np.ndarray = result_field(
         "", "present, onset under way at a window edge: no latency", "hidden", "sweep_flag", True
     )
-    repeater: np.ndarray = _col(
+    repeater: np.ndarray = result_field(
         "", "identical to another sweep's F-wave", "rep", "sweep_flag", True
     )
-    repeater_group: np.ndarray = _col(
+    repeater_group: np.ndarray = result_field(
         "", "first sweep of the repeater group (-1: none)", "rep_group", "sweep_index"
     )
-    noise_mv: np.ndarray = _col("mV", "noise over the F window", "noise_mv", "sweep")
-    n_sweeps: int = _col("", "sweeps analysed", "sweeps", "count", True)
-    n_present: int = _col("", "sweeps with an F-wave", "F", "count", True)
-    persistence_pct: float = _col("%", "sweeps with an F-wave", "persist_%", "train", True)
-    min_latency_ms: float = _col("ms", "minimal F latency", "min_ms", "train", True)
-    mean_latency_ms: float = _col("ms", "mean F latency", "mean_ms", "train", True)
-    median_latency_ms: float = _col("ms", "median F latency", "median_ms", "train", True)
-    max_latency_ms: float = _col("ms", "maximal F latency", "max_ms", "train", True)
-    chronodispersion_ms: float = _col(
+    noise_mv: np.ndarray = result_field("mV", "noise over the F window", "noise_mv", "sweep")
+    n_sweeps: int = result_field("", "sweeps analysed", "sweeps", "count", True)
+    n_present: int = result_field("", "sweeps with an F-wave", "F", "count", True)
+    persistence_pct: float = result_field("%", "sweeps with an F-wave", "persist_%", "train", True)
+    min_latency_ms: float = result_field("ms", "minimal F latency", "min_ms", "train", True)
+    mean_latency_ms: float = result_field("ms", "mean F latency", "mean_ms", "train", True)
+    median_latency_ms: float = result_field("ms", "median F latency", "median_ms", "train", True)
+    max_latency_ms: float = result_field("ms", "maximal F latency", "max_ms", "train", True)
+    chronodispersion_ms: float = result_field(
         "ms", "maximal - minimal F latency", "chrono_ms", "train", True
     )
-    mean_peak_to_peak_amp_mv: float = _col(
+    mean_peak_to_peak_amp_mv: float = result_field(
         "mV", "mean F amplitude (peak-to-peak)", "amp_mv", "train", True
     )
-    max_peak_to_peak_amp_mv: float = _col(
+    max_peak_to_peak_amp_mv: float = result_field(
         "mV", "largest F amplitude (peak-to-peak)", "max_amp_mv", "train"
     )
-    f_m_ratio_pct: float = _col("%", "mean F amplitude / M amplitude", "F/M_%", "train", True)
-    max_f_m_ratio_pct: float = _col("%", "largest F amplitude / M amplitude", "maxF/M_%", "train")
-    repeater_pct: float = _col("%", "repeater sweeps / sweeps with F", "repeat_%", "train", True)
-    m_onset_latency_ms: float = _col("ms", "M-wave onset (mean sweep)", "M_onset_ms", "train")
-    m_amplitude_mv: float = _col("mV", "M-wave amplitude used", "M_amp_mv", "train")
-    m_end_ms: float = _col("ms", "end of the M-wave and its tail", "M_end_ms", "train")
-    train_noise_mv: float = _col("mV", "median sweep noise", "noise_mv", "train")
-    detection_threshold_mv: float = _col(
+    f_m_ratio_pct: float = result_field(
+        "%", "mean F amplitude / M amplitude", "F/M_%", "train", True
+    )
+    max_f_m_ratio_pct: float = result_field(
+        "%", "largest F amplitude / M amplitude", "maxF/M_%", "train"
+    )
+    repeater_pct: float = result_field(
+        "%", "repeater sweeps / sweeps with F", "repeat_%", "train", True
+    )
+    m_onset_latency_ms: float = result_field(
+        "ms", "M-wave onset (mean sweep)", "M_onset_ms", "train"
+    )
+    m_amplitude_mv: float = result_field("mV", "M-wave amplitude used", "M_amp_mv", "train")
+    m_end_ms: float = result_field("ms", "end of the M-wave and its tail", "M_end_ms", "train")
+    train_noise_mv: float = result_field("mV", "median sweep noise", "noise_mv", "train")
+    detection_threshold_mv: float = result_field(
         "mV", "peak-to-peak detection threshold used", "thr_mv", "train"
     )
-    onset_threshold_mv: float = _col("mV", "onset threshold used", "on_thr_mv", "train")
-    band_mv: float = _col("mV", "at-baseline band used", "band_mv", "train")
+    onset_threshold_mv: float = result_field("mV", "onset threshold used", "on_thr_mv", "train")
+    band_mv: float = result_field("mV", "at-baseline band used", "band_mv", "train")
     f_window_ms: tuple = (math.nan, math.nan)
     a_waves: tuple = ()
     repeater_groups: tuple = ()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from ._validate import (
     check_option,
     check_positive,
     describe_fields,
+    param_field,
     raise_nonfinite,
 )
 from .cmap_results import (
@@ -175,11 +176,6 @@ def cmap_windows(
     return i_blank, i_blank + n_post, i_blank + n_post, "post-artefact"
 
 
-def _opt(default: Any, unit: str, doc: str) -> Any:
-    """A dataclass field with its unit and meaning as metadata (used for docs and validation)."""
-    return field(default=default, metadata={"unit": unit, "doc": doc})
-
-
 @dataclass(frozen=True)
 class CmapParams:
     """Options of :func:`measure_cmap`: one frozen object, one source of defaults.
@@ -256,40 +252,48 @@ class CmapParams:
         before the next phase is an excursion, not the start of the response (0.3).
     """
 
-    method: str = _opt("threshold", "", "onset detector (see onset_methods())")
-    blank_ms: float = _opt(1.0, "ms", "stimulus-artefact blanking; the search starts here")
-    baseline: str = _opt(
+    method: str = param_field("threshold", "", "onset detector (see onset_methods())")
+    blank_ms: float = param_field(1.0, "ms", "stimulus-artefact blanking; the search starts here")
+    baseline: str = param_field(
         "auto", "", "baseline window: auto, pre (pre-stimulus) or post (post-artefact)"
     )
-    min_baseline_ms: float = _opt(1.0, "ms", "pre-stimulus length that 'auto' needs to use it")
-    post_baseline_ms: float = _opt(0.5, "ms", "post-artefact baseline window length")
-    k_sd: float = _opt(4.0, "SD", "phase-significance threshold in baseline SDs")
-    min_threshold_mv: float = _opt(0.02, "mV", "floor of the significance threshold")
-    hold_ms: float = _opt(0.1, "ms", "time above threshold for a phase to be significant")
-    baseline_band_mv: float = _opt(0.005, "mV", "floor of the at-baseline band")
-    band_k_sd: float = _opt(1.0, "SD", "at-baseline band in baseline SDs")
-    level_mv: float = _opt(0.1, "mV", "level of the 'level' onset detector")
-    saturation_ms: float = _opt(0.5, "ms", "flat run at the extreme that flags saturation")
-    peak_fit_ms: float = _opt(1.0, "ms", "parabola width for peak values (0: raw sample)")
-    search_stop_ms: float | None = _opt(None, "ms", "end of the search window (None: sweep end)")
-    min_hold_samples: int = _opt(
+    min_baseline_ms: float = param_field(
+        1.0, "ms", "pre-stimulus length that 'auto' needs to use it"
+    )
+    post_baseline_ms: float = param_field(0.5, "ms", "post-artefact baseline window length")
+    k_sd: float = param_field(4.0, "SD", "phase-significance threshold in baseline SDs")
+    min_threshold_mv: float = param_field(0.02, "mV", "floor of the significance threshold")
+    hold_ms: float = param_field(0.1, "ms", "time above threshold for a phase to be significant")
+    baseline_band_mv: float = param_field(0.005, "mV", "floor of the at-baseline band")
+    band_k_sd: float = param_field(1.0, "SD", "at-baseline band in baseline SDs")
+    level_mv: float = param_field(0.1, "mV", "level of the 'level' onset detector")
+    saturation_ms: float = param_field(0.5, "ms", "flat run at the extreme that flags saturation")
+    peak_fit_ms: float = param_field(1.0, "ms", "parabola width for peak values (0: raw sample)")
+    search_stop_ms: float | None = param_field(
+        None, "ms", "end of the search window (None: sweep end)"
+    )
+    min_hold_samples: int = param_field(
         3, "samples", "hold floor in samples (1 sample is noise at 10 kHz)"
     )
-    resolution_k: float = _opt(2.0, "steps", "at-baseline band floor in recording-resolution steps")
-    end_band_pct: float = _opt(
+    resolution_k: float = param_field(
+        2.0, "steps", "at-baseline band floor in recording-resolution steps"
+    )
+    end_band_pct: float = param_field(
         1.0, "%", "phase ends: band floor in % of the negative-peak amplitude (tails, drift)"
     )
-    phase_pct: float = _opt(
+    phase_pct: float = param_field(
         10.0, "%", "major phase: peak deviation >= this % of the negative-peak amplitude"
     )
-    end_lag_ms: float = _opt(
+    end_lag_ms: float = param_field(
         0.5, "ms", "a phase end is the at-baseline band crossing when it follows this soon"
     )
-    rebound_pct: float = _opt(
+    rebound_pct: float = param_field(
         50.0, "%", "a negative phase after a positive lobe counts when >= this % of that lobe"
     )
-    gap_ms: float = _opt(1.5, "ms", "largest baseline gap between two phases of one response")
-    excursion_gap_ms: float = _opt(
+    gap_ms: float = param_field(
+        1.5, "ms", "largest baseline gap between two phases of one response"
+    )
+    excursion_gap_ms: float = param_field(
         0.3,
         "ms",
         "a minor phase before the main one that returns to baseline this long is an excursion",

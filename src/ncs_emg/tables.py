@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import NotAvailableError
+from .findings import FINDING_KEYS
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -24,19 +25,7 @@ __all__ = [
 
 _HEAD = ("nerve_label", "nerve", "side", "muscle")
 #: Columns of :func:`findings_rows`.
-FINDING_COLUMNS = _HEAD + (
-    "criteria",
-    "rule",
-    "from_site",
-    "to_site",
-    "met",
-    "value",
-    "threshold",
-    "unit",
-    "reason",
-    "source",
-    "verified",
-)
+FINDING_COLUMNS = _HEAD + tuple(k for k in FINDING_KEYS if k not in ("nerve", "details"))
 #: Columns of :func:`sites_rows`.
 SITE_COLUMNS = _HEAD + (
     "site",

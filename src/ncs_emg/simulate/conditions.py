@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-from .._validate import describe_fields
+from .._validate import describe_fields, param_field
 from ..errors import ParameterError
 from . import _core as C
 
 __all__ = ["RecordingConditions", "DEFAULT_CONDITIONS"]
-
-
-def _opt(default: Any, unit: str, doc: str) -> Any:
-    return field(default=default, metadata={"unit": unit, "doc": doc})
 
 
 @dataclass(frozen=True)
@@ -70,20 +66,26 @@ class RecordingConditions:
         Export the sweeps flipped (negative up); the truth keeps physical polarity (False).
     """
 
-    sfreq_hz: float = _opt(20000.0, "Hz", "sampling rate")
-    pre_ms: float = _opt(5.0, "ms", "pre-trigger baseline (0: the sweep starts at the stimulus)")
-    noise_uv: float = _opt(10.0, "µV", "white-noise RMS (used unless snr_db is set)")
-    snr_db: float | None = _opt(None, "dB", "noise relative to the reference amplitude (overrides)")
-    hum_mv: float = _opt(0.005, "mV", "mains hum peak amplitude")
-    mains_hz: float = _opt(50.0, "Hz", "mains frequency")
-    baseline_offset_mv: float = _opt(0.0, "mV", "DC offset")
-    drift_mv_per_s: float = _opt(0.0, "mV/s", "linear baseline drift (0 at the stimulus)")
-    artefact_mv: float = _opt(1.0, "mV", "stimulus artefact amplitude at t = 0")
-    artefact_tau_ms: float = _opt(0.3, "ms", "artefact decay time constant")
-    clip_mv: float | None = _opt(None, "mV", "amplifier range for clipping (None: no clipping)")
-    lff_hz: float | None = _opt(None, "Hz", "first-order high-pass (None: DC-coupled)")
-    resolution_uv: float = _opt(0.0, "µV", "quantisation step (0: none)")
-    display_polarity: bool = _opt(False, "", "export flipped (negative up)")
+    sfreq_hz: float = param_field(20000.0, "Hz", "sampling rate")
+    pre_ms: float = param_field(
+        5.0, "ms", "pre-trigger baseline (0: the sweep starts at the stimulus)"
+    )
+    noise_uv: float = param_field(10.0, "µV", "white-noise RMS (used unless snr_db is set)")
+    snr_db: float | None = param_field(
+        None, "dB", "noise relative to the reference amplitude (overrides)"
+    )
+    hum_mv: float = param_field(0.005, "mV", "mains hum peak amplitude")
+    mains_hz: float = param_field(50.0, "Hz", "mains frequency")
+    baseline_offset_mv: float = param_field(0.0, "mV", "DC offset")
+    drift_mv_per_s: float = param_field(0.0, "mV/s", "linear baseline drift (0 at the stimulus)")
+    artefact_mv: float = param_field(1.0, "mV", "stimulus artefact amplitude at t = 0")
+    artefact_tau_ms: float = param_field(0.3, "ms", "artefact decay time constant")
+    clip_mv: float | None = param_field(
+        None, "mV", "amplifier range for clipping (None: no clipping)"
+    )
+    lff_hz: float | None = param_field(None, "Hz", "first-order high-pass (None: DC-coupled)")
+    resolution_uv: float = param_field(0.0, "µV", "quantisation step (0: none)")
+    display_polarity: bool = param_field(False, "", "export flipped (negative up)")
 
     def __post_init__(self) -> None:
         fs = C.check_real(self.sfreq_hz, "sfreq_hz", lo=0.0, lo_open=True)
